@@ -3,3 +3,4 @@
 //! library, unit-tested on the host.
 pub mod cp0;
 pub mod isa;
+pub mod spec;

@@ -83,3 +83,21 @@ pub enum MemKind {
     /// A cache or prefetch op that names an address but transfers no data.
     NoData,
 }
+
+/// The ISA level (or extension) that introduced an instruction, from the
+/// spec's `isa` directives and `isa=` tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IsaLevel {
+    Mips1,
+    Mips2,
+    Mips32,
+    Mips32r2,
+    /// Floating point (CP1) of MIPS I–IV / MIPS32.
+    Fpu,
+    /// Paired-single and other 64-bit FPU formats (MIPS32r2 with a 64-bit FPU).
+    Fpu64,
+    /// The MIPS MT ASE (`mftr`, `mttr`), which QEMU's 24Kf accepts anyway.
+    Mt,
+    /// The COP2 class.
+    Cop2,
+}

@@ -1,0 +1,62 @@
+//! Test helpers: a seeded generator and a batch runner for GNU objdump.
+#![allow(dead_code)]
+use std::io::Write;
+use std::process::Command;
+
+pub const OBJDUMP: &str = "mipsel-linux-gnu-objdump";
+
+/// SplitMix64: small, seeded, good enough to spread operand values.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u32(&mut self) -> u32 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) as u32
+    }
+}
+
+/// The seed: `ISA_SEED` if set, else a fixed default (printed, so a failure can be replayed).
+pub fn seed() -> u64 {
+    let s = std::env::var("ISA_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x24_4b66);
+    eprintln!("ISA_SEED={s}");
+    s
+}
+
+/// Disassembles `words` (placed at address 0, 4, 8, ...) with objdump and
+/// returns the instruction text of each, as objdump prints it.
+pub fn objdump(words: &[u32], aliases: bool) -> Vec<String> {
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!("isa-spec-objdump-{}-{}.bin", std::process::id(), aliases));
+    let mut bytes = Vec::with_capacity(words.len() * 4);
+    for w in words {
+        bytes.extend_from_slice(&w.to_le_bytes());
+    }
+    std::fs::File::create(&path).and_then(|mut f| f.write_all(&bytes)).expect("write temporary file");
+    let mut cmd = Command::new(OBJDUMP);
+    cmd.args(["-D", "-b", "binary", "-m", "mips:isa32r2", "-EL", "-z"]);
+    if !aliases {
+        cmd.args(["-M", "no-aliases"]);
+    }
+    let out = match cmd.arg(&path).output() {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run `{OBJDUMP}` ({e}); install it with `cargo xtask setup` (Debian package binutils-mipsel-linux-gnu)"),
+    };
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "objdump failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).expect("objdump prints UTF-8");
+    let mut result = Vec::with_capacity(words.len());
+    for line in text.lines() {
+        // "   1c:\t00000040 \tssnop"
+        let Some((addr, rest)) = line.split_once(":\t") else { continue };
+        if !addr.trim_start().chars().all(|c| c.is_ascii_hexdigit()) || addr.trim().is_empty() {
+            continue;
+        }
+        let insn = rest.split_once('\t').map(|(_, i)| i).unwrap_or("");
+        result.push(insn.to_string());
+    }
+    assert_eq!(result.len(), words.len(), "objdump printed {} lines for {} words", result.len(), words.len());
+    result
+}
