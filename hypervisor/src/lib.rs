@@ -1,1 +1,21 @@
+//! The hypervisor's hardware-independent logic.
+//!
+//! Everything here is `no_std`, free of `unsafe` and unit-tested on the host:
+//! the management terminal (line editor, command parser, replies), decoding of
+//! the CPU's identification registers, the Malta boot arguments, the device
+//! tree summary and the report printed for an unexpected host exception.
+//! The target-only code that feeds it real hardware values lives in
+//! `src/main.rs` and `src/arch/`.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+pub mod bootenv;
+pub mod cpu;
+pub mod devtree;
+pub mod mterm;
+pub mod trap;
+
+/// Name printed by the banner and `version`.
+pub const NAME: &str = "mipsvisor";
+/// Crate version, from `Cargo.toml`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

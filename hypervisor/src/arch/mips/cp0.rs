@@ -1,0 +1,56 @@
+//! Reading and writing the host's CP0 registers.
+
+/// Reads CP0 register `(rd, sel)`.
+macro_rules! mfc0 {
+    ($rd:literal, $sel:literal) => {{
+        let value: u32;
+        // SAFETY: reading a CP0 register in kernel mode has no side effect on
+        // memory (the registers read here have no read side effects at all).
+        unsafe {
+            core::arch::asm!(
+                ".set push",
+                ".set noat",
+                concat!("mfc0 {0}, $", stringify!($rd), ", ", stringify!($sel)),
+                ".set pop",
+                out(reg) value,
+                options(nomem, nostack, preserves_flags)
+            )
+        };
+        value
+    }};
+}
+
+/// Writes CP0 register `(rd, sel)`, followed by an execution hazard barrier.
+/// Only usable inside an `unsafe` block: the caller states why the write
+/// keeps the machine in a state Rust code can run in.
+macro_rules! mtc0 {
+    ($rd:literal, $sel:literal, $value:expr) => {
+        core::arch::asm!(
+            ".set push",
+            ".set noat",
+            concat!("mtc0 {0}, $", stringify!($rd), ", ", stringify!($sel)),
+            "ehb",
+            ".set pop",
+            in(reg) $value,
+            options(nostack, preserves_flags)
+        )
+    };
+}
+
+pub(crate) use mtc0;
+
+pub fn prid() -> u32 {
+    mfc0!(15, 0)
+}
+
+pub fn config0_3() -> [u32; 4] {
+    [mfc0!(16, 0), mfc0!(16, 1), mfc0!(16, 2), mfc0!(16, 3)]
+}
+
+pub fn ebase() -> u32 {
+    mfc0!(15, 1)
+}
+
+pub fn status() -> u32 {
+    mfc0!(12, 0)
+}

@@ -1,0 +1,77 @@
+//! MIPS32r2 on QEMU Malta: entry point, CP0 access, exception vectors,
+//! host TLB, UART and board control. Each `unsafe` block sits in the
+//! smallest function that needs it.
+
+pub mod cp0;
+pub mod exceptions;
+pub mod tlb;
+pub mod uart;
+
+use hypervisor::bootenv::{BOOT_BLOCK_BASE, BOOT_BLOCK_SIZE};
+
+// Entry from QEMU's Malta boot code, with a0 = argc, a1 = argv, a2 = envp.
+// Sets $gp and the stack, zeroes the BSS, then calls `kmain(a0, a1, a2)`.
+core::arch::global_asm!(
+    r#"
+    .section .text.start, "ax"
+    .globl _start
+    .type _start, @function
+    .set push
+    .set noreorder
+_start:
+    lui   $gp, %hi(_gp)
+    addiu $gp, $gp, %lo(_gp)
+    lui   $sp, %hi(__stack_top)
+    addiu $sp, $sp, %lo(__stack_top)
+    lui   $t0, %hi(__bss_start)
+    addiu $t0, $t0, %lo(__bss_start)
+    lui   $t1, %hi(__bss_end)
+    addiu $t1, $t1, %lo(__bss_end)
+1:  beq   $t0, $t1, 2f
+    nop
+    sw    $zero, 0($t0)
+    b     1b
+    addiu $t0, $t0, 4
+2:  jal   kmain
+    addiu $sp, $sp, -16
+3:  b     3b
+    nop
+    .set pop
+"#
+);
+
+/// Malta FPGA software-reset register (physical 0x1F000500), through KSEG1.
+const SOFTWARE_RESET: usize = 0xBF00_0500;
+/// The value that triggers a board reset; QEMU with `-no-reboot` then exits.
+const SOFTWARE_RESET_MAGIC: u32 = 0x42;
+
+/// Stops the machine: waits for the UART to drain, then resets the board,
+/// which makes QEMU (run with `-no-reboot`) exit with status 0.
+pub fn halt() -> ! {
+    uart::flush();
+    // SAFETY: SOFTWARE_RESET is the Malta FPGA's reset register, an MMIO
+    // word in uncached KSEG1 that is always mapped; writing it has no effect
+    // on memory Rust knows about.
+    unsafe { core::ptr::write_volatile(SOFTWARE_RESET as *mut u32, SOFTWARE_RESET_MAGIC) };
+    loop {
+        // SAFETY: `wait` only idles the CPU until an interrupt.
+        unsafe { core::arch::asm!("wait", options(nomem, nostack)) };
+    }
+}
+
+/// The boot block QEMU's Malta `-kernel` loader wrote (argv, envp, strings).
+pub fn boot_block() -> &'static [u8] {
+    // SAFETY: physical 0x2000..0x3040 is RAM below the image (which starts at
+    // 0x80100000) that nothing writes after boot; it is always mapped through
+    // KSEG0, and the slice is only read.
+    unsafe { core::slice::from_raw_parts(BOOT_BLOCK_BASE as *const u8, BOOT_BLOCK_SIZE) }
+}
+
+/// Loads a word from address 0 (unmapped user space, no TLB entry), for
+/// mterm's `fault`: the TLB refill vector reports it and halts.
+pub fn load_from_unmapped_address() -> ! {
+    // SAFETY: the load faults before it completes; the exception handler
+    // never returns, so no Rust state is observed afterwards.
+    unsafe { core::arch::asm!("lw $t0, 0($zero)", out("$8") _, options(nostack)) };
+    halt()
+}

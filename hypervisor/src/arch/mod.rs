@@ -1,0 +1,2 @@
+//! Target-only code, one module per architecture.
+pub mod mips;

@@ -1,0 +1,398 @@
+//! The management terminal: a line editor fed one byte at a time, a command
+//! parser, and the replies. The target code only moves bytes between the
+//! UART and `LineEditor::feed`, and carries out the `Action` returned by
+//! `execute`.
+
+use crate::cpu::{CpuInfo, Size};
+use crate::devtree;
+use core::fmt::{self, Write};
+
+pub const PROMPT: &str = "mterm> ";
+/// Longest line the editor accepts; further characters are refused.
+pub const LINE_MAX: usize = 128;
+
+const BACKSPACE: u8 = 0x08;
+const DELETE: u8 = 0x7f;
+const CTRL_U: u8 = 0x15;
+const ESCAPE: u8 = 0x1b;
+const BELL: char = '\x07';
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Escape {
+    None,
+    /// Saw ESC.
+    Start,
+    /// Saw ESC `[` (a CSI sequence, ended by a byte in 0x40..=0x7e).
+    Csi,
+}
+
+/// Collects one command line, echoing what it accepts.
+pub struct LineEditor {
+    buf: [u8; LINE_MAX],
+    len: usize,
+    escape: Escape,
+    last_was_cr: bool,
+    line_done: bool,
+}
+
+impl Default for LineEditor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LineEditor {
+    pub const fn new() -> Self {
+        Self { buf: [0; LINE_MAX], len: 0, escape: Escape::None, last_was_cr: false, line_done: false }
+    }
+
+    /// Feeds one received byte; echoes to `echo`. Returns the line when the
+    /// byte ends it (CR, LF or CR LF). Printable ASCII is kept, backspace and
+    /// DEL erase, Ctrl-U erases the line, escape sequences (arrow keys) and
+    /// other control bytes are ignored.
+    pub fn feed(&mut self, byte: u8, echo: &mut dyn Write) -> Result<Option<&str>, fmt::Error> {
+        if self.line_done {
+            self.line_done = false;
+            self.len = 0;
+        }
+        let after_cr = core::mem::replace(&mut self.last_was_cr, byte == b'\r');
+        match self.escape {
+            Escape::Start => {
+                self.escape = if byte == b'[' { Escape::Csi } else { Escape::None };
+                return Ok(None);
+            }
+            Escape::Csi => {
+                if (0x40..=0x7e).contains(&byte) {
+                    self.escape = Escape::None;
+                }
+                return Ok(None);
+            }
+            Escape::None => {}
+        }
+        match byte {
+            b'\n' if after_cr => {}
+            b'\r' | b'\n' => {
+                echo.write_str("\n")?;
+                self.line_done = true;
+                // Only printable ASCII is ever stored, so this cannot fail.
+                return Ok(Some(core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")));
+            }
+            BACKSPACE | DELETE => {
+                if self.len > 0 {
+                    self.len -= 1;
+                    echo.write_str("\x08 \x08")?;
+                }
+            }
+            CTRL_U => {
+                while self.len > 0 {
+                    self.len -= 1;
+                    echo.write_str("\x08 \x08")?;
+                }
+            }
+            ESCAPE => self.escape = Escape::Start,
+            0x20..=0x7e => {
+                if self.len < LINE_MAX {
+                    self.buf[self.len] = byte;
+                    self.len += 1;
+                    echo.write_char(char::from(byte))?;
+                } else {
+                    echo.write_char(BELL)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+}
+
+/// A parsed mterm command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command<'a> {
+    /// `help [command]`
+    Help(Option<&'a str>),
+    Version,
+    Host,
+    Devtree,
+    Halt,
+    Fault,
+}
+
+/// One entry of the command table: name, arguments, one-line description.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CommandInfo {
+    pub name: &'static str,
+    pub args: &'static str,
+    pub about: &'static str,
+}
+
+pub const COMMANDS: &[CommandInfo] = &[
+    CommandInfo { name: "help", args: "[command]", about: "list commands, or describe one" },
+    CommandInfo { name: "version", args: "", about: "hypervisor name and version" },
+    CommandInfo {
+        name: "host",
+        args: "",
+        about: "host CPU (PRId, Config0-3, TLB), RAM size and EBase",
+    },
+    CommandInfo { name: "devtree", args: "", about: "print the host device tree" },
+    CommandInfo { name: "halt", args: "", about: "stop the machine (QEMU exits)" },
+    CommandInfo {
+        name: "fault",
+        args: "",
+        about: "load from an unmapped address, to test the host exception report",
+    },
+];
+
+fn info(name: &str) -> Option<&'static CommandInfo> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// Why a line is not a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseError<'a> {
+    Unknown(&'a str),
+    /// Wrong number of arguments for a known command.
+    Usage(&'static CommandInfo),
+}
+
+impl fmt::Display for ParseError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown(name) => write!(f, "unknown command `{name}`; type `help` for the list"),
+            Self::Usage(c) if c.args.is_empty() => write!(f, "usage: {} (takes no arguments)", c.name),
+            Self::Usage(c) => write!(f, "usage: {} {}", c.name, c.args),
+        }
+    }
+}
+
+/// Parses one line; `Ok(None)` for a blank line.
+pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
+    let mut words = line.split_ascii_whitespace();
+    let Some(name) = words.next() else {
+        return Ok(None);
+    };
+    let info = info(name).ok_or(ParseError::Unknown(name))?;
+    let first = words.next();
+    let command = match (name, first) {
+        ("help", topic) => Command::Help(topic),
+        ("version", None) => Command::Version,
+        ("host", None) => Command::Host,
+        ("devtree", None) => Command::Devtree,
+        ("halt", None) => Command::Halt,
+        ("fault", None) => Command::Fault,
+        _ => return Err(ParseError::Usage(info)),
+    };
+    if words.next().is_some() {
+        return Err(ParseError::Usage(info));
+    }
+    Ok(Some(command))
+}
+
+/// What the hardware side must do after a command has printed its reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Continue,
+    Halt,
+    Fault,
+}
+
+/// Everything the commands report on, gathered at boot.
+pub struct System<'a> {
+    pub cpu: CpuInfo,
+    /// RAM size from the boot arguments, or why it is unknown.
+    pub ram: Result<u64, crate::bootenv::BootEnvError>,
+    /// The embedded device tree blob.
+    pub devtree: &'a [u8],
+}
+
+pub fn write_version(out: &mut dyn Write) -> fmt::Result {
+    writeln!(
+        out,
+        "{} {} - trap-and-emulate hypervisor for MIPS32r2 (QEMU Malta, 24Kf, little-endian)",
+        crate::NAME,
+        crate::VERSION
+    )
+}
+
+/// Handles one line: parses it, prints the reply or a usage message.
+pub fn execute(line: &str, system: &System<'_>, out: &mut dyn Write) -> Result<Action, fmt::Error> {
+    let command = match parse(line) {
+        Ok(Some(command)) => command,
+        Ok(None) => return Ok(Action::Continue),
+        Err(error) => {
+            writeln!(out, "{error}")?;
+            return Ok(Action::Continue);
+        }
+    };
+    match command {
+        Command::Help(None) => {
+            writeln!(out, "commands:")?;
+            for c in COMMANDS {
+                let pad = 20usize.saturating_sub(c.name.len() + 1 + c.args.len());
+                writeln!(out, "  {} {}{:pad$} {}", c.name, c.args, "", c.about)?;
+            }
+            writeln!(out, "line editing: backspace, Ctrl-U erases the line")?;
+        }
+        Command::Help(Some(topic)) => match info(topic) {
+            Some(c) => writeln!(out, "{} {}: {}", c.name, c.args, c.about)?,
+            None => writeln!(out, "help: no command `{topic}`; type `help` for the list")?,
+        },
+        Command::Version => write_version(out)?,
+        Command::Host => {
+            system.cpu.write_report(out)?;
+            match system.ram {
+                Ok(bytes) => writeln!(out, "RAM       {} ({bytes} bytes, from the boot arguments)", Size(bytes))?,
+                Err(why) => writeln!(out, "RAM       unknown: {why}")?,
+            }
+        }
+        Command::Devtree => match devtree::parse(system.devtree) {
+            Ok(fdt) => {
+                devtree::write_summary(&fdt, out)?;
+                devtree::write_tree(&fdt, out)?;
+            }
+            Err(error) => writeln!(out, "{error}")?,
+        },
+        Command::Halt => {
+            writeln!(out, "halting")?;
+            return Ok(Action::Halt);
+        }
+        Command::Fault => {
+            writeln!(out, "loading from unmapped address 0x00000000")?;
+            return Ok(Action::Fault);
+        }
+    }
+    Ok(Action::Continue)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bootenv::BootEnvError;
+
+    fn feed_all(editor: &mut LineEditor, input: &[u8]) -> (Vec<String>, String) {
+        let mut echo = String::new();
+        let mut lines = Vec::new();
+        for &b in input {
+            if let Some(line) = editor.feed(b, &mut echo).unwrap() {
+                lines.push(line.to_string());
+            }
+        }
+        (lines, echo)
+    }
+
+    #[test]
+    fn editor_collects_lines_ending_in_cr_lf_or_crlf() {
+        let mut editor = LineEditor::new();
+        let (lines, echo) = feed_all(&mut editor, b"version\rhost\nhalt\r\n\r\n");
+        assert_eq!(lines, ["version", "host", "halt", ""]);
+        assert_eq!(echo, "version\nhost\nhalt\n\n");
+    }
+
+    #[test]
+    fn editor_backspace_and_kill_line() {
+        let mut editor = LineEditor::new();
+        let (lines, echo) = feed_all(&mut editor, b"hosx\x08t\n\x7fab\x15ver\x7f\x7f\x7f\x7fhelp\n");
+        assert_eq!(lines, ["host", "help"]);
+        assert_eq!(echo, "hosx\x08 \x08t\nab\x08 \x08\x08 \x08ver\x08 \x08\x08 \x08\x08 \x08help\n");
+    }
+
+    #[test]
+    fn editor_ignores_escape_sequences_and_control_bytes() {
+        let mut editor = LineEditor::new();
+        let (lines, echo) = feed_all(&mut editor, b"he\x1b[A\x1b[1;5Dl\x01\x1bxp\t\n");
+        assert_eq!(lines, ["help"]);
+        assert_eq!(echo, "help\n");
+    }
+
+    #[test]
+    fn editor_refuses_overlong_lines() {
+        let mut editor = LineEditor::new();
+        let mut input = vec![b'a'; LINE_MAX + 3];
+        input.push(b'\n');
+        let (lines, echo) = feed_all(&mut editor, &input);
+        assert_eq!(lines, ["a".repeat(LINE_MAX)]);
+        assert_eq!(echo.matches(BELL).count(), 3);
+    }
+
+    #[test]
+    fn parses_commands_and_rejects_bad_arguments() {
+        assert_eq!(parse("  version  "), Ok(Some(Command::Version)));
+        assert_eq!(parse(""), Ok(None));
+        assert_eq!(parse("   "), Ok(None));
+        assert_eq!(parse("help"), Ok(Some(Command::Help(None))));
+        assert_eq!(parse("help host"), Ok(Some(Command::Help(Some("host")))));
+        assert_eq!(parse("frobnicate now"), Err(ParseError::Unknown("frobnicate")));
+        let err = parse("halt now").unwrap_err();
+        assert_eq!(err.to_string(), "usage: halt (takes no arguments)");
+        assert_eq!(parse("help a b").unwrap_err().to_string(), "usage: help [command]");
+        assert_eq!(parse("Halt"), Err(ParseError::Unknown("Halt")));
+    }
+
+    fn system(devtree: &[u8]) -> System<'_> {
+        System {
+            cpu: CpuInfo {
+                prid: 0x0001_9300,
+                config: [0x8000_0482, 0x9E19_0C8F, 0x8000_0000, 0],
+                ebase: 0x8010_1000,
+            },
+            ram: Ok(128 << 20),
+            devtree,
+        }
+    }
+
+    fn run(line: &str, system: &System<'_>) -> (Action, String) {
+        let mut out = String::new();
+        let action = execute(line, system, &mut out).unwrap();
+        (action, out)
+    }
+
+    #[test]
+    fn replies() {
+        let blob = crate::devtree::tests::malta_blob();
+        let system = system(&blob);
+        let (action, out) = run("version", &system);
+        assert_eq!(action, Action::Continue);
+        assert!(out.starts_with("mipsvisor 0.1.0 - trap-and-emulate hypervisor"), "{out}");
+
+        let (_, out) = run("host", &system);
+        assert!(out.contains("MIPS 24Kf"));
+        assert!(out.contains("TLB       16 entries"));
+        assert!(out.contains("RAM       128 MiB (134217728 bytes, from the boot arguments)"));
+        assert!(out.contains("EBase     0x80101000"));
+
+        let (_, out) = run("devtree", &system);
+        assert!(out.contains("guest:  guest0"));
+        assert!(out.contains("serial@180003f8 {\n        compatible = \"ns16550a\";"), "{out}");
+
+        let (_, out) = run("help", &system);
+        for c in COMMANDS {
+            assert!(out.contains(&format!("  {} ", c.name)), "{} missing:\n{out}", c.name);
+        }
+        let (_, out) = run("help halt", &system);
+        assert_eq!(out, "halt : stop the machine (QEMU exits)\n");
+        let (_, out) = run("help nope", &system);
+        assert_eq!(out, "help: no command `nope`; type `help` for the list\n");
+
+        assert_eq!(run("halt", &system), (Action::Halt, "halting\n".into()));
+        assert_eq!(run("fault", &system).0, Action::Fault);
+        assert_eq!(run("", &system), (Action::Continue, String::new()));
+        assert_eq!(
+            run("reboot", &system),
+            (Action::Continue, "unknown command `reboot`; type `help` for the list\n".into())
+        );
+        assert_eq!(
+            run("version 2", &system),
+            (Action::Continue, "usage: version (takes no arguments)\n".into())
+        );
+    }
+
+    #[test]
+    fn unknown_ram_and_broken_tree_are_reported() {
+        let mut system = system(&[1, 2, 3]);
+        system.ram = Err(BootEnvError::NoMemsize);
+        let (_, out) = run("host", &system);
+        assert!(out.contains("RAM       unknown: no `memsize` in the boot environment"));
+        let (action, out) = run("devtree", &system);
+        assert_eq!(action, Action::Continue);
+        assert!(out.starts_with("device tree blob is not valid"), "{out}");
+    }
+}
