@@ -108,6 +108,12 @@ pub fn jump(f: &mut Formatter<'_>, pc: u32, v: i64) -> Result {
     write!(f, "0x{target:x}")
 }
 
+/// `jalx`: a `jump` target with the ISA-mode bit (MIPS16) set.
+pub fn jumpx(f: &mut Formatter<'_>, pc: u32, v: i64) -> Result {
+    let target = (pc.wrapping_add(4) & 0xF000_0000) | ((v as u32) << 2) | 1;
+    write!(f, "0x{target:x}")
+}
+
 /// A CP0 register named by `rd` alone (`c0_status`).
 pub fn cp0reg(f: &mut Formatter<'_>, _pc: u32, rd: i64) -> Result {
     f.write_str(CP0[reg(rd)])
@@ -160,12 +166,23 @@ pub fn cc(f: &mut Formatter<'_>, _pc: u32, v: i64) -> Result {
     write!(f, "$fcc{}", v & 7)
 }
 
+/// A COP2 condition code: `$ccN`.
+pub fn cc2(f: &mut Formatter<'_>, _pc: u32, v: i64) -> Result {
+    write!(f, "$cc{}", v & 7)
+}
+
+/// An MSA vector register: `$wN`.
+pub fn msareg(f: &mut Formatter<'_>, _pc: u32, v: i64) -> Result {
+    write!(f, "$w{}", reg(v))
+}
+
 /// `ext` size: the encoded `msbd` plus one.
 pub fn extsize(f: &mut Formatter<'_>, pc: u32, msbd: i64) -> Result {
     hex(f, pc, msbd + 1)
 }
 
-/// `ins` size: `msb - lsb + 1`.
-pub fn inssize(f: &mut Formatter<'_>, pc: u32, msb: i64, lsb: i64) -> Result {
-    hex(f, pc, msb - lsb + 1)
+/// `ins` size: `msb - lsb + 1`, printed as an unsigned 32-bit value (objdump
+/// prints `0xfffffffe` when `msb < lsb`).
+pub fn inssize(f: &mut Formatter<'_>, _pc: u32, msb: i64, lsb: i64) -> Result {
+    write!(f, "0x{:x}", (msb - lsb + 1) as u32)
 }

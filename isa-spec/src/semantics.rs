@@ -100,4 +100,8 @@ pub enum IsaLevel {
     Mt,
     /// The COP2 class.
     Cop2,
+    /// MIPS-3D ASE forms (objdump-only: the 24Kf lacks the ASE).
+    Mips3d,
+    /// MSA forms (objdump-only).
+    Msa,
 }

@@ -119,16 +119,30 @@ pub const KINDS: &[(&str, usize)] = &[
     ("hex", 1),
     ("branch", 1),
     ("jump", 1),
+    ("jumpx", 1),
     ("cp0", 2),
     ("cp0reg", 1),
     ("hwr", 1),
     ("cp1ctl", 1),
     ("cp2reg", 1),
     ("cc", 1),
+    ("cc2", 1),
+    ("msareg", 1),
     ("extsize", 1),
     ("inssize", 2),
     ("bool", 1),
 ];
+
+/// ISA levels, matching the variants of `isa_spec::IsaLevel` (in CamelCase).
+pub const ISA_LEVELS: &[&str] = &["mips1", "mips2", "mips32", "mips32r2", "fpu", "fpu64", "mt", "cop2", "mips3d", "msa"];
+
+fn check_level(level: &str, n: usize) -> Result<(), SpecError> {
+    if ISA_LEVELS.contains(&level) {
+        Ok(())
+    } else {
+        Err(SpecError::new(n, format!("unknown ISA level `{level}` (known: {})", ISA_LEVELS.join(", "))))
+    }
+}
 
 fn word(tok: &Token, line: usize) -> Result<&str, SpecError> {
     tok.as_word().ok_or_else(|| SpecError::new(line, "unexpected quoted string"))
@@ -192,6 +206,7 @@ impl Parser {
                 let [_, Token::Word(level)] = &line.tokens[..] else {
                     return Err(SpecError::new(n, "expected `isa LEVEL`"));
                 };
+                check_level(level, n)?;
                 self.isa = level.clone();
                 Ok(())
             }
@@ -487,7 +502,11 @@ fn parse_tag(w: &str, n: usize) -> Result<Tag, SpecError> {
         "priv" => Tag::Priv,
         "objdump-only" => Tag::ObjdumpOnly,
         "cpu-only" => Tag::CpuOnly,
-        "isa" => Tag::Isa(val.ok_or_else(|| SpecError::new(n, "`isa=` needs a level"))?.to_string()),
+        "isa" => {
+            let level = val.ok_or_else(|| SpecError::new(n, "`isa=` needs a level"))?;
+            check_level(level, n)?;
+            Tag::Isa(level.to_string())
+        }
         "branch" => {
             let cond = opts.first().ok_or_else(|| SpecError::new(n, "`branch=` needs a condition"))?;
             for o in &opts[1..] {

@@ -138,16 +138,11 @@ fn node(spec: &Spec, view: View, pats: &[Pat], known: u32) -> TokenStream {
     let common = pats.iter().fold(u32::MAX, |m, p| m & p.mask) & !known;
     let split = if common != 0 {
         common
-    } else if pats.iter().enumerate().any(|(k, b)| pats[..k].iter().any(|a| overlap(a, b))) {
-        // An ordered group (checked at parse time): first listed wins.
-        let mut out = fail(view);
-        for p in pats.iter().rev() {
-            out = check(p, known, leaf(spec, view, p.insn), out);
-        }
-        return out;
     } else {
-        // No bit fixed by all, but none overlap: split on the run most patterns
-        // fix; the others go down every arm.
+        // No bit is fixed by all: split on the run most patterns fix; the
+        // others go down every arm (keeping spec order, which decides within
+        // an ordered group). With nothing left to split on, the patterns
+        // overlap (an ordered group, checked at parse time): first listed wins.
         let mut best = (0usize, 0u32);
         for p in pats {
             let m = p.mask & !known;
@@ -160,6 +155,13 @@ fn node(spec: &Spec, view: View, pats: &[Pat], known: u32) -> TokenStream {
             if count > best.0 {
                 best = (count, run);
             }
+        }
+        if best.0 == 0 {
+            let mut out = fail(view);
+            for p in pats.iter().rev() {
+                out = check(p, known, leaf(spec, view, p.insn), out);
+            }
+            return out;
         }
         best.1
     };

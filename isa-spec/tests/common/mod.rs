@@ -28,8 +28,9 @@ pub fn seed() -> u64 {
 /// Disassembles `words` (placed at address 0, 4, 8, ...) with objdump and
 /// returns the instruction text of each, as objdump prints it.
 pub fn objdump(words: &[u32], aliases: bool) -> Vec<String> {
-    let dir = std::env::temp_dir();
-    let path = dir.join(format!("isa-spec-objdump-{}-{}.bin", std::process::id(), aliases));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("isa-spec-objdump-{}-{n}.bin", std::process::id()));
     let mut bytes = Vec::with_capacity(words.len() * 4);
     for w in words {
         bytes.extend_from_slice(&w.to_le_bytes());
