@@ -1,13 +1,30 @@
 //! `cargo xtask`: the project's one build, run and test entry point.
+//!
+//! Every subcommand that needs the cross tools runs `setup` first, which
+//! installs what is missing and is quick when nothing is.
 
 mod disasm;
+mod image;
+mod process;
+mod qemu;
+mod qemu_tests;
 mod record;
+mod setup;
 
-use std::process::ExitCode;
+use std::process::{Command, ExitCode, Stdio};
 
 const USAGE: &str = "usage: cargo xtask <command> [args]
 
 commands:
+  setup                install what is missing (QEMU, dtc, binutils, gdb, rust-src)
+  build                build the hypervisor image (prints its path and size)
+  run [--gdb] [--mem MiB]
+                       build and boot it on QEMU Malta, serial port on the terminal;
+                       --gdb waits for gdb-multiarch on :1234; --mem sets the RAM
+                       size (default 128)
+  test [--host | --qemu] [FILTER]
+                       host tests (cargo test), then the QEMU tests whose names
+                       contain FILTER
   disasm ...           disassemble MIPS32r2 words
   record-vectors ...   record emulator test vectors on QEMU";
 
@@ -18,6 +35,10 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let result = match command.as_str() {
+        "setup" => setup::run(rest),
+        "build" => build(rest),
+        "run" => run(rest),
+        "test" => test(rest),
         "disasm" => disasm::run(rest),
         "record-vectors" => record::run(rest),
         "help" | "-h" | "--help" => {
@@ -32,5 +53,147 @@ fn main() -> ExitCode {
             eprintln!("xtask: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn build(args: &[String]) -> Result<(), String> {
+    if let Some(arg) = args.first() {
+        return Err(format!("build takes no arguments (got `{arg}`)"));
+    }
+    setup::ensure()?;
+    let elf = image::build_hypervisor()?;
+    let mut size = Command::new("mipsel-linux-gnu-size");
+    size.arg(&elf);
+    match process::output(size) {
+        Ok(table) => println!("{table}"),
+        Err(why) => eprintln!("xtask: cannot show the image size: {why}"),
+    }
+    println!("image: {}", elf.display());
+    Ok(())
+}
+
+/// Options of `cargo xtask run`.
+#[derive(Debug, PartialEq, Eq)]
+struct RunOptions {
+    gdb: bool,
+    memory_mib: u32,
+}
+
+fn parse_run_options(args: &[String]) -> Result<RunOptions, String> {
+    let mut options = RunOptions { gdb: false, memory_mib: qemu::DEFAULT_MEMORY_MIB };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--gdb" => options.gdb = true,
+            "--mem" | "-m" => {
+                let value = args.next().ok_or("--mem needs a size in MiB")?;
+                options.memory_mib = parse_mib(value)?;
+            }
+            other => match other.strip_prefix("--mem=") {
+                Some(value) => options.memory_mib = parse_mib(value)?,
+                None => return Err(format!("run: unknown option `{other}`\n\n{USAGE}")),
+            },
+        }
+    }
+    Ok(options)
+}
+
+fn parse_mib(value: &str) -> Result<u32, String> {
+    let mib = value.strip_suffix(['M', 'm']).unwrap_or(value);
+    match mib.parse::<u32>() {
+        Ok(mib) if (qemu::MIN_MEMORY_MIB..=qemu::MAX_MEMORY_MIB).contains(&mib) => Ok(mib),
+        _ => Err(format!(
+            "--mem {value}: give the RAM size in MiB, {}..={}",
+            qemu::MIN_MEMORY_MIB,
+            qemu::MAX_MEMORY_MIB
+        )),
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let options = parse_run_options(args)?;
+    setup::ensure()?;
+    let elf = image::build_hypervisor()?;
+    let machine = qemu::Machine { gdb: options.gdb, ..qemu::Machine::new(&elf).memory(options.memory_mib) };
+    eprintln!("xtask: booting {} on QEMU Malta, {} MiB", elf.display(), options.memory_mib);
+    eprintln!("xtask: quit with `halt` at the mterm prompt, or Ctrl-A x");
+    if options.gdb {
+        eprintln!(
+            "xtask: QEMU waits for gdb; in another terminal:\n  gdb-multiarch {} -ex 'target remote :1234'",
+            elf.display()
+        );
+    }
+    let status = machine.run_interactive()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("QEMU ended with {status}"))
+    }
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    let (mut host, mut qemu_tests, mut filter) = (true, true, None);
+    for arg in args {
+        match arg.as_str() {
+            "--host" => qemu_tests = false,
+            "--qemu" => host = false,
+            other if other.starts_with('-') => {
+                return Err(format!("test: unknown option `{other}`\n\n{USAGE}"))
+            }
+            other => filter = Some(other),
+        }
+    }
+    if !host && !qemu_tests {
+        return Err("test: --host and --qemu exclude each other".into());
+    }
+    setup::ensure()?;
+    // Both suites run even when the first fails; the verdict covers both.
+    let mut failures = Vec::new();
+    if host {
+        // The workspace's default members are the host crates.
+        let status = qemu::cargo()
+            .current_dir(qemu::workspace_root())
+            .args(["test", "--no-fail-fast"])
+            .stdin(Stdio::null())
+            .status()
+            .map_err(|e| process::spawn_error("cargo", &e))?;
+        if !status.success() {
+            failures.push(format!("host tests failed ({status})"));
+        }
+    }
+    if qemu_tests {
+        let result = image::build_hypervisor()
+            .and_then(|hypervisor| qemu_tests::run(&qemu_tests::Images { hypervisor }, filter));
+        if let Err(why) = result {
+            failures.push(why);
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn run_options() {
+        assert_eq!(parse_run_options(&[]), Ok(RunOptions { gdb: false, memory_mib: 128 }));
+        assert_eq!(
+            parse_run_options(&strings(&["--gdb", "--mem", "256"])),
+            Ok(RunOptions { gdb: true, memory_mib: 256 })
+        );
+        assert_eq!(parse_run_options(&strings(&["--mem=512M"])).map(|o| o.memory_mib), Ok(512));
+        assert!(parse_run_options(&strings(&["--mem"])).is_err());
+        assert!(parse_run_options(&strings(&["--mem", "4096"])).is_err());
+        assert!(parse_run_options(&strings(&["--mem", "lots"])).is_err());
+        assert!(parse_run_options(&strings(&["--fast"])).unwrap_err().starts_with("run: unknown option"));
     }
 }

@@ -1,0 +1,176 @@
+//! Building bare-metal crates and booting them on QEMU's Malta board.
+//!
+//! This is the harness every QEMU-based test and tool uses:
+//! [`build_baremetal`] builds a crate of the workspace for
+//! `mipsel-unknown-none` and returns the ELF; [`Machine`] boots an ELF either
+//! on the terminal ([`Machine::run_interactive`]) or with a scripted serial
+//! input, captured output and a time limit ([`Machine::run_script`]).
+
+use crate::process::{self, Captured};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+pub const TARGET: &str = "mipsel-unknown-none";
+pub const QEMU: &str = "qemu-system-mipsel";
+/// Default guest RAM in MiB, as on the README's command line.
+pub const DEFAULT_MEMORY_MIB: u32 = 128;
+/// QEMU 7.2's Malta accepts at most 2 GiB.
+pub const MAX_MEMORY_MIB: u32 = 2048;
+/// Below this the image (at 1 MiB) and its stacks do not fit comfortably.
+pub const MIN_MEMORY_MIB: u32 = 16;
+
+/// The workspace root (the parent of `xtask/`).
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` if set, else `target/`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace_root().join(dir)
+            }
+        }
+        _ => workspace_root().join("target"),
+    }
+}
+
+/// The `cargo` running this xtask (or the one on `PATH`).
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Builds binary `bin` of workspace package `package` for
+/// `mipsel-unknown-none` (release profile, `-Zbuild-std`), with extra
+/// environment variables for its build script. Returns the ELF's path.
+pub fn build_baremetal(package: &str, bin: &str, env: &[(&str, &Path)]) -> Result<PathBuf, String> {
+    let mut command = cargo();
+    command
+        .current_dir(workspace_root())
+        .env("RUSTC_BOOTSTRAP", "1")
+        .args(["build", "--release", "-Zbuild-std=core,alloc", "--target", TARGET])
+        .args(["--package", package, "--bin", bin])
+        .stdin(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let status = command.status().map_err(|e| process::spawn_error("cargo", &e))?;
+    if !status.success() {
+        return Err(format!("building `{package}` for {TARGET} failed ({status})"));
+    }
+    let elf = target_dir().join(TARGET).join("release").join(bin);
+    if elf.is_file() {
+        Ok(elf)
+    } else {
+        Err(format!("cargo built `{package}` but {} is missing", elf.display()))
+    }
+}
+
+/// One QEMU Malta machine: which ELF to boot and how.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    pub kernel: PathBuf,
+    pub memory_mib: u32,
+    /// Start with the CPU stopped and a gdb server on TCP port 1234.
+    pub gdb: bool,
+    /// Further QEMU arguments (e.g. `-icount shift=0`).
+    pub extra_args: Vec<String>,
+}
+
+impl Machine {
+    pub fn new(kernel: impl Into<PathBuf>) -> Self {
+        Self { kernel: kernel.into(), memory_mib: DEFAULT_MEMORY_MIB, gdb: false, extra_args: Vec::new() }
+    }
+
+    pub fn memory(mut self, mib: u32) -> Self {
+        self.memory_mib = mib;
+        self
+    }
+
+    /// Adds a QEMU argument (e.g. `-icount`, `shift=0`); for tools such as
+    /// the vector recorder.
+    #[allow(dead_code)]
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.extra_args.push(arg.into());
+        self
+    }
+
+    /// The QEMU arguments: Malta, host serial port on stdio (with QEMU's
+    /// monitor multiplexed behind Ctrl-A), no reboot so a board reset ends
+    /// QEMU with status 0.
+    pub fn args(&self) -> Vec<String> {
+        let mut args: Vec<String> = ["-M", "malta", "-m"].map(String::from).to_vec();
+        args.push(self.memory_mib.to_string());
+        args.extend(["-nographic", "-no-reboot", "-serial", "mon:stdio", "-kernel"].map(String::from));
+        args.push(self.kernel.display().to_string());
+        if self.gdb {
+            args.extend(["-s", "-S"].map(String::from));
+        }
+        args.extend(self.extra_args.iter().cloned());
+        args
+    }
+
+    fn command(&self) -> Result<Command, String> {
+        if !(MIN_MEMORY_MIB..=MAX_MEMORY_MIB).contains(&self.memory_mib) {
+            return Err(format!(
+                "memory size {} MiB is out of range ({MIN_MEMORY_MIB}..={MAX_MEMORY_MIB} MiB)",
+                self.memory_mib
+            ));
+        }
+        if !self.kernel.is_file() {
+            return Err(format!("no image at {}", self.kernel.display()));
+        }
+        let mut command = Command::new(QEMU);
+        command.args(self.args());
+        Ok(command)
+    }
+
+    /// Boots on the terminal (stdin/stdout inherited) and waits for QEMU.
+    pub fn run_interactive(&self) -> Result<std::process::ExitStatus, String> {
+        let mut command = self.command()?;
+        command.status().map_err(|e| process::spawn_error(QEMU, &e))
+    }
+
+    /// Boots with `input` fed to the host serial port, captures what the
+    /// machine prints, and kills QEMU if it is still running after `limit`.
+    pub fn run_script(&self, input: &str, limit: Duration) -> Result<Captured, String> {
+        process::run_captured(self.command()?, input.as_bytes(), limit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line() {
+        let machine = Machine::new("/tmp/image.elf").memory(256).arg("-icount").arg("shift=0");
+        assert_eq!(
+            machine.args().join(" "),
+            "-M malta -m 256 -nographic -no-reboot -serial mon:stdio -kernel /tmp/image.elf \
+             -icount shift=0"
+        );
+        let gdb = Machine { gdb: true, ..Machine::new("x.elf") };
+        assert!(gdb.args().join(" ").ends_with("-kernel x.elf -s -S"));
+    }
+
+    #[test]
+    fn bad_memory_and_missing_image_are_errors() {
+        let error = Machine::new("/nonexistent.elf").memory(4096).run_script("", Duration::from_secs(1));
+        assert_eq!(error.unwrap_err(), "memory size 4096 MiB is out of range (16..=2048 MiB)");
+        let error = Machine::new("/nonexistent.elf").run_script("", Duration::from_secs(1));
+        assert_eq!(error.unwrap_err(), "no image at /nonexistent.elf");
+    }
+
+    #[test]
+    fn workspace_paths() {
+        assert!(workspace_root().join("Cargo.toml").is_file());
+        assert!(workspace_root().join("xtask").is_dir());
+    }
+}

@@ -1,0 +1,198 @@
+//! The QEMU test suite run by `cargo xtask test`: each test boots an image
+//! on QEMU Malta, drives it over the host serial port and checks what comes
+//! back. To add tests, add entries to [`TESTS`] (or a module of your own and
+//! chain its list in [`all`]); build any extra image inside the test
+//! function with [`crate::qemu::build_baremetal`].
+
+use crate::process::Captured;
+use crate::qemu::Machine;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Images built once before the tests run.
+pub struct Images {
+    pub hypervisor: PathBuf,
+}
+
+pub struct QemuTest {
+    pub name: &'static str,
+    pub run: fn(&Images) -> Result<(), String>,
+}
+
+/// Every QEMU test; boot the image with a scripted serial input.
+pub fn all() -> Vec<&'static QemuTest> {
+    TESTS.iter().collect()
+}
+
+const TESTS: &[QemuTest] = &[
+    QemuTest { name: "mterm_version_host_halt", run: mterm_version_host_halt },
+    QemuTest { name: "mterm_devtree", run: mterm_devtree },
+    QemuTest { name: "mterm_line_editing_and_errors", run: mterm_line_editing_and_errors },
+    QemuTest { name: "ram_size_from_boot_arguments", run: ram_size_from_boot_arguments },
+    QemuTest { name: "unexpected_exception_is_reported", run: unexpected_exception_is_reported },
+];
+
+/// Time limit for one boot; a normal run takes about a second.
+pub const TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// Boots `machine` with `script` on the serial port and checks that QEMU
+/// exited with status 0 (the hypervisor halted) and printed every line of
+/// `expected`, in order (`\r` removed from the output before matching).
+pub fn expect_session(machine: &Machine, script: &str, expected: &[&str]) -> Result<Captured, String> {
+    let run = machine.run_script(script, TIME_LIMIT)?;
+    let output = run.stdout.replace('\r', "");
+    let context = || format!("QEMU {}; serial output:\n{output}\nQEMU stderr:\n{}", run.ending(), run.stderr);
+    if run.timed_out() {
+        return Err(format!("the machine did not halt in time: {}", context()));
+    }
+    if !run.success() {
+        return Err(format!("the machine did not halt cleanly: {}", context()));
+    }
+    let mut rest = output.as_str();
+    for line in expected {
+        match rest.find(line) {
+            Some(at) => rest = &rest[at + line.len()..],
+            None => return Err(format!("expected {line:?} (in this order); {}", context())),
+        }
+    }
+    Ok(run)
+}
+
+fn mterm_version_host_halt(images: &Images) -> Result<(), String> {
+    let run = expect_session(
+        &Machine::new(&images.hypervisor),
+        "version\nhost\nhalt\n",
+        &[
+            "mipsvisor 0.1.0 booting",
+            "host: MIPS 24Kf, PRId 0x00019300, 16 TLB entries invalidated, EBase 0x80100000",
+            "RAM: 128 MiB (boot arguments)",
+            "mterm> version\n",
+            "mipsvisor 0.1.0 - trap-and-emulate hypervisor for MIPS32r2",
+            "mterm> host\n",
+            "CPU       MIPS 24Kf (PRId 0x00019300: company 0x01, processor 0x93, revision 0x00)",
+            "Config0   0x80000482  M=1 BE=0 AT=0 (MIPS32) AR=1 (release 2) MT=1 (standard TLB)",
+            "Config1   0x9e190c8f  M=1 MMU=15",
+            "Config2   0x80000000",
+            "Config3   0x00000000",
+            "TLB       16 entries",
+            "EBase     0x80100000",
+            "RAM       128 MiB (134217728 bytes, from the boot arguments)",
+            "mterm> halt\nhalting\n",
+        ],
+    )?;
+    if let Some(boot) = run.time_to("mterm> ") {
+        println!("      (QEMU start to first prompt: {:.0} ms)", boot.as_secs_f64() * 1000.0);
+    }
+    Ok(())
+}
+
+fn mterm_devtree(images: &Images) -> Result<(), String> {
+    expect_session(
+        &Machine::new(&images.hypervisor),
+        "devtree\nhalt\n",
+        &[
+            // The boot summary ...
+            "device tree: MIPS Malta (QEMU)",
+            "  cpu:    cpu@0 mti,mips24kf",
+            "  memory: memory@0 at 0x0, 128 MiB",
+            "  serial: serial@180003f8 ns16550a at 0x180003f8",
+            "  guest:  guest0 (1 vcpu, 2 address-space regions)",
+            // ... and the whole tree on request.
+            "mterm> devtree\n",
+            "/ {\n    model = \"MIPS Malta (QEMU)\";",
+            "    serial@180003f8 {\n        compatible = \"ns16550a\";\n        reg = <0x180003f8 0x8>;",
+            "    guests {\n        guest0 {",
+            "            aspace {",
+            "mterm> halt\nhalting\n",
+        ],
+    )
+    .map(drop)
+}
+
+fn mterm_line_editing_and_errors(images: &Images) -> Result<(), String> {
+    // "hosx" + DEL + "t" is "host"; Ctrl-U throws "garbage" away.
+    let script = "hosx\x7ft\ngarbage\x15version\nfrobnicate\nversion now\nhelp\n\nhelp halt\nhalt\n";
+    expect_session(
+        &Machine::new(&images.hypervisor),
+        script,
+        &[
+            "mterm> hosx\x08 \x08t\nCPU       MIPS 24Kf",
+            "mterm> ",
+            "version\nmipsvisor 0.1.0",
+            "mterm> frobnicate\nunknown command `frobnicate`; type `help` for the list\n",
+            "mterm> version now\nusage: version (takes no arguments)\n",
+            "mterm> help\ncommands:\n  help [command]",
+            "  devtree",
+            "  halt",
+            "mterm> \nmterm> help halt\nhalt : stop the machine (QEMU exits)\n",
+            "mterm> halt\nhalting\n",
+        ],
+    )
+    .map(drop)
+}
+
+fn ram_size_from_boot_arguments(images: &Images) -> Result<(), String> {
+    for mib in [64, 512] {
+        expect_session(
+            &Machine::new(&images.hypervisor).memory(mib),
+            "host\nhalt\n",
+            &[&format!("RAM: {mib} MiB (boot arguments)"), &format!("RAM       {mib} MiB")],
+        )?;
+    }
+    Ok(())
+}
+
+fn unexpected_exception_is_reported(images: &Images) -> Result<(), String> {
+    expect_session(
+        &Machine::new(&images.hypervisor),
+        "fault\n",
+        &[
+            "mterm> fault\n",
+            "*** unexpected host exception: TLBL (TLB miss or invalid, load or instruction fetch), \
+             ExcCode 2, TLB refill vector (EBase+0x000)",
+            "BadVAddr 0x00000000  Status 0x00000002  Cause 0x00000008",
+            "zero 00000000",
+            "  ra ",
+            "  hi ",
+            "*** halting",
+        ],
+    )
+    .map(drop)
+}
+
+/// Runs the tests whose names contain `filter`; prints one line per test
+/// and a summary in the style of `cargo test`.
+pub fn run(images: &Images, filter: Option<&str>) -> Result<(), String> {
+    let tests: Vec<_> = all().into_iter().filter(|t| filter.is_none_or(|f| t.name.contains(f))).collect();
+    println!("\nrunning {} QEMU tests", tests.len());
+    let start = Instant::now();
+    let mut failures = Vec::new();
+    for test in &tests {
+        let test_start = Instant::now();
+        let result = (test.run)(images);
+        let seconds = test_start.elapsed().as_secs_f64();
+        match result {
+            Ok(()) => println!("test qemu::{} ... ok ({seconds:.1} s)", test.name),
+            Err(why) => {
+                println!("test qemu::{} ... FAILED ({seconds:.1} s)", test.name);
+                failures.push((test.name, why));
+            }
+        }
+    }
+    for (name, why) in &failures {
+        println!("\n---- qemu::{name} ----\n{why}");
+    }
+    let verdict = if failures.is_empty() { "ok" } else { "FAILED" };
+    println!(
+        "\ntest result: {verdict}. {} passed; {} failed; 0 ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
+        tests.len() - failures.len(),
+        failures.len(),
+        all().len() - tests.len(),
+        start.elapsed().as_secs_f64()
+    );
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} QEMU test(s) failed", failures.len()))
+    }
+}

@@ -1,0 +1,258 @@
+//! `cargo xtask setup`: installs what building and running need, when it is
+//! missing. Idempotent, one progress line per step, quick when everything is
+//! present (it looks at `PATH` and the sysroot; apt only runs for what is
+//! missing).
+
+use crate::process::{self, which};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Tools found on `PATH`, with the Debian package providing each.
+const TOOLS: &[(&str, &str)] = &[
+    ("qemu-system-mipsel", "qemu-system-mips"),
+    ("dtc", "device-tree-compiler"),
+    ("mipsel-linux-gnu-objdump", "binutils-mipsel-linux-gnu"),
+    ("gdb-multiarch", "gdb-multiarch"),
+];
+
+/// Debian's standard-library source package and where it installs.
+const DEBIAN_RUST_SRC_PACKAGE: &str = "rust-web-src";
+const DEBIAN_RUST_SRC: &str = "/usr/lib/rustlib/src/rust";
+/// `rustup component add` gets this long before the Debian fallback.
+const RUSTUP_TIME_LIMIT: Duration = Duration::from_secs(30);
+const APT_TIME_LIMIT: Duration = Duration::from_secs(15 * 60);
+
+fn step(name: &str, outcome: &str) {
+    eprintln!("setup: {name:<26} {outcome}");
+}
+
+/// `cargo xtask setup`
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(arg) = args.first() {
+        return Err(format!("setup takes no arguments (got `{arg}`)"));
+    }
+    ensure()
+}
+
+/// Makes sure the tools and the standard-library source are present.
+pub fn ensure() -> Result<(), String> {
+    let start = Instant::now();
+    let mut apt = Apt::detect();
+    let mut missing = Vec::new();
+    for (tool, package) in TOOLS {
+        match which(tool) {
+            Some(path) => step(tool, &format!("ok ({})", path.display())),
+            None => {
+                step(tool, &format!("missing (Debian package {package})"));
+                missing.push(*package);
+            }
+        }
+    }
+    if !missing.is_empty() {
+        apt.install(&missing)?;
+        for (tool, _) in TOOLS {
+            if which(tool).is_none() {
+                return Err(format!("`{tool}` is still missing after installing its package"));
+            }
+        }
+    }
+    ensure_rust_src(&mut apt)?;
+    step("done", &format!("in {:.1} s", start.elapsed().as_secs_f64()));
+    Ok(())
+}
+
+/// apt-get, usable when running as root on Debian.
+struct Apt {
+    usable: bool,
+    updated: bool,
+}
+
+impl Apt {
+    fn detect() -> Self {
+        let mut id = Command::new("id");
+        id.arg("-u");
+        let root = process::output(id).is_ok_and(|uid| uid == "0");
+        let debian = Path::new("/etc/debian_version").is_file();
+        Self { usable: root && debian && which("apt-get").is_some(), updated: false }
+    }
+
+    fn apt_get(&self, args: &[&str]) -> Result<(), String> {
+        let mut command = Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        let run = process::run_captured(command, b"", APT_TIME_LIMIT)?;
+        if run.success() {
+            return Ok(());
+        }
+        let tail: Vec<&str> = run.stdout.lines().chain(run.stderr.lines()).collect();
+        let tail = tail[tail.len().saturating_sub(15)..].join("\n");
+        Err(format!("`apt-get {}` failed ({}):\n{tail}", args.join(" "), run.ending()))
+    }
+
+    fn install(&mut self, packages: &[&str]) -> Result<(), String> {
+        let command = format!("apt-get install -y --no-install-recommends {}", packages.join(" "));
+        if !self.usable {
+            return Err(format!(
+                "missing packages: {}. Install them as root, then run this again:\n  \
+                 sudo apt-get update && sudo {command}",
+                packages.join(" ")
+            ));
+        }
+        if !self.updated {
+            let start = Instant::now();
+            self.apt_get(&["update", "-q"])?;
+            step("apt-get update", &format!("done in {:.0} s", start.elapsed().as_secs_f64()));
+            self.updated = true;
+        }
+        let start = Instant::now();
+        let mut args = vec!["install", "-y", "-q", "--no-install-recommends", "--no-remove"];
+        args.extend_from_slice(packages);
+        self.apt_get(&args)?;
+        step(
+            "apt-get install",
+            &format!("{} done in {:.0} s", packages.join(" "), start.elapsed().as_secs_f64()),
+        );
+        Ok(())
+    }
+}
+
+/// `major.minor` of a version string such as `1.95.0` or `1.96.0+dfsg1-1`.
+fn major_minor(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+fn rustc_version() -> Result<String, String> {
+    // "rustc 1.95.0 (59807616e 2026-04-14)"
+    let line = process::output(rustc_command(&["--version"]))?;
+    line.split_whitespace()
+        .nth(1)
+        .map(str::to_string)
+        .ok_or_else(|| format!("cannot read the version in `{line}`"))
+}
+
+fn rustc_command(args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()));
+    command.args(args);
+    command
+}
+
+fn debian_rust_src_version() -> Option<String> {
+    let mut command = Command::new("dpkg-query");
+    command.args(["-W", "-f=${Version}", DEBIAN_RUST_SRC_PACKAGE]);
+    process::output(command).ok().filter(|v| !v.is_empty())
+}
+
+fn is_rust_src(dir: &Path) -> bool {
+    dir.join("library/core/src/lib.rs").is_file()
+}
+
+/// Whether the Debian source matches rustc's major.minor version (a
+/// different version's `core` does not compile).
+fn debian_source_matches(rustc: &str) -> Result<(), String> {
+    let debian = debian_rust_src_version().unwrap_or_else(|| "unknown".into());
+    if major_minor(&debian).is_some() && major_minor(&debian) == major_minor(rustc) {
+        Ok(())
+    } else {
+        Err(format!(
+            "Debian's {DEBIAN_RUST_SRC_PACKAGE} is version {debian} but rustc is {rustc}; \
+             -Zbuild-std needs the source of the same version. Run \
+             `rustup component add rust-src` with access to static.rust-lang.org, \
+             or use a rustc {debian}"
+        ))
+    }
+}
+
+/// The standard-library source `-Zbuild-std` needs, in
+/// `$(rustc --print sysroot)/lib/rustlib/src/rust`: from rustup if it
+/// answers in time, else Debian's package linked into the sysroot.
+fn ensure_rust_src(apt: &mut Apt) -> Result<(), String> {
+    let sysroot = PathBuf::from(process::output(rustc_command(&["--print", "sysroot"]))?);
+    let rustc = rustc_version()?;
+    let link = sysroot.join("lib/rustlib/src/rust");
+    let name = "rust-src";
+
+    let points_to_debian = std::fs::read_link(&link).ok().filter(|t| t == Path::new(DEBIAN_RUST_SRC));
+    if is_rust_src(&link) {
+        match points_to_debian {
+            None => {
+                step(name, &format!("ok ({})", link.display()));
+                return Ok(());
+            }
+            Some(_) => match debian_source_matches(&rustc) {
+                Ok(()) => {
+                    step(name, &format!("ok ({} -> {DEBIAN_RUST_SRC})", link.display()));
+                    return Ok(());
+                }
+                Err(why) => {
+                    step(name, "linked Debian source has the wrong version; replacing it");
+                    eprintln!("       {why}");
+                    std::fs::remove_file(&link)
+                        .map_err(|e| format!("cannot remove {}: {e}", link.display()))?;
+                }
+            },
+        }
+    } else if std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
+        // A dangling link (e.g. its package was removed): drop it.
+        std::fs::remove_file(&link).map_err(|e| format!("cannot remove {}: {e}", link.display()))?;
+    }
+
+    if which("rustup").is_some() {
+        let start = Instant::now();
+        let mut command = Command::new("rustup");
+        command.args(["component", "add", "rust-src"]);
+        let run = process::run_captured(command, b"", RUSTUP_TIME_LIMIT)?;
+        if run.success() && is_rust_src(&link) {
+            step(name, &format!("installed by rustup in {:.0} s", start.elapsed().as_secs_f64()));
+            return Ok(());
+        }
+        step(name, &format!("rustup component add rust-src: {}; trying Debian's source", run.ending()));
+    }
+
+    if !is_rust_src(Path::new(DEBIAN_RUST_SRC)) {
+        if !apt.usable {
+            return Err(format!(
+                "the Rust standard-library source is missing. Run one of:\n  \
+                 rustup component add rust-src\n  \
+                 sudo apt-get install -y {DEBIAN_RUST_SRC_PACKAGE} && ln -s {DEBIAN_RUST_SRC} {}",
+                link.display()
+            ));
+        }
+        apt.install(&[DEBIAN_RUST_SRC_PACKAGE])?;
+    }
+    debian_source_matches(&rustc)?;
+    if let Some(parent) = link.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    symlink(Path::new(DEBIAN_RUST_SRC), &link)?;
+    step(name, &format!("linked {} -> {DEBIAN_RUST_SRC}", link.display()));
+    Ok(())
+}
+
+fn symlink(target: &Path, link: &Path) -> Result<(), String> {
+    std::os::unix::fs::symlink(target, link)
+        .map_err(|e| format!("cannot link {} -> {}: {e}", link.display(), target.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(major_minor("1.95.0"), Some((1, 95)));
+        assert_eq!(major_minor("1.96.0+dfsg1-1~deb12u2"), Some((1, 96)));
+        assert_eq!(major_minor("1.85.0+dfsg3-1~deb12u3"), Some((1, 85)));
+        assert_eq!(major_minor("unknown"), None);
+        assert_eq!(major_minor(""), None);
+    }
+
+    #[test]
+    fn every_tool_has_a_package() {
+        for (tool, package) in TOOLS {
+            assert!(!tool.is_empty() && !package.is_empty());
+        }
+    }
+}
