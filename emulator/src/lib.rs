@@ -1,1 +1,350 @@
+//! The engine the hypervisor runs on: the CP0 model, the software TLB, the
+//! privileged-instruction emulator, exception entry and branch evaluation of
+//! a MIPS 24Kf, behaving as QEMU 7.2 does.
+//!
+//! The CP0 register file, the privileged-instruction table and the exception
+//! table are generated from `isa-spec/cp0-24kf.cp0` by `codegen_macros::cp0!`;
+//! the hooks the spec names are plain functions in [`hooks`].
+//!
+//! `no_std`, no `unsafe`, no allocation: the same code runs in host tests and
+//! inside the hypervisor.
 #![no_std]
+#![forbid(unsafe_code)]
+
+pub mod addrmap;
+mod branch;
+mod decode;
+pub mod hooks;
+pub mod tlb;
+
+/// Generated from the CP0 spec: `Cp0`, `Cp0Reg`, `ExcCode`, `ExceptionKind`,
+/// the profile constants (`TLB_ENTRIES`, `PRID`, ...), `Cpu::cp0_read`,
+/// `Cpu::cp0_write` and the privileged dispatch.
+mod generated {
+    codegen_macros::cp0!("../isa-spec/cp0-24kf.cp0");
+}
+
+pub use generated::*;
+pub use tlb::{Tlb, TlbEntry, TlbRegs};
+
+/// Which address layout the CPU sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AddressMap {
+    /// The real MIPS32 map (vectors at 0x80000000 / 0xBFC00000).
+    Native,
+    /// The hypervisor's guest view: every kernel address moved down by
+    /// 0x80000000 (KSEG0 at 0, KSEG1 at 0x20000000, KSSEG/KSEG3 at
+    /// 0x40000000/0x60000000).
+    Guest,
+}
+
+impl AddressMap {
+    /// How far kernel addresses move down in this map.
+    pub const fn kernel_shift(self) -> u32 {
+        match self {
+            AddressMap::Native => 0,
+            AddressMap::Guest => 0x8000_0000,
+        }
+    }
+
+    /// A native kernel address (KSEG0..KSEG3) as this map shows it.
+    pub const fn from_native(self, addr: u32) -> u32 {
+        addr.wrapping_sub(self.kernel_shift())
+    }
+}
+
+/// QEMU's Random generator (`cpu_mips_get_random`): a process-global C
+/// library LCG shared by `mfc0 Random` and `tlbwr`, which never returns the
+/// same index twice in a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RandomLcg {
+    pub seed: u32,
+    /// The index returned last.
+    pub prev: u32,
+}
+
+impl Default for RandomLcg {
+    fn default() -> Self {
+        Self::RESET
+    }
+}
+
+impl RandomLcg {
+    /// QEMU's state when the process starts.
+    pub const RESET: RandomLcg = RandomLcg { seed: 1, prev: 0 };
+
+    /// The next index in `[wired, TLB_ENTRIES - 1]`.
+    pub fn next(&mut self, wired: u32) -> u32 {
+        let entries = TLB_ENTRIES as u32;
+        let wired = wired % entries;
+        let count = entries - wired;
+        if count == 1 {
+            return entries - 1;
+        }
+        // Terminates: the LCG has full period, so (seed >> 16) % count takes
+        // every value in range.
+        loop {
+            self.seed = self.seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let index = (self.seed >> 16) % count + wired;
+            if index != self.prev {
+                self.prev = index;
+                return index;
+            }
+        }
+    }
+}
+
+/// How the vector offset of an exception is chosen (from the spec's
+/// exception table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VectorRule {
+    /// TLB refill: 0x000 when Status.EXL was 0, else 0x180.
+    Refill,
+    /// 0x180.
+    General,
+    /// 0x200 when Cause.IV (plus the vector spacing when BEV=0 and
+    /// IntCtl.VS != 0), else 0x180.
+    Interrupt,
+    /// 0x100, in KSEG1.
+    CacheError,
+}
+
+/// An exception to enter: what, and the facts entry needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Exception {
+    pub kind: ExceptionKind,
+    /// The faulting address, for kinds that set BadVAddr.
+    pub badvaddr: u32,
+    /// Cause.CE, for Coprocessor Unusable.
+    pub ce: u8,
+    /// The faulting instruction is in the delay slot of the branch at
+    /// `Cpu::pc` (EPC = the branch, Cause.BD = 1).
+    pub in_delay_slot: bool,
+}
+
+impl Exception {
+    pub const fn new(kind: ExceptionKind) -> Exception {
+        Exception { kind, badvaddr: 0, ce: 0, in_delay_slot: false }
+    }
+
+    /// An exception that sets BadVAddr (and, for TLB kinds, Context/EntryHi).
+    pub const fn at(kind: ExceptionKind, badvaddr: u32) -> Exception {
+        Exception { kind, badvaddr, ce: 0, in_delay_slot: false }
+    }
+
+    /// Coprocessor Unusable for coprocessor `ce`.
+    pub const fn coprocessor_unusable(ce: u8) -> Exception {
+        Exception { kind: ExceptionKind::CoprocessorUnusable, badvaddr: 0, ce, in_delay_slot: false }
+    }
+
+    pub const fn reserved_instruction() -> Exception {
+        Exception::new(ExceptionKind::ReservedInstruction)
+    }
+}
+
+/// What a privileged-instruction hook asks for next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Go on at the following instruction.
+    Continue,
+    /// Go to this address (ERET, DERET: no delay slot).
+    Jump(u32),
+    /// Go on at the following instruction once an interrupt is pending (WAIT).
+    Wait,
+}
+
+/// The result of [`Cpu::execute`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Emulated; `pc` is the next instruction.
+    Continue,
+    /// Emulated and raised this exception; `pc` is its vector.
+    Exception(ExcCode),
+    /// WAIT: `pc` is the following instruction; resume on an interrupt.
+    Wait,
+    /// An ordinary instruction the emulator does not handle (the hypervisor
+    /// runs those natively). Nothing was changed.
+    NotEmulated,
+}
+
+/// The architectural state the emulator works on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cpu {
+    pub gpr: [u32; 32],
+    pub hi: u32,
+    pub lo: u32,
+    /// The address of the instruction being executed; after `execute`, the next one.
+    pub pc: u32,
+    pub cp0: Cp0,
+    pub tlb: Tlb,
+    pub lcg: RandomLcg,
+    pub map: AddressMap,
+    /// The LL/SC reservation (cleared by ERET).
+    pub ll_bit: bool,
+    /// EJTAG debug mode (QEMU's `MIPS_HFLAG_DM`; entered by writing Debug.DM).
+    pub debug_mode: bool,
+    /// The CPU is in WAIT.
+    pub waiting: bool,
+    /// The FPU control/status register; its condition codes drive `bc1t`/`bc1f`.
+    pub fcsr: u32,
+}
+
+impl Cpu {
+    /// A CPU in its reset state for `map`: CP0 reset values, PC at the reset
+    /// vector, EBase and the vectors as `map` shows them, an all-zero TLB.
+    pub fn new(map: AddressMap) -> Cpu {
+        let mut cp0 = Cp0::RESET;
+        cp0.ebase = map.from_native(cp0.ebase);
+        Cpu {
+            gpr: [0; 32],
+            hi: 0,
+            lo: 0,
+            pc: map.from_native(RESET_PC),
+            cp0,
+            tlb: Tlb::default(),
+            lcg: RandomLcg::RESET,
+            map,
+            ll_bit: false,
+            debug_mode: false,
+            waiting: false,
+            fcsr: 0,
+        }
+    }
+
+    /// GPR `r` (`$0` reads 0).
+    pub fn reg(&self, r: u8) -> u32 {
+        self.gpr.get(usize::from(r)).copied().unwrap_or(0)
+    }
+
+    /// Writes GPR `r`; writes to `$0` are dropped.
+    pub fn set_reg(&mut self, r: u8, value: u32) {
+        if r != 0 {
+            if let Some(slot) = self.gpr.get_mut(usize::from(r)) {
+                *slot = value;
+            }
+        }
+    }
+
+    /// Kernel mode: Status.EXL or ERL, debug mode, or KSU = 0.
+    pub fn kernel_mode(&self) -> bool {
+        self.cp0.status_exl() != 0 || self.cp0.status_erl() != 0 || self.debug_mode || self.cp0.status_ksu() == 0
+    }
+
+    /// COP0 instructions and CACHE may run: kernel mode or Status.CU0.
+    pub fn cp0_usable(&self) -> bool {
+        self.kernel_mode() || self.cp0.status_cu0() != 0
+    }
+
+    /// An interrupt would be taken now: IE=1, EXL=0, ERL=0, not in debug
+    /// mode, and an unmasked Cause.IP bit.
+    pub fn interrupt_pending(&self) -> bool {
+        self.cp0.status_ie() != 0
+            && self.cp0.status_exl() == 0
+            && self.cp0.status_erl() == 0
+            && !self.debug_mode
+            && (self.cp0.cause_ip() & self.cp0.status_im()) != 0
+    }
+
+    /// Executes the instruction `word` located at `self.pc`. If `word` is a
+    /// branch or jump, `slot` is the word of its delay slot (at pc+4) and
+    /// both are executed as the hardware does (branch evaluated, link
+    /// written, slot executed or annulled for likely-not-taken; an exception
+    /// in the slot has EPC = branch address and Cause.BD = 1). On return
+    /// `self.pc` is the next PC (the branch target, pc+4/+8, or the
+    /// exception vector). `NotEmulated` leaves the state untouched.
+    pub fn execute(&mut self, word: u32, slot: Option<u32>) -> Outcome {
+        match decode::classify(self, word) {
+            decode::Class::Branch(flow) => branch::execute(self, flow, slot),
+            decode::Class::NotEmulated => Outcome::NotEmulated,
+            other => match self.run(other) {
+                Ok(Next::Continue) => {
+                    self.pc = self.pc.wrapping_add(4);
+                    Outcome::Continue
+                }
+                Ok(Next::Jump(target)) => {
+                    self.pc = target;
+                    Outcome::Continue
+                }
+                Ok(Next::Wait) => {
+                    self.pc = self.pc.wrapping_add(4);
+                    self.waiting = true;
+                    Outcome::Wait
+                }
+                Err(exception) => Outcome::Exception(self.raise(exception)),
+            },
+        }
+    }
+
+    /// Runs a classified non-branch instruction.
+    fn run(&mut self, class: decode::Class) -> Result<Next, Exception> {
+        match class {
+            decode::Class::Privileged(insn) => match self.dispatch_privileged(&insn) {
+                Some(result) => result,
+                // `classify` only returns instructions the spec lists.
+                None => Err(Exception::reserved_instruction()),
+            },
+            decode::Class::Nop => Ok(Next::Continue),
+            decode::Class::Raise(exception) => Err(exception),
+            decode::Class::Branch(_) | decode::Class::NotEmulated => Err(Exception::reserved_instruction()),
+        }
+    }
+
+    /// Exception entry, from the spec's exception table, as QEMU's
+    /// `mips_cpu_do_interrupt` does it. `self.pc` is the faulting
+    /// instruction (the branch, if `exception.in_delay_slot`). Returns the
+    /// ExcCode written to Cause.
+    pub fn raise(&mut self, exception: Exception) -> ExcCode {
+        let kind = exception.kind;
+        let exl = self.cp0.status_exl() != 0;
+        let va = exception.badvaddr;
+        if kind.sets_badvaddr() {
+            self.cp0.badvaddr = va;
+        }
+        if kind.sets_tlb() {
+            self.cp0.context = (self.cp0.context & !0x007F_FFFF) | ((va >> 9) & 0x007F_FFF0);
+            self.cp0.entryhi = (self.cp0.entryhi & ASID_MASK) | (va & tlb::VPN2_MASK);
+        }
+        if !exl {
+            self.cp0.epc = self.pc;
+            self.cp0.set_cause_bd(u32::from(exception.in_delay_slot));
+            self.cp0.set_status_exl(1);
+        }
+        let offset = match kind.vector() {
+            VectorRule::Refill if !exl => 0x000,
+            VectorRule::Refill | VectorRule::General => 0x180,
+            VectorRule::Interrupt => self.interrupt_offset(),
+            VectorRule::CacheError => 0x100,
+        };
+        let base = if self.cp0.status_bev() != 0 {
+            self.map.from_native(BEV_BASE).wrapping_add(0x200)
+        } else if kind.vector() == VectorRule::CacheError {
+            self.map.from_native(0xA000_0000) | (self.cp0.ebase & 0x1FFF_F000)
+        } else {
+            self.cp0.ebase & 0xFFFF_F000
+        };
+        self.pc = base.wrapping_add(offset);
+        let code = kind.code();
+        self.cp0.set_cause_exccode(code as u32);
+        if kind.sets_ce() {
+            self.cp0.set_cause_ce(u32::from(exception.ce));
+        }
+        self.waiting = false;
+        code
+    }
+
+    /// The interrupt vector offset: 0x180, or with Cause.IV 0x200 plus, when
+    /// BEV=0 and IntCtl.VS != 0, the highest pending enabled line times the
+    /// spacing (QEMU honours this although Config3.VInt = 0).
+    fn interrupt_offset(&self) -> u32 {
+        if self.cp0.cause_iv() == 0 {
+            return 0x180;
+        }
+        let spacing = self.cp0.intctl_vs();
+        if self.cp0.status_bev() != 0 || spacing == 0 {
+            return 0x200;
+        }
+        let pending = self.cp0.cause_ip() & self.cp0.status_im();
+        let vector = 31u32.saturating_sub(pending.leading_zeros()).min(7);
+        0x200 + vector * (spacing << 5)
+    }
+}

@@ -1,0 +1,121 @@
+//! Branches and jumps with their delay slot, evaluated from the spec's
+//! `ControlFlow` description of each instruction.
+use isa_spec::{Cond, ControlFlow};
+
+use crate::decode::{self, Class};
+use crate::{Cpu, Exception, Next, Outcome};
+
+/// Where a branch goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    pub taken: bool,
+    /// The taken target.
+    pub target: u32,
+    /// The register receiving the return address (branch + 8), if any.
+    pub link: Option<u8>,
+    /// A not-taken branch annuls its delay slot.
+    pub likely: bool,
+}
+
+/// FPU condition code `cc` of FCSR (cc 0 is bit 23, cc n is bit 24 + n).
+pub fn fp_condition(fcsr: u32, cc: u8) -> bool {
+    let bit = if cc == 0 { 23 } else { 24 + u32::from(cc & 7) };
+    fcsr & (1u32 << (bit & 31)) != 0
+}
+
+/// Evaluates the branch or jump at `cpu.pc`. `Err` is an exception the
+/// branch itself raises (an FPU branch while Status.CU1 = 0); `Ok(None)` is a
+/// branch the emulator does not handle (COP2 conditions).
+pub fn resolve(cpu: &Cpu, flow: ControlFlow) -> Result<Option<Resolved>, Exception> {
+    let slot_pc = cpu.pc.wrapping_add(4);
+    Ok(Some(match flow {
+        ControlFlow::Branch { cond, rs, rt, offset, link, likely } => {
+            let a = cpu.reg(rs) as i32;
+            let b = cpu.reg(rt) as i32;
+            let taken = match cond {
+                Cond::Eq => a == b,
+                Cond::Ne => a != b,
+                Cond::Lez => a <= 0,
+                Cond::Gtz => a > 0,
+                Cond::Ltz => a < 0,
+                Cond::Gez => a >= 0,
+                Cond::FpTrue { cc } | Cond::FpFalse { cc } => {
+                    if cpu.cp0.status_cu1() == 0 {
+                        return Err(Exception::coprocessor_unusable(1));
+                    }
+                    fp_condition(cpu.fcsr, cc) == matches!(cond, Cond::FpTrue { .. })
+                }
+                Cond::Cp2True { .. } | Cond::Cp2False { .. } => return Ok(None),
+            };
+            Resolved {
+                taken,
+                target: slot_pc.wrapping_add(offset as u32),
+                link: if link { Some(31) } else { None },
+                likely,
+            }
+        }
+        ControlFlow::Jump { index, link } => Resolved {
+            taken: true,
+            target: (slot_pc & 0xF000_0000) | ((index & 0x03FF_FFFF) << 2),
+            link: if link { Some(31) } else { None },
+            likely: false,
+        },
+        ControlFlow::JumpReg { rs, link_rd } => Resolved {
+            taken: true,
+            target: cpu.reg(rs),
+            link: link_rd,
+            likely: false,
+        },
+    }))
+}
+
+/// Executes the branch at `cpu.pc` and its delay slot `slot`.
+pub(crate) fn execute(cpu: &mut Cpu, flow: ControlFlow, slot: Option<u32>) -> Outcome {
+    let branch_pc = cpu.pc;
+    let resolved = match resolve(cpu, flow) {
+        Ok(Some(resolved)) => resolved,
+        Ok(None) => return Outcome::NotEmulated,
+        Err(exception) => return Outcome::Exception(cpu.raise(exception)),
+    };
+    let return_address = branch_pc.wrapping_add(8);
+    let fall_through = branch_pc.wrapping_add(8);
+    if resolved.likely && !resolved.taken {
+        if let Some(r) = resolved.link {
+            cpu.set_reg(r, return_address);
+        }
+        cpu.pc = fall_through;
+        return Outcome::Continue;
+    }
+    let Some(slot) = slot else { return Outcome::NotEmulated };
+    let class = decode::classify(cpu, slot);
+    if matches!(class, Class::NotEmulated) {
+        return Outcome::NotEmulated;
+    }
+    // The branch writes its link register before the slot runs.
+    if let Some(r) = resolved.link {
+        cpu.set_reg(r, return_address);
+    }
+    let result = match class {
+        // QEMU raises RI for a branch in a delay slot.
+        Class::Branch(_) => Err(Exception::reserved_instruction()),
+        other => cpu.run(other),
+    };
+    let next = if resolved.taken { resolved.target } else { fall_through };
+    match result {
+        // A jump requested by the slot (ERET) is overridden by the branch.
+        Ok(Next::Continue) | Ok(Next::Jump(_)) => {
+            cpu.pc = next;
+            Outcome::Continue
+        }
+        Ok(Next::Wait) => {
+            cpu.pc = next;
+            cpu.waiting = true;
+            Outcome::Wait
+        }
+        Err(mut exception) => {
+            exception.in_delay_slot = true;
+            cpu.pc = branch_pc;
+            Outcome::Exception(cpu.raise(exception))
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! What `execute` does with a word: QEMU 7.2's checks for the COP0 opcode
+//! space (REFERENCE-24Kf.md §2.3) in front of the spec's decoder.
+use isa_spec::{ControlFlow, Insn};
+
+use crate::{Cpu, Exception};
+
+/// How the emulator handles one instruction word.
+#[derive(Debug)]
+pub(crate) enum Class {
+    /// A branch or jump.
+    Branch(ControlFlow),
+    /// A privileged instruction the spec lists.
+    Privileged(Insn),
+    /// Accepted and does nothing (TLBINV/TLBINVF without Config4.IE).
+    Nop,
+    /// Raises this exception without doing anything else.
+    Raise(Exception),
+    /// Not handled by the emulator.
+    NotEmulated,
+}
+
+const OP_COP0: u32 = 0x10;
+const OP_CACHE: u32 = 0x2F;
+
+/// What QEMU makes of a COP0-opcode word before the spec's decoder sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cop0Word {
+    /// Decode this word: the original with the bits QEMU ignores cleared.
+    Canonical(u32),
+    Nop,
+    Reserved,
+    NotEmulated,
+}
+
+fn cop0_word(word: u32) -> Cop0Word {
+    let rs = (word >> 21) & 0x1F;
+    match rs {
+        // MFC0 / MTC0: sel is bits 2:0, bits 10:3 are ignored.
+        0x00 | 0x04 => Cop0Word::Canonical(word & !0x0000_07F8),
+        // RDPGPR / WRPGPR: bits 10:0 are ignored.
+        0x0A | 0x0E => Cop0Word::Canonical(word & !0x0000_07FF),
+        // MFMC0: only DI and EI, exactly.
+        0x0B => match word & 0xFFFF {
+            0x6000 | 0x6020 => Cop0Word::Canonical(word),
+            _ => Cop0Word::Reserved,
+        },
+        // MFTR / MTTR: QEMU executes them although the 24Kf has no MT.
+        0x08 | 0x0C => Cop0Word::NotEmulated,
+        // CO: bits 24:21 must be 0, bits 20:6 are ignored, funct selects.
+        0x10 => {
+            let funct = word & 0x3F;
+            match funct {
+                0x01 | 0x02 | 0x06 | 0x08 | 0x1F | 0x20 => Cop0Word::Canonical(0x4200_0000 | funct),
+                // ERET; bit 6 set is ERETNC, which needs Release 5.
+                0x18 if word & 0x40 == 0 => Cop0Word::Canonical(0x4200_0018),
+                // TLBINV / TLBINVF.
+                0x03 | 0x04 => Cop0Word::Nop,
+                _ => Cop0Word::Reserved,
+            }
+        }
+        _ => Cop0Word::Reserved,
+    }
+}
+
+/// Classifies `word` for a CPU in state `cpu` (the mode decides CpU).
+pub(crate) fn classify(cpu: &Cpu, word: u32) -> Class {
+    let opcode = word >> 26;
+    if opcode == OP_COP0 || opcode == OP_CACHE {
+        if !cpu.cp0_usable() {
+            return Class::Raise(Exception::coprocessor_unusable(0));
+        }
+        if opcode == OP_CACHE {
+            return match isa_spec::decode(word) {
+                Ok(insn) if Cpu::emulates(&insn) => Class::Privileged(insn),
+                _ => Class::Nop,
+            };
+        }
+        return match cop0_word(word) {
+            Cop0Word::Canonical(canonical) => match isa_spec::decode(canonical) {
+                Ok(insn) if Cpu::emulates(&insn) => Class::Privileged(insn),
+                _ => Class::Raise(Exception::reserved_instruction()),
+            },
+            Cop0Word::Nop => Class::Nop,
+            Cop0Word::Reserved => Class::Raise(Exception::reserved_instruction()),
+            Cop0Word::NotEmulated => Class::NotEmulated,
+        };
+    }
+    match isa_spec::decode(word) {
+        Ok(insn) => match insn.control_flow() {
+            Some(flow) => Class::Branch(flow),
+            None if Cpu::emulates(&insn) => Class::Privileged(insn),
+            None => Class::NotEmulated,
+        },
+        Err(_) => Class::NotEmulated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cop0_canonical_forms() {
+        // mfc0 $8, $12, 0 with junk in bits 10:3.
+        assert_eq!(cop0_word(0x4008_67F8), Cop0Word::Canonical(0x4008_6000));
+        assert_eq!(cop0_word(0x4088_6002), Cop0Word::Canonical(0x4088_6002));
+        // tlbwi with junk in bits 20:6; with bit 21 set it is RI.
+        assert_eq!(cop0_word(0x421F_FFC2), Cop0Word::Canonical(0x4200_0002));
+        assert_eq!(cop0_word(0x4220_0002), Cop0Word::Reserved);
+        assert_eq!(cop0_word(0x4200_0018), Cop0Word::Canonical(0x4200_0018));
+        assert_eq!(cop0_word(0x4200_0058), Cop0Word::Reserved, "ERETNC");
+        assert_eq!(cop0_word(0x4200_0003), Cop0Word::Nop);
+        assert_eq!(cop0_word(0x4200_0005), Cop0Word::Reserved);
+        assert_eq!(cop0_word(0x4168_6000), Cop0Word::Canonical(0x4168_6000), "di $8");
+        assert_eq!(cop0_word(0x4168_6020), Cop0Word::Canonical(0x4168_6020), "ei $8");
+        assert_eq!(cop0_word(0x4168_6001), Cop0Word::Reserved);
+        assert_eq!(cop0_word(0x4160_0BC1), Cop0Word::Reserved, "dmt");
+        assert_eq!(cop0_word(0x4040_0000), Cop0Word::Reserved, "mfhc0");
+        assert_eq!(cop0_word(0x4020_0000), Cop0Word::Reserved, "dmfc0");
+        assert_eq!(cop0_word(0x4100_0000), Cop0Word::NotEmulated, "mftr");
+    }
+}

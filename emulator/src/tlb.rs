@@ -1,0 +1,239 @@
+//! The software TLB, with QEMU 7.2's rules for writing, probing and reading
+//! entries (`r4k_fill_tlb`, `r4k_helper_tlbp`, `r4k_helper_tlbr`,
+//! `r4k_map_address`).
+use crate::{ASID_MASK, ENTRYLO_MASK, TLB_ENTRIES};
+
+/// EntryHi's VPN2 field (VA bits 31:13).
+pub const VPN2_MASK: u32 = 0xFFFF_E000;
+/// The bits of a PageMask value that can be set (Mask, 28:13).
+pub const PAGEMASK_MASK: u32 = 0x1FFF_E000;
+
+/// One TLB entry: a pair of pages (even, odd) at one virtual page pair.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TlbEntry {
+    /// Virtual address of the page pair, bits 31:13 (`EntryHi & 0xFFFFE000`,
+    /// not masked by the page size).
+    pub vpn2: u32,
+    pub asid: u8,
+    /// PageMask as written (bits 28:13).
+    pub page_mask: u32,
+    /// Global: the ASID is ignored.
+    pub g: bool,
+    /// Physical frame numbers (4 KiB units, EntryLo bits 25:6), with the
+    /// bits below the page size cleared.
+    pub pfn: [u32; 2],
+    /// Cache attribute (EntryLo bits 5:3).
+    pub c: [u8; 2],
+    /// Dirty (writable).
+    pub d: [bool; 2],
+    /// Valid.
+    pub v: [bool; 2],
+}
+
+/// The CP0 values that describe a TLB entry, as TLBWI reads them and TLBR
+/// writes them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TlbRegs {
+    pub entry_hi: u32,
+    pub entry_lo0: u32,
+    pub entry_lo1: u32,
+    pub page_mask: u32,
+}
+
+/// Why a translation through the TLB failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlbFault {
+    /// No entry matches: the refill exception.
+    Refill,
+    /// The matching page is not valid.
+    Invalid,
+    /// A store to a page that is not dirty.
+    Modified,
+}
+
+impl TlbEntry {
+    /// The entry TLBWI/TLBWR write from these register values (the values
+    /// are masked to what the registers can hold first).
+    pub fn from_regs(regs: TlbRegs) -> TlbEntry {
+        let page_mask = regs.page_mask & PAGEMASK_MASK;
+        let pfn_keep = !(page_mask >> 13);
+        let lo = [regs.entry_lo0 & ENTRYLO_MASK, regs.entry_lo1 & ENTRYLO_MASK];
+        TlbEntry {
+            vpn2: regs.entry_hi & VPN2_MASK,
+            asid: (regs.entry_hi & ASID_MASK) as u8,
+            page_mask,
+            g: lo[0] & lo[1] & 1 != 0,
+            pfn: lo.map(|l| (l >> 6) & 0x000F_FFFF & pfn_keep),
+            c: lo.map(|l| ((l >> 3) & 0x7) as u8),
+            d: lo.map(|l| l & 0x4 != 0),
+            v: lo.map(|l| l & 0x2 != 0),
+        }
+    }
+
+    /// The register values TLBR loads from this entry (G goes into both
+    /// EntryLo registers).
+    pub fn to_regs(&self) -> TlbRegs {
+        let lo = |n: usize| {
+            u32::from(self.g)
+                | u32::from(self.v[n]) << 1
+                | u32::from(self.d[n]) << 2
+                | u32::from(self.c[n] & 0x7) << 3
+                | (self.pfn[n] & 0x000F_FFFF) << 6
+        };
+        TlbRegs {
+            entry_hi: (self.vpn2 & VPN2_MASK) | u32::from(self.asid),
+            entry_lo0: lo(0),
+            entry_lo1: lo(1),
+            page_mask: self.page_mask & PAGEMASK_MASK,
+        }
+    }
+
+    /// The address bits the entry compares (`~(PageMask | 0x1FFF)`).
+    fn compare_mask(&self) -> u32 {
+        !(self.page_mask | 0x1FFF)
+    }
+
+    /// Whether the entry maps `vaddr` (any VA bits, ASID in the low byte of
+    /// `asid`).
+    pub fn matches(&self, vaddr: u32, asid: u8) -> bool {
+        let mask = self.compare_mask();
+        (self.g || self.asid == asid) && (vaddr & mask) == (self.vpn2 & mask)
+    }
+}
+
+/// The software TLB of the profile's size. Power-on contents are all zero;
+/// a CPU reset does not clear it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tlb {
+    pub entries: [TlbEntry; TLB_ENTRIES],
+}
+
+impl Default for Tlb {
+    fn default() -> Self {
+        Tlb { entries: [TlbEntry::default(); TLB_ENTRIES] }
+    }
+}
+
+impl Tlb {
+    /// Entry `index` modulo the TLB size.
+    pub fn entry(&self, index: u32) -> TlbEntry {
+        let i = index as usize % TLB_ENTRIES;
+        self.entries.get(i).copied().unwrap_or_default()
+    }
+
+    /// Writes entry `index` modulo the TLB size.
+    pub fn write(&mut self, index: u32, entry: TlbEntry) {
+        let i = index as usize % TLB_ENTRIES;
+        if let Some(slot) = self.entries.get_mut(i) {
+            *slot = entry;
+        }
+    }
+
+    /// TLBP: the first entry matching EntryHi's VPN2 and ASID.
+    pub fn probe(&self, entry_hi: u32) -> Option<u32> {
+        let asid = (entry_hi & ASID_MASK) as u8;
+        self.entries.iter().position(|e| e.matches(entry_hi, asid)).map(|i| i as u32)
+    }
+
+    /// Translates `vaddr` with the first matching entry: the physical
+    /// address, or why it failed.
+    pub fn translate(&self, vaddr: u32, asid: u8, store: bool) -> Result<u32, TlbFault> {
+        let Some(entry) = self.entries.iter().find(|e| e.matches(vaddr, asid)) else {
+            return Err(TlbFault::Refill);
+        };
+        let offset_mask = (entry.page_mask | 0x1FFF) >> 1;
+        let odd = usize::from(vaddr & (offset_mask + 1) != 0);
+        let (Some(&valid), Some(&dirty), Some(&pfn)) = (entry.v.get(odd), entry.d.get(odd), entry.pfn.get(odd)) else {
+            return Err(TlbFault::Refill);
+        };
+        if !valid {
+            return Err(TlbFault::Invalid);
+        }
+        if store && !dirty {
+            return Err(TlbFault::Modified);
+        }
+        Ok((pfn << 12) | (vaddr & offset_mask))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regs(entry_hi: u32, entry_lo0: u32, entry_lo1: u32, page_mask: u32) -> TlbRegs {
+        TlbRegs { entry_hi, entry_lo0, entry_lo1, page_mask }
+    }
+
+    #[test]
+    fn write_and_read_back() {
+        let e = TlbEntry::from_regs(regs(0x1234_6042, 0x0000_1017, 0x0000_2007, 0));
+        assert_eq!(e.vpn2, 0x1234_6000);
+        assert_eq!(e.asid, 0x42);
+        assert!(e.g, "G is EntryLo0.G & EntryLo1.G");
+        assert_eq!(e.pfn, [0x40, 0x80]);
+        assert_eq!(e.c, [2, 0]);
+        assert_eq!(e.d, [true, true]);
+        assert_eq!(e.v, [true, true]);
+        assert_eq!(e.to_regs(), regs(0x1234_6042, 0x0000_1017, 0x0000_2007, 0));
+    }
+
+    #[test]
+    fn g_needs_both_halves_and_is_copied_into_both_on_read() {
+        let e = TlbEntry::from_regs(regs(0, 0x1, 0x0, 0));
+        assert!(!e.g);
+        assert_eq!(e.to_regs().entry_lo0, 0);
+        let e = TlbEntry::from_regs(regs(0, 0x1, 0x1, 0));
+        assert_eq!((e.to_regs().entry_lo0, e.to_regs().entry_lo1), (1, 1));
+    }
+
+    #[test]
+    fn vpn2_is_not_masked_but_pfn_is() {
+        // 16 KiB pages: PageMask 0x6000 clears PFN bits 1:0.
+        let e = TlbEntry::from_regs(regs(0x0000_E000, 0x0000_00FF << 6, 0xFFFF_FFFF, 0x6000));
+        assert_eq!(e.vpn2, 0x0000_E000);
+        assert_eq!(e.pfn[0], 0xFC);
+        assert_eq!(e.pfn[1], 0x000F_FFFC);
+        assert_eq!(e.to_regs().entry_lo1, (0x000F_FFFC << 6) | 0x3E, "G is clear: EntryLo0.G was 0");
+    }
+
+    #[test]
+    fn probe_first_match_wins_and_honours_asid_and_g() {
+        let mut tlb = Tlb::default();
+        // Entry 0 (all zero) matches VA 0 with ASID 0.
+        assert_eq!(tlb.probe(0x0000_0000), Some(0));
+        assert_eq!(tlb.probe(0x0000_0001), None);
+        tlb.write(3, TlbEntry::from_regs(regs(0x4000_2005, 2, 2, 0)));
+        tlb.write(5, TlbEntry::from_regs(regs(0x4000_2007, 3, 3, 0)));
+        assert_eq!(tlb.probe(0x4000_2005), Some(3));
+        assert_eq!(tlb.probe(0x4000_3FFF & 0xFFFF_E0FF | 0x07), Some(5));
+        assert_eq!(tlb.probe(0x4000_2099), Some(5), "global entry matches any ASID");
+        // Larger pages compare fewer bits.
+        tlb.write(7, TlbEntry::from_regs(regs(0x0100_0000, 0, 0, 0x001F_E000)));
+        assert_eq!(tlb.probe(0x011F_E000), Some(7));
+    }
+
+    #[test]
+    fn index_wraps_modulo_size() {
+        let mut tlb = Tlb::default();
+        let e = TlbEntry::from_regs(regs(0x2000, 0, 0, 0));
+        tlb.write(TLB_ENTRIES as u32 + 2, e);
+        assert_eq!(tlb.entry(2), e);
+        assert_eq!(tlb.entry(u32::MAX), tlb.entries[u32::MAX as usize % TLB_ENTRIES]);
+    }
+
+    #[test]
+    fn translate_pages_and_faults() {
+        let mut tlb = Tlb::default();
+        tlb.write(0, TlbEntry::from_regs(regs(0x4000_0001, (0x100 << 6) | 0x6, (0x200 << 6) | 0x2, 0)));
+        assert_eq!(tlb.translate(0x4000_0123, 1, true), Ok(0x0010_0123));
+        assert_eq!(tlb.translate(0x4000_1123, 1, false), Ok(0x0020_0123));
+        assert_eq!(tlb.translate(0x4000_1123, 1, true), Err(TlbFault::Modified));
+        assert_eq!(tlb.translate(0x4000_0123, 2, false), Err(TlbFault::Refill));
+        tlb.write(1, TlbEntry::from_regs(regs(0x5000_0002, 0, 0, 0)));
+        assert_eq!(tlb.translate(0x5000_0000, 2, false), Err(TlbFault::Invalid));
+        // 16 KiB pages: the odd page starts at +16 KiB.
+        tlb.write(2, TlbEntry::from_regs(regs(0x6000_0003, (0x104 << 6) | 2, (0x208 << 6) | 2, 0x6000)));
+        assert_eq!(tlb.translate(0x6000_3FFC, 3, false), Ok(0x0010_7FFC));
+        assert_eq!(tlb.translate(0x6000_4000, 3, false), Ok(0x0020_8000));
+    }
+}
