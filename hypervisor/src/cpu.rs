@@ -200,9 +200,9 @@ pub struct Size(pub u64);
 impl fmt::Display for Size {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let bytes = self.0;
-        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
             write!(f, "{} MiB", bytes >> 20)
-        } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+        } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
             write!(f, "{} KiB", bytes >> 10)
         } else {
             write!(f, "{bytes} bytes")

@@ -24,7 +24,7 @@ pub fn parse(blob: &[u8]) -> Result<Fdt<'_>, BadBlob> {
 
 /// Reads big-endian cells as one number; `None` for more than two cells.
 fn cells(bytes: &[u8]) -> Option<u64> {
-    if bytes.len() > 8 || bytes.len() % 4 != 0 {
+    if bytes.len() > 8 || !bytes.len().is_multiple_of(4) {
         return None;
     }
     Some(bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
@@ -176,7 +176,7 @@ fn write_property(property: NodeProperty<'_>, out: &mut dyn Write) -> fmt::Resul
             // is_string_list checked the bytes are printable ASCII.
             write!(out, "{sep}\"{}\"", core::str::from_utf8(s).unwrap_or("?"))?;
         }
-    } else if value.len() % 4 == 0 {
+    } else if value.len().is_multiple_of(4) {
         write!(out, "<")?;
         for (i, cell) in value.chunks_exact(4).enumerate() {
             let sep = if i == 0 { "" } else { " " };
@@ -215,7 +215,7 @@ pub(crate) mod tests {
         }
 
         fn pad(&mut self) {
-            while self.structure.len() % 4 != 0 {
+            while !self.structure.len().is_multiple_of(4) {
                 self.structure.push(0);
             }
         }

@@ -77,11 +77,9 @@ impl LineEditor {
                 // Only printable ASCII is ever stored, so this cannot fail.
                 return Ok(Some(core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")));
             }
-            BACKSPACE | DELETE => {
-                if self.len > 0 {
-                    self.len -= 1;
-                    echo.write_str("\x08 \x08")?;
-                }
+            BACKSPACE | DELETE if self.len > 0 => {
+                self.len -= 1;
+                echo.write_str("\x08 \x08")?;
             }
             CTRL_U => {
                 while self.len > 0 {

@@ -60,7 +60,10 @@ pub fn spawn_error(program: &str, error: &std::io::Error) -> String {
     }
 }
 
-fn reader(mut source: impl Read + Send + 'static, start: Instant) -> JoinHandle<(Vec<u8>, Vec<(Duration, usize)>)> {
+/// Bytes read, and when each chunk arrived (time, end offset).
+type Received = (Vec<u8>, Vec<(Duration, usize)>);
+
+fn reader(mut source: impl Read + Send + 'static, start: Instant) -> JoinHandle<Received> {
     thread::spawn(move || {
         let mut data = Vec::new();
         let mut arrivals = Vec::new();
