@@ -1,0 +1,243 @@
+//! The privileged instructions, through `Cpu::execute`.
+mod common;
+use common::*;
+use emulator::{Cpu, ExcCode, Outcome, TlbEntry, TlbRegs};
+
+fn run(cpu: &mut Cpu, word: u32) -> Outcome {
+    cpu.execute(word, None)
+}
+
+fn set_tlb_regs(cpu: &mut Cpu, entry_hi: u32, lo0: u32, lo1: u32, page_mask: u32) {
+    cpu.cp0.entryhi = entry_hi;
+    cpu.cp0.entrylo0 = lo0;
+    cpu.cp0.entrylo1 = lo1;
+    cpu.cp0.pagemask = page_mask;
+}
+
+#[test]
+fn tlbwi_then_tlbr_round_trip() {
+    let mut cpu = kernel_cpu();
+    set_tlb_regs(&mut cpu, 0x1234_6042, (0x100 << 6) | 0x1F, (0x203 << 6) | 0x07, 0x6000);
+    cpu.cp0.index = 0x8000_0005; // P is ignored for the slot
+    assert_eq!(run(&mut cpu, TLBWI), Outcome::Continue);
+    assert_eq!(cpu.pc, 0x8000_1004);
+    let e = cpu.tlb.entries[5];
+    assert_eq!((e.vpn2, e.asid, e.page_mask, e.g), (0x1234_6000, 0x42, 0x6000, true));
+    assert_eq!(e.pfn, [0x100, 0x200], "PFN low bits cleared by the page mask");
+    set_tlb_regs(&mut cpu, 0, 0, 0, 0);
+    assert_eq!(run(&mut cpu, TLBR), Outcome::Continue);
+    assert_eq!(cpu.cp0.entryhi, 0x1234_6042);
+    assert_eq!(cpu.cp0.entrylo0, (0x100 << 6) | 0x1F);
+    assert_eq!(cpu.cp0.entrylo1, (0x200 << 6) | 0x07);
+    assert_eq!(cpu.cp0.pagemask, 0x6000);
+}
+
+#[test]
+fn tlbr_copies_g_into_both_and_loads_the_asid() {
+    let mut cpu = kernel_cpu();
+    cpu.tlb.entries[3] = TlbEntry::from_regs(TlbRegs { entry_hi: 0x4000_0011, entry_lo0: 0x3, entry_lo1: 0x5, page_mask: 0 });
+    cpu.cp0.index = 3;
+    cpu.cp0.entryhi = 0xFF;
+    assert_eq!(run(&mut cpu, TLBR), Outcome::Continue);
+    assert_eq!((cpu.cp0.entrylo0, cpu.cp0.entrylo1), (0x3, 0x5));
+    assert_eq!(cpu.cp0.entryhi, 0x4000_0011);
+}
+
+#[test]
+fn tlbp_first_match_and_miss_keeps_low_bits() {
+    let mut cpu = kernel_cpu();
+    for i in 0..16 {
+        cpu.tlb.entries[i] = TlbEntry::from_regs(TlbRegs { entry_hi: 0x7000_0000 + ((i as u32) << 13) | 1, ..TlbRegs::default() });
+    }
+    cpu.tlb.entries[9] = TlbEntry::from_regs(TlbRegs { entry_hi: 0x0000_2001, ..TlbRegs::default() });
+    cpu.tlb.entries[11] = cpu.tlb.entries[9];
+    cpu.cp0.entryhi = 0x0000_2001;
+    cpu.cp0.index = 0x8000_0004;
+    assert_eq!(run(&mut cpu, TLBP), Outcome::Continue);
+    assert_eq!(cpu.cp0.index, 9, "first match, P clear");
+    cpu.cp0.entryhi = 0x0000_2002;
+    assert_eq!(run(&mut cpu, TLBP), Outcome::Continue);
+    assert_eq!(cpu.cp0.index, 0x8000_0009, "miss: P set, low bits kept");
+}
+
+#[test]
+fn tlbwr_uses_a_fresh_draw_of_the_shared_lcg() {
+    let mut cpu = kernel_cpu();
+    set_tlb_regs(&mut cpu, 0x0000_4000, 0x2, 0x2, 0);
+    // First draws with Wired = 0 are 6, 14, 1.
+    assert_eq!(cpu.execute(mfc0(2, 1, 0), None), Outcome::Continue);
+    assert_eq!(cpu.gpr[2], 6);
+    assert_eq!(run(&mut cpu, TLBWR), Outcome::Continue);
+    assert_eq!(cpu.tlb.entries[14].vpn2, 0x4000);
+    assert_eq!(cpu.execute(mfc0(2, 1, 0), None), Outcome::Continue);
+    assert_eq!(cpu.gpr[2], 1);
+    // Wired = 15: always 15.
+    cpu.cp0.wired = 15;
+    set_tlb_regs(&mut cpu, 0x0000_8000, 0, 0, 0);
+    assert_eq!(run(&mut cpu, TLBWR), Outcome::Continue);
+    assert_eq!(cpu.tlb.entries[15].vpn2, 0x8000);
+}
+
+#[test]
+fn eret_prefers_erl_and_clears_ll() {
+    let mut cpu = kernel_cpu();
+    cpu.cp0.status = 0x6; // ERL | EXL
+    cpu.cp0.epc = 0x8000_0100;
+    cpu.cp0.errorepc = 0xBFC0_0400;
+    cpu.ll_bit = true;
+    assert_eq!(run(&mut cpu, ERET), Outcome::Continue);
+    assert_eq!(cpu.pc, 0xBFC0_0400);
+    assert_eq!(cpu.cp0.status, 0x2, "ERL cleared, EXL kept");
+    assert!(!cpu.ll_bit);
+    assert_eq!(run(&mut cpu, ERET), Outcome::Continue);
+    assert_eq!(cpu.pc, 0x8000_0100);
+    assert_eq!(cpu.cp0.status, 0);
+}
+
+#[test]
+fn deret_needs_debug_mode() {
+    let mut cpu = kernel_cpu();
+    cpu.cp0.depc = 0x8000_0300;
+    assert_eq!(run(&mut cpu, DERET), Outcome::Exception(ExcCode::RI));
+    let mut cpu = kernel_cpu();
+    cpu.debug_mode = true;
+    cpu.cp0.depc = 0x8000_0300;
+    assert_eq!(run(&mut cpu, DERET), Outcome::Continue);
+    assert_eq!(cpu.pc, 0x8000_0300);
+    assert!(!cpu.debug_mode);
+}
+
+#[test]
+fn wait_stops_at_the_next_instruction() {
+    let mut cpu = kernel_cpu();
+    assert_eq!(run(&mut cpu, WAIT), Outcome::Wait);
+    assert_eq!(cpu.pc, 0x8000_1004);
+    assert!(cpu.waiting);
+    // WAIT's code field (bits 20:6) is ignored.
+    let mut cpu = kernel_cpu();
+    assert_eq!(run(&mut cpu, WAIT | 0x001F_FFC0), Outcome::Wait);
+}
+
+#[test]
+fn di_and_ei() {
+    let mut cpu = kernel_cpu();
+    cpu.cp0.status = 0x0000_FF01;
+    assert_eq!(run(&mut cpu, di(4)), Outcome::Continue);
+    assert_eq!((cpu.gpr[4], cpu.cp0.status), (0x0000_FF01, 0x0000_FF00));
+    assert_eq!(run(&mut cpu, ei(5)), Outcome::Continue);
+    assert_eq!((cpu.gpr[5], cpu.cp0.status), (0x0000_FF00, 0x0000_FF01));
+    assert_eq!(run(&mut cpu, di(0)), Outcome::Continue);
+    assert_eq!((cpu.gpr[0], cpu.cp0.status), (0, 0x0000_FF00));
+}
+
+#[test]
+fn cache_is_a_nop_in_kernel_mode_and_cpu_in_user_mode() {
+    let mut cpu = kernel_cpu();
+    let before = cpu.clone();
+    assert_eq!(run(&mut cpu, cache(0x15, 4, 0x10)), Outcome::Continue);
+    let mut expected = before;
+    expected.pc += 4;
+    assert_eq!(cpu, expected);
+    let mut cpu = user_cpu();
+    assert_eq!(run(&mut cpu, cache(0x15, 4, 0x10)), Outcome::Exception(ExcCode::CpU));
+    assert_eq!(cpu.cp0.cause_ce(), 0);
+}
+
+#[test]
+fn cop0_in_user_mode_raises_cpu_unless_cu0() {
+    for word in [mfc0(2, 12, 0), mtc0(2, 12, 0), TLBWI, ERET, WAIT, di(2), 0x4220_0002, 0x4040_0000] {
+        let mut cpu = user_cpu();
+        cpu.cp0.cause = 0x3000_0000; // a stale CE
+        assert_eq!(run(&mut cpu, word), Outcome::Exception(ExcCode::CpU), "{word:08x}");
+        assert_eq!(cpu.cp0.cause_ce(), 0, "{word:08x}");
+        assert_eq!(cpu.cp0.epc, 0x0040_0000);
+        assert_eq!(cpu.pc, 0x8000_0180);
+    }
+    let mut cpu = user_cpu();
+    cpu.cp0.status |= 0x1000_0000; // CU0
+    assert_eq!(run(&mut cpu, mfc0(2, 15, 0)), Outcome::Continue);
+    assert_eq!(cpu.gpr[2], 0x0001_9300);
+    // Supervisor mode is not kernel mode.
+    let mut cpu = user_cpu();
+    cpu.cp0.status = 0x8;
+    assert_eq!(run(&mut cpu, TLBP), Outcome::Exception(ExcCode::CpU));
+    // EXL makes user mode kernel mode.
+    let mut cpu = user_cpu();
+    cpu.cp0.status = 0x12;
+    assert_eq!(run(&mut cpu, TLBP), Outcome::Continue);
+}
+
+#[test]
+fn bad_cop0_encodings_raise_ri() {
+    for word in [
+        0x4220_0002, // CO with bit 21
+        0x4200_0005, // unknown CO function
+        0x4200_0058, // ERETNC
+        0x4040_0000, // MFHC0
+        0x40C0_0000, // MTHC0
+        0x4020_0000, // DMFC0
+        0x40A0_0000, // DMTC0
+        0x4168_6001, // MFMC0 not DI/EI
+        0x4160_0BC1, // DMT
+        0x41E0_0000, // rs = 0x0F
+    ] {
+        let mut cpu = kernel_cpu();
+        assert_eq!(run(&mut cpu, word), Outcome::Exception(ExcCode::RI), "{word:08x}");
+        assert_eq!(cpu.cp0.epc, 0x8000_1000);
+    }
+    // TLBINV / TLBINVF: no-ops.
+    let mut cpu = kernel_cpu();
+    assert_eq!(run(&mut cpu, 0x4200_0003), Outcome::Continue);
+    assert_eq!(run(&mut cpu, 0x4200_0004), Outcome::Continue);
+    assert_eq!(cpu.pc, 0x8000_1008);
+}
+
+#[test]
+fn rdhwr_rules() {
+    let mut cpu = kernel_cpu();
+    cpu.cp0.count = 0x1234;
+    cpu.cp0.ebase = 0x8000_0000;
+    for (rd, expected) in [(0, 0), (1, 32), (2, 0x1234), (3, 2), (29, 0)] {
+        assert_eq!(run(&mut cpu, rdhwr(8, rd)), Outcome::Continue, "rdhwr ${rd}");
+        assert_eq!(cpu.gpr[8], expected, "rdhwr ${rd}");
+    }
+    assert_eq!(run(&mut cpu, rdhwr(8, 4)), Outcome::Exception(ExcCode::RI));
+    // User mode: only what HWREna enables; 29 never (no ULRI).
+    let mut cpu = user_cpu();
+    assert_eq!(run(&mut cpu, rdhwr(8, 2)), Outcome::Exception(ExcCode::RI));
+    let mut cpu = user_cpu();
+    cpu.cp0.hwrena = 0x4;
+    cpu.cp0.count = 77;
+    assert_eq!(run(&mut cpu, rdhwr(8, 2)), Outcome::Continue);
+    assert_eq!(cpu.gpr[8], 77);
+    cpu.cp0.hwrena = 0xF;
+    assert_eq!(run(&mut cpu, rdhwr(8, 29)), Outcome::Exception(ExcCode::RI));
+    // CU0 counts as privileged.
+    let mut cpu = user_cpu();
+    cpu.cp0.status |= 0x1000_0000;
+    assert_eq!(run(&mut cpu, rdhwr(8, 3)), Outcome::Continue);
+    assert_eq!(cpu.gpr[8], 2);
+}
+
+#[test]
+fn rdpgpr_and_wrpgpr_use_the_only_register_set() {
+    let mut cpu = kernel_cpu();
+    cpu.gpr[9] = 0xABCD;
+    assert_eq!(run(&mut cpu, rdpgpr(10, 9)), Outcome::Continue);
+    assert_eq!(cpu.gpr[10], 0xABCD);
+    cpu.gpr[11] = 0x55;
+    assert_eq!(run(&mut cpu, wrpgpr(12, 11)), Outcome::Continue);
+    assert_eq!(cpu.gpr[12], 0x55);
+    assert_eq!(run(&mut cpu, wrpgpr(0, 11)), Outcome::Continue);
+    assert_eq!(cpu.gpr[0], 0);
+}
+
+#[test]
+fn ordinary_instructions_are_not_emulated() {
+    for word in [ADDU, NOP, 0x8C82_0000 /* lw */, 0x0000_000C /* syscall */] {
+        let mut cpu = kernel_cpu();
+        let before = cpu.clone();
+        assert_eq!(run(&mut cpu, word), Outcome::NotEmulated, "{word:08x}");
+        assert_eq!(cpu, before);
+    }
+}
