@@ -430,7 +430,7 @@ fn emit(spec: &Spec) -> Result<TokenStream, SpecError> {
 
             /// Writes the objdump text. `pc` is the instruction's address (branch
             /// targets are printed absolute); `aliases` as objdump without `-M no-aliases`.
-            fn write_asm(&self, f: &mut core::fmt::Formatter<'_>, pc: u32, aliases: bool) -> core::fmt::Result {
+            pub fn write_asm(&self, f: &mut core::fmt::Formatter<'_>, pc: u32, aliases: bool) -> core::fmt::Result {
                 let _ = (pc, aliases);
                 match self {
                     #(#fmt_arms)*
@@ -460,7 +460,7 @@ fn emit_syntax(spec: &Spec, syn: &Syntax) -> TokenStream {
                         quote!(*#id as i64)
                     })
                     .collect();
-                stmts.push(quote!(crate::operand::#func(f, pc, #(#args),*)?;));
+                stmts.push(quote!(operand::#func(f, pc, #(#args),*)?;));
             }
         }
     }
