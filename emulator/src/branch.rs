@@ -105,7 +105,7 @@ pub(crate) fn execute(cpu: &mut Cpu, flow: ControlFlow, slot: Option<u32>) -> Ou
         // A jump requested by the slot (ERET) is overridden by the branch.
         Ok(Next::Continue) | Ok(Next::Jump(_)) => {
             cpu.pc = next;
-            Outcome::Continue
+            cpu.take_interrupt()
         }
         Ok(Next::Wait) => {
             cpu.pc = next;

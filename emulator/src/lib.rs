@@ -259,11 +259,11 @@ impl Cpu {
             other => match self.run(other) {
                 Ok(Next::Continue) => {
                     self.pc = self.pc.wrapping_add(4);
-                    Outcome::Continue
+                    self.take_interrupt()
                 }
                 Ok(Next::Jump(target)) => {
                     self.pc = target;
-                    Outcome::Continue
+                    self.take_interrupt()
                 }
                 Ok(Next::Wait) => {
                     self.pc = self.pc.wrapping_add(4);
@@ -272,6 +272,18 @@ impl Cpu {
                 }
                 Err(exception) => Outcome::Exception(self.raise(exception)),
             },
+        }
+    }
+
+    /// After an emulated instruction: QEMU ends the translation block after
+    /// every instruction that can enable an interrupt (mtc0 Status/Cause/
+    /// Debug, ei, eret, deret), so an interrupt it made pending and enabled
+    /// is taken before the next instruction, with EPC = that instruction.
+    pub(crate) fn take_interrupt(&mut self) -> Outcome {
+        if self.interrupt_pending() {
+            Outcome::Exception(self.raise(Exception::new(ExceptionKind::Interrupt)))
+        } else {
+            Outcome::Continue
         }
     }
 

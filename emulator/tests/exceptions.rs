@@ -187,3 +187,33 @@ fn execute_reports_exceptions_with_vector() {
     assert_eq!(cpu.pc, 0xBFC0_0380);
     assert_eq!(cpu.cp0.epc, 0x8000_1000);
 }
+
+#[test]
+fn an_interrupt_enabled_by_an_instruction_is_taken_before_the_next() {
+    // ei with IP2 pending and unmasked.
+    let mut cpu = kernel_cpu();
+    cpu.cp0.status = 0x0000_0400;
+    cpu.cp0.cause = 0x0000_0400;
+    assert_eq!(cpu.execute(ei(0), None), emulator::Outcome::Exception(ExcCode::Int));
+    assert_eq!(cpu.cp0.epc, 0x8000_1004);
+    assert_eq!(cpu.pc, 0x8000_0180);
+    assert_eq!(cpu.cp0.status, 0x0000_0403);
+    // mtc0 Cause raising the software line IP0.
+    let mut cpu = kernel_cpu();
+    cpu.cp0.status = 0x0000_0101;
+    cpu.gpr[2] = 0x0000_0100;
+    assert_eq!(cpu.execute(mtc0(2, 13, 0), None), emulator::Outcome::Exception(ExcCode::Int));
+    assert_eq!(cpu.cp0.epc, 0x8000_1004);
+    // Masked: nothing happens.
+    let mut cpu = kernel_cpu();
+    cpu.cp0.cause = 0x0000_0400;
+    assert_eq!(cpu.execute(ei(0), None), emulator::Outcome::Continue);
+    // eret to a handler-enabled state: EPC is the eret target.
+    let mut cpu = kernel_cpu();
+    cpu.cp0.status = 0x0000_0403;
+    cpu.cp0.cause = 0x0000_0400;
+    cpu.cp0.epc = 0x0040_0000;
+    assert_eq!(cpu.execute(ERET, None), emulator::Outcome::Exception(ExcCode::Int));
+    assert_eq!(cpu.cp0.epc, 0x0040_0000);
+    assert_eq!(cpu.cp0.cause_bd(), 0);
+}
