@@ -1,0 +1,97 @@
+//! Guest-controlled input never panics the emulator: arbitrary words, delay
+//! slots and CPU states into `execute`, with invariants checked afterwards.
+use emulator::{AddressMap, Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Outcome, RandomLcg, TLB_ENTRIES};
+use proptest::prelude::*;
+
+/// Words biased towards the interesting opcode spaces: COP0, CACHE,
+/// SPECIAL3 (rdhwr), REGIMM, COP1 branches, jumps and branches.
+fn word() -> impl Strategy<Value = u32> {
+    let opcode = prop_oneof![
+        Just(0x10u32),
+        Just(0x2F),
+        Just(0x1F),
+        Just(0x01),
+        Just(0x11),
+        Just(0x00),
+        0x02u32..0x08,
+        0x14u32..0x18,
+        0u32..64,
+    ];
+    (opcode, any::<u32>()).prop_map(|(op, rest)| (op << 26) | (rest & 0x03FF_FFFF))
+}
+
+fn cpu() -> impl Strategy<Value = Cpu> {
+    (
+        prop::array::uniform32(any::<u32>()),
+        any::<u32>(),
+        any::<u32>(),
+        prop::collection::vec((0u8..32, 0u8..8, any::<u32>()), 0..24),
+        any::<(u32, u32, bool, u32)>(),
+    )
+        .prop_map(|(gpr, pc, fcsr, writes, (seed, prev, debug, status))| {
+            let map = if seed & 1 == 0 { AddressMap::Native } else { AddressMap::Guest };
+            let mut cpu = Cpu::new(map);
+            cpu.gpr = gpr;
+            cpu.gpr[0] = 0;
+            cpu.pc = pc;
+            cpu.fcsr = fcsr;
+            cpu.lcg = RandomLcg { seed, prev };
+            cpu.debug_mode = debug;
+            cpu.cp0.status = status;
+            for (rd, sel, value) in writes {
+                // Raw stores: any value, even ones mtc0 could never produce.
+                cpu.cp0.set(Cp0Reg::new(rd, sel), value);
+            }
+            cpu
+        })
+}
+
+/// The registers whose stored value must stay inside its writable mask
+/// (plus reset bits) when only mtc0 writes them.
+const MASKED: &[Cp0Reg] = &[Cp0Reg::ENTRYLO0, Cp0Reg::ENTRYLO1, Cp0Reg::WIRED, Cp0Reg::HWRENA, Cp0Reg::PAGEMASK];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4000, rng_algorithm: prop::test_runner::RngAlgorithm::ChaCha, rng_seed: prop::test_runner::RngSeed::Fixed(0x24CF), ..ProptestConfig::default() })]
+
+    #[test]
+    fn execute_never_panics(mut cpu in cpu(), w in word(), slot in proptest::option::of(word())) {
+        let before = cpu.clone();
+        let outcome = cpu.execute(w, slot);
+        match outcome {
+            Outcome::NotEmulated => prop_assert_eq!(&cpu, &before),
+            Outcome::Exception(code) => prop_assert_eq!(cpu.cp0.cause_exccode(), code as u32),
+            Outcome::Continue | Outcome::Wait => {}
+        }
+        prop_assert_eq!(cpu.gpr[0], 0);
+    }
+
+    #[test]
+    fn mtc0_keeps_masked_bits_and_indexes_in_range(values in prop::collection::vec((0u8..32, 0u8..8, any::<u32>()), 1..40)) {
+        let mut cpu = Cpu::new(AddressMap::Native);
+        cpu.cp0.status = 0;
+        for (rd, sel, value) in values {
+            let _ = cpu.cp0_write(Cp0Reg::new(rd, sel), value);
+            prop_assert!((cpu.cp0.index & 0x7FFF_FFFF) < TLB_ENTRIES as u32);
+            prop_assert!(cpu.cp0.wired < TLB_ENTRIES as u32);
+            for reg in MASKED {
+                let reset = Cp0::reset_value(*reg).unwrap_or(0);
+                let stored = cpu.cp0.get(*reg).unwrap_or(0);
+                prop_assert_eq!(stored & !(Cp0::write_mask(*reg) | reset), 0, "{:?}", reg);
+            }
+            let random = cpu.cp0_read(Cp0Reg::RANDOM).unwrap_or(u32::MAX);
+            prop_assert!(random >= cpu.cp0.wired && random < TLB_ENTRIES as u32, "random {} wired {}", random, cpu.cp0.wired);
+        }
+    }
+
+    #[test]
+    fn raise_never_panics(mut cpu in cpu(), kind in 0usize..20, va in any::<u32>(), ce in any::<u8>(), bd in any::<bool>()) {
+        use ExceptionKind::*;
+        let kinds = [Interrupt, TlbModified, TlbRefillLoad, TlbInvalidLoad, TlbRefillStore, TlbInvalidStore,
+            AddressErrorLoad, AddressErrorStore, BusErrorFetch, BusErrorData, Syscall, Breakpoint,
+            ReservedInstruction, CoprocessorUnusable, Overflow, Trap, FloatingPoint, Watch, MachineCheck, CacheError];
+        let kind = kinds[kind % kinds.len()];
+        let code = cpu.raise(Exception { kind, badvaddr: va, ce, in_delay_slot: bd });
+        prop_assert_eq!(cpu.cp0.status_exl(), 1);
+        prop_assert_eq!(cpu.cp0.cause_exccode(), code as u32);
+    }
+}
