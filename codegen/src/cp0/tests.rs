@@ -147,3 +147,12 @@ fn camel_case_names() {
     assert_eq!(camel("tlbwi"), "Tlbwi");
     assert_eq!(camel("tlb_wi"), "TlbWi");
 }
+
+/// The code generated for the real spec, pretty-printed: reviewing this
+/// snapshot is reviewing what `cargo expand` shows in the emulator.
+#[test]
+fn snapshot_of_the_generated_code() {
+    let text = include_str!("../../../isa-spec/cp0-24kf.cp0");
+    let file: syn::File = syn::parse2(generate(text).unwrap()).expect("generated code parses");
+    insta::assert_snapshot!("cp0_24kf", prettyplease::unparse(&file));
+}
