@@ -69,9 +69,27 @@ pub fn resolve(cpu: &Cpu, flow: ControlFlow) -> Result<Option<Resolved>, Excepti
     }))
 }
 
+/// QEMU translates a branch that can never be taken and neither links nor
+/// annuls (`bne rx,rx`, `bgtz $0`, `bltz $0`) as a NOP: the word after it
+/// is an ordinary instruction, not a delay slot.
+pub fn is_nop(flow: &ControlFlow) -> bool {
+    match *flow {
+        ControlFlow::Branch { cond, rs, rt, link: false, likely: false, .. } => match cond {
+            Cond::Ne => rs == rt,
+            Cond::Gtz | Cond::Ltz => rs == 0,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Executes the branch at `cpu.pc` and its delay slot `slot`.
 pub(crate) fn execute(cpu: &mut Cpu, flow: ControlFlow, slot: Option<u32>) -> Outcome {
     let branch_pc = cpu.pc;
+    if is_nop(&flow) {
+        cpu.pc = branch_pc.wrapping_add(4);
+        return Outcome::Continue;
+    }
     let resolved = match resolve(cpu, flow) {
         Ok(Some(resolved)) => resolved,
         Ok(None) => return Outcome::NotEmulated,

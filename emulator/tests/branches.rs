@@ -186,7 +186,7 @@ fn exception_in_the_slot_reports_the_branch() {
     // CpU in the slot in user mode.
     let mut cpu = user_cpu();
     let pc = cpu.pc;
-    assert_eq!(cpu.execute(bne(0, 0, 4), Some(mtc0(2, 12, 0))), Outcome::Exception(ExcCode::CpU));
+    assert_eq!(cpu.execute(beq(0, 0, 4), Some(mtc0(2, 12, 0))), Outcome::Exception(ExcCode::CpU));
     assert_eq!(cpu.cp0.epc, pc);
     assert_eq!(cpu.cp0.cause_bd(), 1);
     // A branch in a delay slot is RI.
@@ -234,4 +234,30 @@ fn unemulated_slots_change_nothing() {
         assert_eq!(cpu.execute(branch, slot), Outcome::NotEmulated, "{branch:08x}");
         assert_eq!(cpu, before, "{branch:08x}");
     }
+}
+
+#[test]
+fn never_taken_branches_without_link_are_nops() {
+    // QEMU: `bne rx,rx`, `bgtz $0`, `bltz $0` are NOPs; the next word is
+    // not a delay slot, so `execute` steps over the branch alone.
+    for word in [bne(5, 5, 0x10), bne(0, 0, 0x10), bgtz(0, 0x10), regimm(0, 0, 0x10)] {
+        let mut cpu = kernel_cpu();
+        cpu.pc = PC;
+        let before = cpu.clone();
+        assert_eq!(cpu.execute(word, Some(0x4200_0005)), Outcome::Continue, "{word:08x}");
+        let mut expected = before;
+        expected.pc = PC + 4;
+        assert_eq!(cpu, expected, "{word:08x}");
+    }
+    // bltzal $0 is a real branch (to pc+8) that links; its slot is a slot.
+    let mut cpu = kernel_cpu();
+    cpu.pc = PC;
+    assert_eq!(cpu.execute(regimm(0, 16, 0x10), Some(0x4200_0005)), Outcome::Exception(ExcCode::RI));
+    assert_eq!(cpu.cp0.cause_bd(), 1);
+    assert_eq!(cpu.gpr[31], PC + 8);
+    // bne with different registers that happen to be equal is a branch.
+    let mut cpu = cpu_with(3, 3);
+    cpu.pc = PC;
+    assert_eq!(cpu.execute(bne(4, 5, 0x10), Some(0x4200_0005)), Outcome::Exception(ExcCode::RI));
+    assert_eq!(cpu.cp0.cause_bd(), 1);
 }
