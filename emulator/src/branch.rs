@@ -24,8 +24,8 @@ pub fn fp_condition(fcsr: u32, cc: u8) -> bool {
 }
 
 /// Evaluates the branch or jump at `cpu.pc`. `Err` is an exception the
-/// branch itself raises (an FPU branch while Status.CU1 = 0); `Ok(None)` is a
-/// branch the emulator does not handle (COP2 conditions).
+/// branch itself raises (an FPU branch while Status.CU1 = 0, a COP2 branch);
+/// `Ok(None)` is a branch the emulator does not handle (none today).
 pub fn resolve(cpu: &Cpu, flow: ControlFlow) -> Result<Option<Resolved>, Exception> {
     let slot_pc = cpu.pc.wrapping_add(4);
     Ok(Some(match flow {
@@ -45,7 +45,9 @@ pub fn resolve(cpu: &Cpu, flow: ControlFlow) -> Result<Option<Resolved>, Excepti
                     }
                     fp_condition(cpu.fcsr, cc) == matches!(cond, Cond::FpTrue { .. })
                 }
-                Cond::Cp2True { .. } | Cond::Cp2False { .. } => return Ok(None),
+                // No COP2: QEMU 7.2 raises RI for the whole COP2 opcode
+                // (`check_insn(ctx, ASE_LMMI)`), branches included.
+                Cond::Cp2True { .. } | Cond::Cp2False { .. } => return Err(Exception::reserved_instruction()),
             };
             Resolved {
                 taken,
