@@ -90,13 +90,8 @@ impl Apt {
     }
 
     fn install(&mut self, packages: &[&str]) -> Result<(), String> {
-        let command = format!("apt-get install -y --no-install-recommends {}", packages.join(" "));
         if !self.usable {
-            return Err(format!(
-                "missing packages: {}. Install them as root, then run this again:\n  \
-                 sudo apt-get update && sudo {command}",
-                packages.join(" ")
-            ));
+            return Err(not_root_help(packages));
         }
         if !self.updated {
             let start = Instant::now();
@@ -114,6 +109,17 @@ impl Apt {
         );
         Ok(())
     }
+}
+
+/// What to tell a user who cannot install `packages` from here.
+fn not_root_help(packages: &[&str]) -> String {
+    let list = packages.join(" ");
+    format!(
+        "missing packages: {list}. Setup installs them only as root on Debian; \
+         run these, then this command again:\n  \
+         sudo apt-get update\n  \
+         sudo apt-get install -y --no-install-recommends {list}"
+    )
 }
 
 /// `major.minor` of a version string such as `1.95.0` or `1.96.0+dfsg1-1`.
@@ -158,9 +164,9 @@ fn debian_source_matches(rustc: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "Debian's {DEBIAN_RUST_SRC_PACKAGE} is version {debian} but rustc is {rustc}; \
-             -Zbuild-std needs the source of the same version. Run \
-             `rustup component add rust-src` with access to static.rust-lang.org, \
-             or use a rustc {debian}"
+             -Zbuild-std needs the standard-library source of the same version. \
+             Get it with `rustup component add rust-src` (this needs access to \
+             static.rust-lang.org), then run this command again"
         ))
     }
 }
@@ -247,6 +253,17 @@ mod tests {
         assert_eq!(major_minor("1.85.0+dfsg3-1~deb12u3"), Some((1, 85)));
         assert_eq!(major_minor("unknown"), None);
         assert_eq!(major_minor(""), None);
+    }
+
+    #[test]
+    fn without_root_the_exact_commands_are_printed() {
+        assert_eq!(
+            not_root_help(&["qemu-system-mips", "device-tree-compiler"]),
+            "missing packages: qemu-system-mips device-tree-compiler. Setup installs them only \
+             as root on Debian; run these, then this command again:\n  \
+             sudo apt-get update\n  \
+             sudo apt-get install -y --no-install-recommends qemu-system-mips device-tree-compiler"
+        );
     }
 
     #[test]
