@@ -140,8 +140,8 @@ pub fn eret(cpu: &mut Cpu) -> Step {
     };
     cpu.ll_bit = false;
     cpu.cp0.lladdr = 1;
-    // Bit 0 would select MIPS16, which the emulator does not model.
-    Ok(Next::Jump(target & !1))
+    // Bit 0 selects MIPS16 (kept in `pc`, see `Cpu::pc`).
+    Ok(Next::Jump(target))
 }
 
 /// deret: RI outside debug mode; else leaves it and returns to DEPC.
@@ -150,7 +150,7 @@ pub fn deret(cpu: &mut Cpu) -> Step {
         return Err(Exception::reserved_instruction());
     }
     cpu.debug_mode = false;
-    Ok(Next::Jump(cpu.cp0.depc & !1))
+    Ok(Next::Jump(cpu.cp0.depc))
 }
 
 /// wait: continue at the next instruction once an interrupt is pending.

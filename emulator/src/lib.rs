@@ -173,7 +173,9 @@ pub struct Cpu {
     pub gpr: [u32; 32],
     pub hi: u32,
     pub lo: u32,
-    /// The address of the instruction being executed; after `execute`, the next one.
+    /// The address of the instruction being executed; after `execute`, the
+    /// next one. As in EPC, bit 0 set means MIPS16 mode (a `jr`/`eret` to an
+    /// odd address); the emulator keeps the bit but does not execute MIPS16.
     pub pc: u32,
     pub cp0: Cp0,
     pub tlb: Tlb,

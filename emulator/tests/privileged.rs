@@ -47,7 +47,7 @@ fn tlbr_copies_g_into_both_and_loads_the_asid() {
 fn tlbp_first_match_and_miss_keeps_low_bits() {
     let mut cpu = kernel_cpu();
     for i in 0..16 {
-        cpu.tlb.entries[i] = TlbEntry::from_regs(TlbRegs { entry_hi: 0x7000_0000 + ((i as u32) << 13) | 1, ..TlbRegs::default() });
+        cpu.tlb.entries[i] = TlbEntry::from_regs(TlbRegs { entry_hi: (0x7000_0000 + ((i as u32) << 13)) | 1, ..TlbRegs::default() });
     }
     cpu.tlb.entries[9] = TlbEntry::from_regs(TlbRegs { entry_hi: 0x0000_2001, ..TlbRegs::default() });
     cpu.tlb.entries[11] = cpu.tlb.entries[9];

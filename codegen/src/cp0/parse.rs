@@ -142,7 +142,7 @@ fn ident(line: usize, text: &str, what: &str) -> Result<String, SpecError> {
 }
 
 /// Splits `key=value`.
-fn key_value<'a>(line: usize, word: &'a str) -> Result<(&'a str, &'a str), SpecError> {
+fn key_value(line: usize, word: &str) -> Result<(&str, &str), SpecError> {
     match word.split_once('=') {
         Some(kv) => Ok(kv),
         None => err(line, format!("expected `key=value`, found `{word}`")),
