@@ -227,6 +227,14 @@ impl Cpu {
         }
     }
 
+    /// What `mfc0` of `reg` would return now, without its side effects (a
+    /// Random read draws from a copy of the LCG). `None` for the registers
+    /// whose mfc0 raises RI. For comparing states with recorded ones.
+    pub fn cp0_peek(&self, reg: Cp0Reg) -> Option<u32> {
+        let mut scratch = self.clone();
+        scratch.cp0_read(reg).ok()
+    }
+
     /// Kernel mode: Status.EXL or ERL, debug mode, or KSU = 0.
     pub fn kernel_mode(&self) -> bool {
         self.cp0.status_exl() != 0 || self.cp0.status_erl() != 0 || self.debug_mode || self.cp0.status_ksu() == 0

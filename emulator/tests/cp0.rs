@@ -312,3 +312,17 @@ fn raw_get_and_set() {
     cp0.reset();
     assert_eq!(cp0, Cp0::RESET);
 }
+
+#[test]
+fn peek_reads_without_side_effects() {
+    let mut cpu = reset_cpu();
+    let before = cpu.clone();
+    assert_eq!(cpu.cp0_peek(Cp0Reg::RANDOM), Some(6));
+    assert_eq!(cpu.cp0_peek(Cp0Reg::RANDOM), Some(6), "the LCG did not move");
+    assert_eq!(cpu, before);
+    assert_eq!(cpu.cp0_peek(Cp0Reg::new(5, 5)), None);
+    assert_eq!(cpu.cp0_peek(Cp0Reg::new(20, 0)), Some(UNLISTED_READ));
+    cpu.debug_mode = true;
+    assert_eq!(cpu.cp0_peek(Cp0Reg::DEBUG), Some(0x4200_8000));
+    assert_eq!(read(&mut cpu, 1, 0), 6);
+}
