@@ -21,6 +21,8 @@ pub(crate) enum Class {
 
 const OP_COP0: u32 = 0x10;
 const OP_CACHE: u32 = 0x2F;
+const OP_SPECIAL3: u32 = 0x1F;
+const FUNCT_RDHWR: u32 = 0x3B;
 
 /// What QEMU makes of a COP0-opcode word before the spec's decoder sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +85,17 @@ pub(crate) fn classify(cpu: &Cpu, word: u32) -> Class {
             Cop0Word::Nop => Class::Nop,
             Cop0Word::Reserved => Class::Raise(Exception::reserved_instruction()),
             Cop0Word::NotEmulated => Class::NotEmulated,
+        };
+    }
+    if opcode == OP_SPECIAL3 && word & 0x3F == FUNCT_RDHWR {
+        // QEMU: rs and bits 10:9 are ignored; a nonzero sel (bits 8:6)
+        // needs Release 6.
+        if word & 0x0000_01C0 != 0 {
+            return Class::Raise(Exception::reserved_instruction());
+        }
+        return match isa_spec::decode(word & !0x03E0_0600) {
+            Ok(insn) if Cpu::emulates(&insn) => Class::Privileged(insn),
+            _ => Class::Raise(Exception::reserved_instruction()),
         };
     }
     match isa_spec::decode(word) {

@@ -241,3 +241,12 @@ fn ordinary_instructions_are_not_emulated() {
         assert_eq!(cpu, before);
     }
 }
+
+#[test]
+fn rdhwr_encoding_rules() {
+    // rs and bits 10:9 are ignored; sel (bits 8:6) != 0 is RI.
+    let mut cpu = kernel_cpu();
+    assert_eq!(run(&mut cpu, rdhwr(8, 3) | 0x03E0_0600), Outcome::Continue);
+    assert_eq!(cpu.gpr[8], 2);
+    assert_eq!(run(&mut cpu, rdhwr(8, 3) | 0x40), Outcome::Exception(ExcCode::RI));
+}
