@@ -142,6 +142,11 @@ fn ram_size_from_boot_arguments(images: &Images) -> Result<(), String> {
     Ok(())
 }
 
+/// `fault` loads from address 0. QEMU powers up with every TLB entry zero
+/// (VPN2 0, V=0), which would match and give a TLB *invalid* exception at
+/// EBase+0x180; the refill vector (+0x000) is only taken because boot
+/// invalidated the TLB with never-matching VPN2s. So this also checks the
+/// TLB initialization.
 fn unexpected_exception_is_reported(images: &Images) -> Result<(), String> {
     expect_session(
         &Machine::new(&images.hypervisor),
