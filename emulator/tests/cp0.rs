@@ -326,3 +326,29 @@ fn peek_reads_without_side_effects() {
     assert_eq!(cpu.cp0_peek(Cp0Reg::DEBUG), Some(0x4200_8000));
     assert_eq!(read(&mut cpu, 1, 0), 6);
 }
+
+/// The bug class that broke Xvisor's port (Status read back as Cause): give
+/// every register its own value on one CPU, then read them all back.
+#[test]
+fn registers_do_not_alias_each_other() {
+    let mut cpu = reset_cpu();
+    let value_for = |i: usize, rd: u8| {
+        let v = 0x9E37_79B9u32.wrapping_mul(i as u32 + 1).rotate_left(u32::from(rd));
+        // Keep Status in kernel mode (ERL) so the following mtc0s still run.
+        if rd == 12 { v | 0x4 } else { v }
+    };
+    for (i, &(rd, sel, _, _)) in PLAIN.iter().enumerate() {
+        write(&mut cpu, rd, sel, value_for(i, rd));
+    }
+    // Aliased selects (TagLo 28.0/2/4/6, ...) share one register: the last
+    // write wins for all of them.
+    let mut expected = std::collections::BTreeMap::new();
+    for (i, &(rd, sel, reset, mask)) in PLAIN.iter().enumerate() {
+        let name = Cp0Reg::new(rd, sel).name().unwrap();
+        expected.insert(name, (reset & !mask) | (value_for(i, rd) & mask));
+    }
+    for &(rd, sel, _, _) in PLAIN {
+        let name = Cp0Reg::new(rd, sel).name().unwrap();
+        assert_eq!(read(&mut cpu, rd, sel), expected[name], "({rd},{sel}) {name}");
+    }
+}
