@@ -71,6 +71,38 @@ pub fn resolve(cpu: &Cpu, flow: ControlFlow) -> Result<Option<Resolved>, Excepti
     }))
 }
 
+/// What a branch does, for a caller that runs the delay slot itself (the
+/// hypervisor emulating an MMIO access in a delay slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BranchEffect {
+    /// Register and value to link (written before the slot runs).
+    pub link: Option<(u8, u32)>,
+    /// The slot runs (false: annulled likely branch, or a QEMU NOP branch
+    /// whose next word is not a slot at all).
+    pub slot_runs: bool,
+    /// Where execution continues after the slot (or after the branch
+    /// itself for a NOP branch).
+    pub next_pc: u32,
+}
+
+/// Evaluates the branch `flow` at `cpu.pc` without changing anything.
+/// `Err` is an exception the branch raises itself (enter it with
+/// `Cpu::raise`; EPC is the branch, not in a delay slot).
+pub fn effect(cpu: &Cpu, flow: ControlFlow) -> Result<BranchEffect, Exception> {
+    let pc = cpu.pc;
+    if is_nop(&flow) {
+        return Ok(BranchEffect { link: None, slot_runs: false, next_pc: pc.wrapping_add(4) });
+    }
+    let Some(resolved) = resolve(cpu, flow)? else {
+        return Err(Exception::reserved_instruction());
+    };
+    Ok(BranchEffect {
+        link: resolved.link.map(|r| (r, pc.wrapping_add(8))),
+        slot_runs: resolved.taken || !resolved.likely,
+        next_pc: if resolved.taken { resolved.target } else { pc.wrapping_add(8) },
+    })
+}
+
 /// QEMU translates a branch that can never be taken and neither links nor
 /// annuls (`bne rx,rx`, `bgtz $0`, `bltz $0`) as a NOP: the word after it
 /// is an ordinary instruction, not a delay slot.

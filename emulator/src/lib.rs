@@ -12,7 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod addrmap;
-mod branch;
+pub mod branch;
 mod decode;
 pub mod hooks;
 pub mod tlb;
@@ -233,6 +233,13 @@ impl Cpu {
     pub fn cp0_peek(&self, reg: Cp0Reg) -> Option<u32> {
         let mut scratch = self.clone();
         scratch.cp0_read(reg).ok()
+    }
+
+    /// If `word` (at `self.pc`) is a branch or jump: what it does, without
+    /// changing anything (see [`branch::BranchEffect`]). `None` otherwise.
+    pub fn branch_effect(&self, word: u32) -> Option<Result<branch::BranchEffect, Exception>> {
+        let flow = isa_spec::decode(word).ok()?.control_flow()?;
+        Some(branch::effect(self, flow))
     }
 
     /// Kernel mode: Status.EXL or ERL, debug mode, or KSU = 0.

@@ -261,3 +261,30 @@ fn never_taken_branches_without_link_are_nops() {
     assert_eq!(cpu.execute(bne(4, 5, 0x10), Some(0x4200_0005)), Outcome::Exception(ExcCode::RI));
     assert_eq!(cpu.cp0.cause_bd(), 1);
 }
+
+#[test]
+fn branch_effect_for_callers_that_run_the_slot() {
+    use emulator::branch::BranchEffect;
+    let mut cpu = cpu_with(1, 2);
+    cpu.pc = PC;
+    let before = cpu.clone();
+    assert_eq!(
+        cpu.branch_effect(regimm(4, 17, 0x10)), // bgezal, taken
+        Some(Ok(BranchEffect { link: Some((31, PC + 8)), slot_runs: true, next_pc: TAKEN }))
+    );
+    assert_eq!(
+        cpu.branch_effect(beql(4, 5, 0x10)), // not taken: annulled
+        Some(Ok(BranchEffect { link: None, slot_runs: false, next_pc: NOT_TAKEN }))
+    );
+    assert_eq!(
+        cpu.branch_effect(bgtz(0, 0x10)), // QEMU NOP
+        Some(Ok(BranchEffect { link: None, slot_runs: false, next_pc: PC + 4 }))
+    );
+    assert_eq!(
+        cpu.branch_effect(jalr(6, 4)),
+        Some(Ok(BranchEffect { link: Some((6, PC + 8)), slot_runs: true, next_pc: 1 }))
+    );
+    assert_eq!(cpu.branch_effect(ADDU), None);
+    assert!(matches!(cpu.branch_effect(bc1(0, true, false, 4)), Some(Err(_))), "CU1 = 0");
+    assert_eq!(cpu, before);
+}
