@@ -12,16 +12,17 @@ mod record;
 mod setup;
 
 use std::process::{Command, ExitCode, Stdio};
+use std::time::Duration;
 
 const USAGE: &str = "usage: cargo xtask <command> [args]
 
 commands:
   setup                install what is missing (QEMU, dtc, binutils, gdb, rust-src)
   build                build the hypervisor image (prints its path and size)
-  run [--gdb] [--mem MiB]
+  run [--gdb] [--mem MiB] [--timeout SECONDS]
                        build and boot it on QEMU Malta, serial port on the terminal;
                        --gdb waits for gdb-multiarch on :1234; --mem sets the RAM
-                       size (default 128)
+                       size (default 128); --timeout stops QEMU after that long
   test [--host | --qemu] [FILTER]
                        host tests (cargo test), then the QEMU tests whose names
                        contain FILTER
@@ -77,10 +78,11 @@ fn build(args: &[String]) -> Result<(), String> {
 struct RunOptions {
     gdb: bool,
     memory_mib: u32,
+    timeout: Option<Duration>,
 }
 
 fn parse_run_options(args: &[String]) -> Result<RunOptions, String> {
-    let mut options = RunOptions { gdb: false, memory_mib: qemu::DEFAULT_MEMORY_MIB };
+    let mut options = RunOptions { gdb: false, memory_mib: qemu::DEFAULT_MEMORY_MIB, timeout: None };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -88,6 +90,13 @@ fn parse_run_options(args: &[String]) -> Result<RunOptions, String> {
             "--mem" | "-m" => {
                 let value = args.next().ok_or("--mem needs a size in MiB")?;
                 options.memory_mib = parse_mib(value)?;
+            }
+            "--timeout" => {
+                let value = args.next().ok_or("--timeout needs a number of seconds")?;
+                match value.parse::<u64>() {
+                    Ok(seconds) if seconds > 0 => options.timeout = Some(Duration::from_secs(seconds)),
+                    _ => return Err(format!("--timeout {value}: give a whole number of seconds")),
+                }
             }
             other => match other.strip_prefix("--mem=") {
                 Some(value) => options.memory_mib = parse_mib(value)?,
@@ -123,11 +132,13 @@ fn run(args: &[String]) -> Result<(), String> {
             elf.display()
         );
     }
-    let status = machine.run_interactive()?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("QEMU ended with {status}"))
+    match machine.run_interactive(options.timeout)? {
+        Some(status) if status.success() => Ok(()),
+        Some(status) => Err(format!("QEMU ended with {status}")),
+        None => Err(format!(
+            "stopped QEMU after the {} s timeout",
+            options.timeout.map_or(0, |t| t.as_secs())
+        )),
     }
 }
 
@@ -185,11 +196,13 @@ mod tests {
 
     #[test]
     fn run_options() {
-        assert_eq!(parse_run_options(&[]), Ok(RunOptions { gdb: false, memory_mib: 128 }));
+        assert_eq!(parse_run_options(&[]), Ok(RunOptions { gdb: false, memory_mib: 128, timeout: None }));
         assert_eq!(
-            parse_run_options(&strings(&["--gdb", "--mem", "256"])),
-            Ok(RunOptions { gdb: true, memory_mib: 256 })
+            parse_run_options(&strings(&["--gdb", "--mem", "256", "--timeout", "5"])),
+            Ok(RunOptions { gdb: true, memory_mib: 256, timeout: Some(Duration::from_secs(5)) })
         );
+        assert!(parse_run_options(&strings(&["--timeout", "soon"])).is_err());
+        assert!(parse_run_options(&strings(&["--timeout", "0"])).is_err());
         assert_eq!(parse_run_options(&strings(&["--mem=512M"])).map(|o| o.memory_mib), Ok(512));
         assert!(parse_run_options(&strings(&["--mem"])).is_err());
         assert!(parse_run_options(&strings(&["--mem", "4096"])).is_err());

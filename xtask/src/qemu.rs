@@ -8,8 +8,8 @@
 
 use crate::process::{self, Captured};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 pub const TARGET: &str = "mipsel-unknown-none";
 pub const QEMU: &str = "qemu-system-mipsel";
@@ -72,6 +72,22 @@ pub fn build_baremetal(package: &str, bin: &str, env: &[(&str, &Path)]) -> Resul
     }
 }
 
+/// Stops QEMU with SIGTERM, so it can restore the terminal it put in raw
+/// mode; SIGKILL only if it is still there two seconds later.
+fn terminate(child: &mut std::process::Child) {
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    if term.is_ok_and(|s| s.success()) {
+        for _ in 0..40 {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// One QEMU Malta machine: which ELF to boot and how.
 #[derive(Clone, Debug)]
 pub struct Machine {
@@ -131,15 +147,33 @@ impl Machine {
         Ok(command)
     }
 
-    /// Boots on the terminal (stdin/stdout inherited) and waits for QEMU.
-    pub fn run_interactive(&self) -> Result<std::process::ExitStatus, String> {
-        let mut command = self.command()?;
-        command.status().map_err(|e| process::spawn_error(QEMU, &e))
+    /// Boots on the terminal (stdin/stdout inherited) and waits for QEMU,
+    /// killing it after `limit` if one is given. Returns QEMU's exit status,
+    /// or `None` if it was killed.
+    pub fn run_interactive(&self, limit: Option<Duration>) -> Result<Option<ExitStatus>, String> {
+        let mut child = self.command()?.spawn().map_err(|e| process::spawn_error(QEMU, &e))?;
+        let start = Instant::now();
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => return Ok(Some(status)),
+                Ok(None) if limit.is_some_and(|limit| start.elapsed() >= limit) => {
+                    terminate(&mut child);
+                    return Ok(None);
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+                Err(e) => return Err(format!("waiting for {QEMU}: {e}")),
+            }
+        }
     }
 
     /// Boots with `input` fed to the host serial port, captures what the
     /// machine prints, and kills QEMU if it is still running after `limit`.
+    /// `input` must not contain Ctrl-A: QEMU's `mon:` multiplexer takes it
+    /// as its escape key.
     pub fn run_script(&self, input: &str, limit: Duration) -> Result<Captured, String> {
+        if input.contains('\x01') {
+            return Err("a serial script cannot contain Ctrl-A (QEMU's monitor escape)".into());
+        }
         process::run_captured(self.command()?, input.as_bytes(), limit)
     }
 }
@@ -166,6 +200,8 @@ mod tests {
         assert_eq!(error.unwrap_err(), "memory size 4096 MiB is out of range (16..=2048 MiB)");
         let error = Machine::new("/nonexistent.elf").run_script("", Duration::from_secs(1));
         assert_eq!(error.unwrap_err(), "no image at /nonexistent.elf");
+        let error = Machine::new("/nonexistent.elf").run_script("\x01x", Duration::from_secs(1));
+        assert!(error.unwrap_err().contains("Ctrl-A"));
     }
 
     #[test]
