@@ -57,12 +57,13 @@ impl TlbEntry {
     pub fn from_regs(regs: TlbRegs) -> TlbEntry {
         let page_mask = regs.page_mask & PAGEMASK_MASK;
         let pfn_keep = !(page_mask >> 13);
-        let lo = [regs.entry_lo0 & ENTRYLO_MASK, regs.entry_lo1 & ENTRYLO_MASK];
+        let (lo0, lo1) = (regs.entry_lo0 & ENTRYLO_MASK, regs.entry_lo1 & ENTRYLO_MASK);
+        let lo = [lo0, lo1];
         TlbEntry {
             vpn2: regs.entry_hi & VPN2_MASK,
             asid: (regs.entry_hi & ASID_MASK) as u8,
             page_mask,
-            g: lo[0] & lo[1] & 1 != 0,
+            g: lo0 & lo1 & 1 != 0,
             pfn: lo.map(|l| (l >> 6) & 0x000F_FFFF & pfn_keep),
             c: lo.map(|l| ((l >> 3) & 0x7) as u8),
             d: lo.map(|l| l & 0x4 != 0),
@@ -73,17 +74,14 @@ impl TlbEntry {
     /// The register values TLBR loads from this entry (G goes into both
     /// EntryLo registers).
     pub fn to_regs(&self) -> TlbRegs {
-        let lo = |n: usize| {
-            u32::from(self.g)
-                | u32::from(self.v[n]) << 1
-                | u32::from(self.d[n]) << 2
-                | u32::from(self.c[n] & 0x7) << 3
-                | (self.pfn[n] & 0x000F_FFFF) << 6
+        let lo = |v: bool, d: bool, c: u8, pfn: u32| {
+            u32::from(self.g) | u32::from(v) << 1 | u32::from(d) << 2 | u32::from(c & 0x7) << 3 | (pfn & 0x000F_FFFF) << 6
         };
+        let ([v0, v1], [d0, d1], [c0, c1], [pfn0, pfn1]) = (self.v, self.d, self.c, self.pfn);
         TlbRegs {
             entry_hi: (self.vpn2 & VPN2_MASK) | u32::from(self.asid),
-            entry_lo0: lo(0),
-            entry_lo1: lo(1),
+            entry_lo0: lo(v0, d0, c0, pfn0),
+            entry_lo1: lo(v1, d1, c1, pfn1),
             page_mask: self.page_mask & PAGEMASK_MASK,
         }
     }
