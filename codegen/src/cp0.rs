@@ -350,6 +350,7 @@ fn gen_cpu_access(spec: &Spec) -> TokenStream {
                 }
             }
             (None, 0) => quote! { #pat => {} },
+            (None, u32::MAX) => quote! { #pat => self.cp0.#ident = value, },
             (None, _) => quote! {
                 #pat => self.cp0.#ident = (self.cp0.#ident & !#mask) | (value & #mask),
             },
