@@ -89,18 +89,24 @@ impl Apt {
         Err(format!("`apt-get {}` failed ({}):\n{tail}", args.join(" "), run.ending()))
     }
 
-    fn install(&mut self, packages: &[&str]) -> Result<(), String> {
-        if !self.usable {
-            return Err(not_root_help(packages));
-        }
+    fn update_once(&mut self) -> Result<(), String> {
         if !self.updated {
             let start = Instant::now();
             self.apt_get(&["update", "-q"])?;
             step("apt-get update", &format!("done in {:.0} s", start.elapsed().as_secs_f64()));
             self.updated = true;
         }
+        Ok(())
+    }
+
+    fn install(&mut self, packages: &[&str]) -> Result<(), String> {
+        if !self.usable {
+            return Err(not_root_help(packages));
+        }
+        self.update_once()?;
         let start = Instant::now();
-        let mut args = vec!["install", "-y", "-q", "--no-install-recommends", "--no-remove"];
+        let mut args =
+            vec!["install", "-y", "-q", "--no-install-recommends", "--no-remove", "--allow-downgrades"];
         args.extend_from_slice(packages);
         self.apt_get(&args)?;
         step(
@@ -155,20 +161,28 @@ fn is_rust_src(dir: &Path) -> bool {
     dir.join("library/core/src/lib.rs").is_file()
 }
 
-/// Whether the Debian source matches rustc's major.minor version (a
-/// different version's `core` does not compile).
-fn debian_source_matches(rustc: &str) -> Result<(), String> {
-    let debian = debian_rust_src_version().unwrap_or_else(|| "unknown".into());
+/// Whether the installed Debian source matches rustc's major.minor version
+/// (a different version's `core` does not compile).
+fn debian_source_matches(rustc: &str, debian: Option<String>) -> Result<(), String> {
+    let debian = debian.unwrap_or_else(|| "unknown".into());
     if major_minor(&debian).is_some() && major_minor(&debian) == major_minor(rustc) {
         Ok(())
     } else {
-        Err(format!(
-            "Debian's {DEBIAN_RUST_SRC_PACKAGE} is version {debian} but rustc is {rustc}; \
-             -Zbuild-std needs the standard-library source of the same version. \
-             Get it with `rustup component add rust-src` (this needs access to \
-             static.rust-lang.org), then run this command again"
-        ))
+        Err(format!("Debian's {DEBIAN_RUST_SRC_PACKAGE} is version {debian} but rustc is {rustc}"))
     }
+}
+
+/// The versions in `apt-cache madison` output ("pkg | version | source").
+fn madison_versions(output: &str) -> Vec<String> {
+    let mut versions: Vec<String> = Vec::new();
+    for line in output.lines() {
+        if let Some(version) = line.split('|').nth(1).map(str::trim) {
+            if !version.is_empty() && !versions.iter().any(|v| v == version) {
+                versions.push(version.to_string());
+            }
+        }
+    }
+    versions
 }
 
 /// The standard-library source `-Zbuild-std` needs, in
@@ -187,7 +201,7 @@ fn ensure_rust_src(apt: &mut Apt) -> Result<(), String> {
                 step(name, &format!("ok ({})", link.display()));
                 return Ok(());
             }
-            Some(_) => match debian_source_matches(&rustc) {
+            Some(_) => match debian_source_matches(&rustc, debian_rust_src_version()) {
                 Ok(()) => {
                     step(name, &format!("ok ({} -> {DEBIAN_RUST_SRC})", link.display()));
                     return Ok(());
@@ -217,18 +231,32 @@ fn ensure_rust_src(apt: &mut Apt) -> Result<(), String> {
         step(name, &format!("rustup component add rust-src: {}; trying Debian's source", run.ending()));
     }
 
-    if !is_rust_src(Path::new(DEBIAN_RUST_SRC)) {
+    // Debian's source, in the version matching rustc (another version's
+    // `core` does not compile).
+    let matches = |version: &str| major_minor(version).is_some_and(|v| Some(v) == major_minor(&rustc));
+    let installed = debian_rust_src_version();
+    if !(installed.as_deref().is_some_and(matches) && is_rust_src(Path::new(DEBIAN_RUST_SRC))) {
         if !apt.usable {
             return Err(format!(
-                "the Rust standard-library source is missing. Run one of:\n  \
-                 rustup component add rust-src\n  \
-                 sudo apt-get install -y {DEBIAN_RUST_SRC_PACKAGE} && ln -s {DEBIAN_RUST_SRC} {}",
-                link.display()
+                "the Rust {rustc} standard-library source is missing. Run:\n  \
+                 rustup component add rust-src"
             ));
         }
-        apt.install(&[DEBIAN_RUST_SRC_PACKAGE])?;
+        apt.update_once()?;
+        let mut madison = Command::new("apt-cache");
+        madison.args(["madison", DEBIAN_RUST_SRC_PACKAGE]);
+        let available = madison_versions(&process::output(madison).unwrap_or_default());
+        let Some(version) = available.iter().find(|v| matches(v)) else {
+            return Err(format!(
+                "rustup could not install rust-src, and Debian offers {DEBIAN_RUST_SRC_PACKAGE} \
+                 only in version(s) {} while rustc is {rustc}; -Zbuild-std needs the \
+                 standard-library source of the same version. Run `rustup component add \
+                 rust-src` with access to static.rust-lang.org, then this command again",
+                if available.is_empty() { "(none)".to_string() } else { available.join(", ") }
+            ));
+        };
+        apt.install(&[&format!("{DEBIAN_RUST_SRC_PACKAGE}={version}")])?;
     }
-    debian_source_matches(&rustc)?;
     if let Some(parent) = link.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
@@ -264,6 +292,23 @@ mod tests {
              sudo apt-get update\n  \
              sudo apt-get install -y --no-install-recommends qemu-system-mips device-tree-compiler"
         );
+    }
+
+    #[test]
+    fn madison_output() {
+        let output = "rust-web-src | 1.96.0+dfsg1-1~deb12u2 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages\n\
+                      rust-web-src | 1.85.0+dfsg3-1~deb12u3 | http://deb.debian.org/debian bookworm/main amd64 Packages\n\
+                      rust-web-src | 1.85.0+dfsg3-1~deb12u3 | http://mirror/debian bookworm/main amd64 Packages\n";
+        assert_eq!(madison_versions(output), ["1.96.0+dfsg1-1~deb12u2", "1.85.0+dfsg3-1~deb12u3"]);
+        assert!(madison_versions("").is_empty());
+    }
+
+    #[test]
+    fn debian_source_version_check() {
+        assert!(debian_source_matches("1.96.1", Some("1.96.0+dfsg1-1~deb12u2".into())).is_ok());
+        let error = debian_source_matches("1.95.0", Some("1.96.0+dfsg1-1~deb12u2".into())).unwrap_err();
+        assert_eq!(error, "Debian's rust-web-src is version 1.96.0+dfsg1-1~deb12u2 but rustc is 1.95.0");
+        assert!(debian_source_matches("1.95.0", None).is_err());
     }
 
     #[test]
