@@ -88,6 +88,12 @@ pub struct BranchEffect {
 /// Evaluates the branch `flow` at `cpu.pc` without changing anything.
 /// `Err` is an exception the branch raises itself (enter it with
 /// `Cpu::raise`; EPC is the branch, not in a delay slot).
+/// `jalx` (opcode 0x1D) also switches to MIPS16: its target gets bit 0 set
+/// (the ISA-mode bit, as in EPC).
+pub fn is_jalx(word: u32) -> bool {
+    word >> 26 == 0x1D
+}
+
 pub fn effect(cpu: &Cpu, flow: ControlFlow) -> Result<BranchEffect, Exception> {
     let pc = cpu.pc;
     if is_nop(&flow) {
@@ -118,7 +124,7 @@ pub fn is_nop(flow: &ControlFlow) -> bool {
 }
 
 /// Executes the branch at `cpu.pc` and its delay slot `slot`.
-pub(crate) fn execute(cpu: &mut Cpu, flow: ControlFlow, slot: Option<u32>) -> Outcome {
+pub(crate) fn execute(cpu: &mut Cpu, word: u32, flow: ControlFlow, slot: Option<u32>) -> Outcome {
     let branch_pc = cpu.pc;
     if is_nop(&flow) {
         cpu.pc = branch_pc.wrapping_add(4);
@@ -152,7 +158,8 @@ pub(crate) fn execute(cpu: &mut Cpu, flow: ControlFlow, slot: Option<u32>) -> Ou
         Class::Branch(_) => Err(Exception::reserved_instruction()),
         other => cpu.run(other),
     };
-    let next = if resolved.taken { resolved.target } else { fall_through };
+    let target = if is_jalx(word) { resolved.target | 1 } else { resolved.target };
+    let next = if resolved.taken { target } else { fall_through };
     match result {
         // A jump requested by the slot (ERET) is overridden by the branch.
         Ok(Next::Continue) | Ok(Next::Jump(_)) => {

@@ -239,7 +239,12 @@ impl Cpu {
     /// changing anything (see [`branch::BranchEffect`]). `None` otherwise.
     pub fn branch_effect(&self, word: u32) -> Option<Result<branch::BranchEffect, Exception>> {
         let flow = isa_spec::decode(word).ok()?.control_flow()?;
-        Some(branch::effect(self, flow))
+        Some(branch::effect(self, flow).map(|mut effect| {
+            if branch::is_jalx(word) && effect.slot_runs {
+                effect.next_pc |= 1;
+            }
+            effect
+        }))
     }
 
     /// Kernel mode: Status.EXL or ERL, debug mode, or KSU = 0.
@@ -271,7 +276,7 @@ impl Cpu {
     /// exception vector). `NotEmulated` leaves the state untouched.
     pub fn execute(&mut self, word: u32, slot: Option<u32>) -> Outcome {
         match decode::classify(self, word) {
-            decode::Class::Branch(flow) => branch::execute(self, flow, slot),
+            decode::Class::Branch(flow) => branch::execute(self, word, flow, slot),
             decode::Class::NotEmulated => Outcome::NotEmulated,
             other => match self.run(other) {
                 Ok(Next::Continue) => {

@@ -288,3 +288,16 @@ fn branch_effect_for_callers_that_run_the_slot() {
     assert!(matches!(cpu.branch_effect(bc1(0, true, false, 4)), Some(Err(_))), "CU1 = 0");
     assert_eq!(cpu, before);
 }
+
+#[test]
+fn jalx_switches_to_mips16() {
+    let mut cpu = kernel_cpu();
+    cpu.pc = PC;
+    let jalx = 0x7400_0000 | (0x0000_0100 >> 2);
+    assert_eq!(cpu.execute(jalx, Some(mfc0(2, 15, 0))), Outcome::Continue);
+    assert_eq!(cpu.pc, 0x8000_0101, "bit 0: MIPS16 mode");
+    assert_eq!(cpu.gpr[31], PC + 8);
+    assert_eq!(cpu.gpr[2], 0x0001_9300);
+    cpu.pc = PC;
+    assert_eq!(cpu.branch_effect(jalx).unwrap().unwrap().next_pc, 0x8000_0101);
+}
