@@ -349,7 +349,7 @@ mod tests {
         let system = system(&blob);
         let (action, out) = run("version", &system);
         assert_eq!(action, Action::Continue);
-        assert!(out.starts_with("mipsvisor 0.1.0 - trap-and-emulate hypervisor"), "{out}");
+        assert!(out.starts_with(&format!("mipsvisor {} - trap-and-emulate", crate::VERSION)), "{out}");
 
         let (_, out) = run("host", &system);
         assert!(out.contains("MIPS 24Kf"));

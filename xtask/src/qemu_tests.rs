@@ -19,7 +19,7 @@ pub struct QemuTest {
     pub run: fn(&Images) -> Result<(), String>,
 }
 
-/// Every QEMU test; boot the image with a scripted serial input.
+/// Every QEMU test, in the order they run.
 pub fn all() -> Vec<&'static QemuTest> {
     TESTS.iter().collect()
 }
@@ -31,6 +31,9 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "ram_size_from_boot_arguments", run: ram_size_from_boot_arguments },
     QemuTest { name: "unexpected_exception_is_reported", run: unexpected_exception_is_reported },
 ];
+
+/// The workspace version, which the hypervisor reports too.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Time limit for one boot; a normal run takes about a second.
 pub const TIME_LIMIT: Duration = Duration::from_secs(60);
@@ -59,15 +62,17 @@ pub fn expect_session(machine: &Machine, script: &str, expected: &[&str]) -> Res
 }
 
 fn mterm_version_host_halt(images: &Images) -> Result<(), String> {
+    let banner = format!("mipsvisor {VERSION} booting");
+    let version = format!("mipsvisor {VERSION} - trap-and-emulate hypervisor for MIPS32r2");
     let run = expect_session(
         &Machine::new(&images.hypervisor),
         "version\nhost\nhalt\n",
         &[
-            "mipsvisor 0.1.0 booting",
+            &banner,
             "host: MIPS 24Kf, PRId 0x00019300, 16 TLB entries invalidated, EBase 0x80100000",
             "RAM: 128 MiB (boot arguments)",
             "mterm> version\n",
-            "mipsvisor 0.1.0 - trap-and-emulate hypervisor for MIPS32r2",
+            &version,
             "mterm> host\n",
             "CPU       MIPS 24Kf (PRId 0x00019300: company 0x01, processor 0x93, revision 0x00)",
             "Config0   0x80000482  M=1 BE=0 AT=0 (MIPS32) AR=1 (release 2) MT=1 (standard TLB)",
@@ -118,7 +123,7 @@ fn mterm_line_editing_and_errors(images: &Images) -> Result<(), String> {
         &[
             "mterm> hosx\x08 \x08t\nCPU       MIPS 24Kf",
             "mterm> ",
-            "version\nmipsvisor 0.1.0",
+            &format!("version\nmipsvisor {VERSION}"),
             "mterm> frobnicate\nunknown command `frobnicate`; type `help` for the list\n",
             "mterm> version now\nusage: version (takes no arguments)\n",
             "mterm> help\ncommands:\n  help [command]",
