@@ -65,8 +65,6 @@ fn edge_values(rng: &mut Rng) -> Vec<(String, u32)> {
     v
 }
 
-const STATUS_RW: u32 = 0x3678_FF1F;
-const BEV: u32 = 1 << 22;
 
 /// Status would leave kernel mode: KSU != 0 with EXL = ERL = 0.
 fn user_mode(status: u32) -> bool {
@@ -117,18 +115,6 @@ fn cp0_mtc0(rng: &mut Rng, out: &mut Vec<Input>) {
         for sel in 0..8u8 {
             let values = if implemented(rd, sel) { edge_values(rng) } else { edge_values(rng).into_iter().take(2).collect() };
             for (vname, v) in values {
-                if (rd, sel) == (12, 0) {
-                    // Under BEV=1 an exception lands in QEMU's boot ROM and never
-                    // comes back; a mode change to user/supervisor faults on the
-                    // next fetch. Such values are left out (see README).
-                    let status = v & STATUS_RW;
-                    if status & BEV != 0 && user_mode(status) {
-                        continue;
-                    }
-                }
-                if (rd, sel) == (23, 0) && v & (1 << 30) != 0 {
-                    continue; // debug mode: exceptions go to the boot ROM
-                }
                 let rt = rng.pick(TEST_REGS);
                 let input = Input::new("cp0_mtc0", format!("mtc0.{}.{vname}", reg_name(rd, sel)), mtc0(rt, rd.into(), sel.into()))
                     .set_gpr(rt as usize, v);
@@ -320,6 +306,8 @@ fn privileged(rng: &mut Rng, out: &mut Vec<Input>) {
         ("kernel_exl", 2, 0x2),
         ("kernel_erl", 2, 0x4),
         ("kernel_iv", 0, 0),
+        ("kernel_bev", 0, 0x0040_0000),
+        ("kernel_bev_exl", 0, 0x0040_0002),
         ("supervisor", 1, 0),
         ("supervisor_cu0", 1, 0x1000_0000),
         ("user", 2, 0),
@@ -518,7 +506,7 @@ fn exceptions(rng: &mut Rng, out: &mut Vec<Input>) {
         ("swr", 0x2E, 1, true),
         ("sc", 0x38, 4, true),
     ];
-    let kinds = ["refill", "refill_exl", "invalid", "modified", "asid_miss", "misaligned"];
+    let kinds = ["refill", "refill_exl", "refill_bev", "invalid", "modified", "asid_miss", "misaligned"];
     for &(name, op, size, store) in ops {
         for kind in kinds {
             if kind == "modified" && !store || kind == "misaligned" && size == 1 {
@@ -561,6 +549,9 @@ fn exceptions(rng: &mut Rng, out: &mut Vec<Input>) {
                 }
                 if kind == "refill_exl" {
                     input = input.set_cp0(12, 0, 0x2);
+                }
+                if kind == "refill_bev" {
+                    input = input.set_cp0(12, 0, 0x0040_0000);
                 }
                 if n == 5 {
                     // In the delay slot of a taken branch (beq $0, $0).

@@ -212,3 +212,23 @@ pub fn encode(inputs: &[Input]) -> Vec<u8> {
     w[1] = w.len() as u32;
     w.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
+
+/// The boot-ROM offsets of the BEV=1 exception vectors, and the recorder
+/// stubs (in its vector page) that record them.
+pub const BEV_VECTORS: [(u32, u32); 5] =
+    [(0x200, 0x8010_0A00), (0x300, 0x8010_0A20), (0x380, 0x8010_0A40), (0x400, 0x8010_0A60), (0x480, 0x8010_0A80)];
+
+/// Malta's 4 MiB boot flash for the recording: empty except a jump (through
+/// k1, which the tests do not own) at each BEV vector to the recorder's
+/// stub. QEMU's `-kernel` boot code is written over the start of it.
+pub fn flash_image() -> Vec<u8> {
+    let mut flash = vec![0u8; 4 << 20];
+    for (rom, stub) in BEV_VECTORS {
+        let words = [0x3C1B_0000 | (stub >> 16), 0x377B_0000 | (stub & 0xFFFF), (27 << 21) | 0x08, 0];
+        for (i, w) in words.iter().enumerate() {
+            let at = rom as usize + i * 4;
+            flash[at..at + 4].copy_from_slice(&w.to_le_bytes());
+        }
+    }
+    flash
+}

@@ -12,9 +12,10 @@ const R_CP0: usize = 36;
 const R_TLB: usize = R_CP0 + 256;
 const R_SLOTS: usize = R_TLB + 64;
 
-/// Outcome codes: an exception vector offset, or these.
+/// Outcome codes: an exception vector offset from EBase, 0x1000 + the
+/// boot-ROM offset under BEV=1, or landed.
 const LANDED: u32 = 0xFFFF;
-const BEV_ROM: u32 = 0xBEF0;
+const BEV: u32 = 0x1000;
 
 const EXC_ADEL: u32 = 4;
 /// Cause.BD and Cause.ExcCode.
@@ -147,8 +148,7 @@ fn one(input: &Input, pre_raw: &[u32; R_SLOTS], post_raw: &[u32; R_SLOTS], land:
             post.0[PC] = post.0[26].wrapping_sub(8);
             false
         }
-        BEV_ROM => return Err("exception under BEV=1".into()),
-        0 | 0x100 | 0x180 | 0x200 => {
+        0 | 0x100 | 0x180 | 0x200 | 0x1200 | 0x1300 | 0x1380 | 0x1400 | 0x1480 => {
             let epc = post.0[EPC];
             let exit_fault = exc_code == EXC_ADEL && post.0[BADVADDR] == epc && epc != entry && user_mode_after(&post);
             if exc_code == EXC_ADEL && epc == land {
@@ -158,6 +158,8 @@ fn one(input: &Input, pre_raw: &[u32; R_SLOTS], post_raw: &[u32; R_SLOTS], land:
             } else if exit_fault {
                 // The test left kernel mode and the next fetch (KSEG0) faulted.
                 post.0[PC] = epc;
+            } else if outcome >= BEV {
+                post.0[PC] = 0xBFC0_0000 + (outcome - BEV);
             } else {
                 let base = post.0[EBASE] & 0xFFFF_F000;
                 post.0[PC] = if outcome == 0x100 { (base & 0x1FFF_FFFF) | 0xA000_0000 } else { base } + outcome;

@@ -10,8 +10,7 @@ const USAGE: &str = "usage: cargo xtask record-vectors [--output FILE]
 Records every test vector on QEMU Malta and rewrites testvectors/vectors/.
   --output FILE   also keep the recorder's raw serial output in FILE";
 
-/// Recording all vectors takes well under a minute; a hang (see README on
-/// BEV=1) ends here.
+/// Recording all vectors takes well under a minute; a hang ends here.
 const LIMIT: Duration = Duration::from_secs(300);
 
 /// Where QEMU's generic loader puts the input blob (physical).
@@ -40,11 +39,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let blob_path = work.join("input.bin");
     std::fs::write(&blob_path, &blob).map_err(|e| format!("{}: {e}", blob_path.display()))?;
 
+    let flash_path = work.join("flash.bin");
+    std::fs::write(&flash_path, input::flash_image()).map_err(|e| format!("{}: {e}", flash_path.display()))?;
+
     let elf = qemu::build_baremetal("recorder", "recorder", &[])?;
     eprintln!("record-vectors: running {} vectors on QEMU", inputs.len());
     let started = Instant::now();
     let loader = format!("loader,file={},addr={INPUT_ADDRESS:#x},force-raw=on", blob_path.display());
-    let captured = Machine::new(elf).arg("-device").arg(loader).run_script("", LIMIT)?;
+    let flash = format!("if=pflash,format=raw,readonly=on,file={}", flash_path.display());
+    let captured = Machine::new(elf).arg("-device").arg(loader).arg("-drive").arg(flash).run_script("", LIMIT)?;
     if let Some(path) = keep {
         std::fs::write(&path, &captured.stdout).map_err(|e| format!("{path}: {e}"))?;
     }
