@@ -213,6 +213,61 @@ impl Cpu {
         }
     }
 
+    /// A CPU reset (QEMU's `cpu_reset`): CP0 and the registers return to
+    /// their reset values and PC to the reset vector; the TLB and the Random
+    /// generator are kept (QEMU keeps both across a reset).
+    pub fn reset(&mut self) {
+        let tlb = self.tlb.clone();
+        let lcg = self.lcg;
+        *self = Cpu::new(self.map);
+        self.tlb = tlb;
+        self.lcg = lcg;
+    }
+
+    /// A non-maskable interrupt: Status.NMI, then the reset-vector entry.
+    pub fn nmi(&mut self) {
+        self.cp0.set_status_nmi(1);
+        self.enter_reset_vector();
+    }
+
+    /// A soft reset: Status.SR, the watch registers cleared, then the
+    /// reset-vector entry.
+    pub fn soft_reset(&mut self) {
+        self.cp0.set_status_sr(1);
+        for reg in 0..8 {
+            self.cp0.set(Cp0Reg::new(18, reg), 0);
+        }
+        self.enter_reset_vector();
+    }
+
+    /// ErrorEPC = `pc` (the instruction to resume at), ERL and BEV set, PC
+    /// at the reset vector.
+    fn enter_reset_vector(&mut self) {
+        self.cp0.errorepc = self.pc;
+        self.cp0.set_status_erl(1);
+        self.cp0.set_status_bev(1);
+        self.pc = self.map.from_native(RESET_PC);
+        self.waiting = false;
+    }
+
+    /// Advances Count by `ticks`; when it passes Compare, raises the timer
+    /// interrupt (Cause.TI and the Cause.IP line IntCtl.IPTI names), as
+    /// QEMU's timer does when Count reaches Compare. Frozen while Cause.DC.
+    pub fn advance_count(&mut self, ticks: u32) {
+        if self.cp0.cause_dc() != 0 || ticks == 0 {
+            return;
+        }
+        let old = self.cp0.count;
+        self.cp0.count = old.wrapping_add(ticks);
+        // Compare is in (old, old + ticks], modulo 2^32.
+        let distance = self.cp0.compare.wrapping_sub(old);
+        if distance != 0 && distance <= ticks {
+            self.cp0.set_cause_ti(1);
+            let line = self.cp0.intctl_ipti() & 7;
+            self.cp0.cause |= 1u32 << (8 + line);
+        }
+    }
+
     /// GPR `r` (`$0` reads 0).
     pub fn reg(&self, r: u8) -> u32 {
         self.gpr.get(usize::from(r)).copied().unwrap_or(0)

@@ -217,3 +217,73 @@ fn an_interrupt_enabled_by_an_instruction_is_taken_before_the_next() {
     assert_eq!(cpu.cp0.epc, 0x0040_0000);
     assert_eq!(cpu.cp0.cause_bd(), 0);
 }
+
+#[test]
+fn reset_keeps_tlb_and_lcg() {
+    let mut cpu = kernel_cpu();
+    cpu.tlb.entries[4].vpn2 = 0x4000_0000;
+    cpu.lcg.seed = 77;
+    cpu.gpr[5] = 9;
+    cpu.cp0.status = 0x1234;
+    cpu.reset();
+    assert_eq!(cpu.tlb.entries[4].vpn2, 0x4000_0000);
+    assert_eq!(cpu.lcg.seed, 77);
+    assert_eq!(cpu.gpr[5], 0);
+    assert_eq!(cpu.cp0.status, 0x0040_0004);
+    assert_eq!(cpu.pc, 0xBFC0_0000);
+    let mut guest = Cpu::new(AddressMap::Guest);
+    guest.pc = 0x1000;
+    guest.reset();
+    assert_eq!(guest.pc, 0x3FC0_0000);
+    assert_eq!(guest.cp0.ebase, 0);
+}
+
+#[test]
+fn nmi_and_soft_reset() {
+    let mut cpu = kernel_cpu();
+    cpu.cp0.status = 0x0000_FF01;
+    cpu.cp0.watchlo3 = 0x1238;
+    cpu.nmi();
+    assert_eq!(cpu.cp0.errorepc, 0x8000_1000);
+    assert_eq!(cpu.cp0.status, 0x0000_FF01 | BEV | 1 << 19 | 1 << 2);
+    assert_eq!(cpu.pc, 0xBFC0_0000);
+    assert_eq!(cpu.cp0.watchlo3, 0x1238);
+    let mut cpu = kernel_cpu();
+    cpu.cp0.watchlo3 = 0x1238;
+    cpu.soft_reset();
+    assert_eq!(cpu.cp0.status, BEV | 1 << 20 | 1 << 2);
+    assert_eq!(cpu.cp0.watchlo3, 0);
+}
+
+#[test]
+fn count_reaching_compare_raises_the_timer_line() {
+    let mut cpu = kernel_cpu();
+    cpu.cp0.count = 100;
+    cpu.cp0.compare = 150;
+    cpu.advance_count(49);
+    assert_eq!(cpu.cp0.cause, 0);
+    cpu.advance_count(1);
+    assert_eq!(cpu.cp0.count, 150);
+    assert_eq!(cpu.cp0.cause, 0x4000_8000, "TI and IP7");
+    // Across the wrap.
+    let mut cpu = kernel_cpu();
+    cpu.cp0.count = 0xFFFF_FFF0;
+    cpu.cp0.compare = 5;
+    cpu.advance_count(0x20);
+    assert_eq!(cpu.cp0.cause, 0x4000_8000);
+    // Frozen by Cause.DC.
+    let mut cpu = kernel_cpu();
+    cpu.cp0.cause = 1 << 27;
+    cpu.cp0.count = 7;
+    cpu.advance_count(10);
+    assert_eq!(cpu.cp0.count, 7);
+    // An mtc0 Compare clears it again.
+    let mut cpu = kernel_cpu();
+    cpu.cp0.count = 0;
+    cpu.cp0.compare = 1;
+    cpu.advance_count(1);
+    assert_eq!(cpu.cp0.cause, 0x4000_8000);
+    cpu.gpr[2] = 500;
+    assert_eq!(cpu.execute(mtc0(2, 11, 0), None), emulator::Outcome::Continue);
+    assert_eq!(cpu.cp0.cause, 0);
+}
