@@ -432,6 +432,10 @@ impl Parser {
         if covered != operand_bits {
             return Err(SpecError::new(n, format!("bits {} of `{name}` are `.` but belong to no field", bit_list(operand_bits & !covered))));
         }
+        // Operands in bit order, most significant first: instructions of the
+        // same shape (addiu, lw, ...) then get the same layout and the same
+        // extraction code, which lets the compiler share it across `match` arms.
+        fields.sort_by_key(|&fi| std::cmp::Reverse(self.spec.fields[fi].ranges[0].0));
         if !tags.iter().any(|t| matches!(t, Tag::Isa(_))) {
             tags.push(Tag::Isa(self.isa.clone()));
         }
