@@ -136,6 +136,17 @@ fn gen_cp0_reg(spec: &Spec) -> TokenStream {
             let (rd, sel) = (Literal::u8_unsuffixed(rd), Literal::u8_unsuffixed(sel));
             quote! { (#rd, #sel) => Some(#name), }
         });
+    let mut listed: Vec<(u8, u8)> = spec
+        .regs
+        .iter()
+        .map(|r| (r.rd, r.sel))
+        .chain(spec.aliases.iter().map(|a| (a.rd, a.sel)))
+        .collect();
+    listed.sort_unstable();
+    let listed = listed.iter().map(|&(rd, sel)| {
+        let (rd, sel) = (Literal::u8_unsuffixed(rd), Literal::u8_unsuffixed(sel));
+        quote!(Cp0Reg { rd: #rd, sel: #sel })
+    });
     let is_reserved = if spec.reserved.is_empty() {
         quote!(false)
     } else {
@@ -152,6 +163,9 @@ fn gen_cp0_reg(spec: &Spec) -> TokenStream {
 
         impl Cp0Reg {
             #(#consts)*
+
+            /// Every (rd, sel) the spec lists (aliases included), in order.
+            pub const LISTED: &'static [Cp0Reg] = &[#(#listed),*];
 
             /// The register with these encoding fields (`rd` is 5 bits, `sel` 3).
             pub const fn new(rd: u8, sel: u8) -> Cp0Reg {

@@ -352,3 +352,10 @@ fn registers_do_not_alias_each_other() {
         assert_eq!(read(&mut cpu, rd, sel), expected[name], "({rd},{sel}) {name}");
     }
 }
+
+#[test]
+fn listed_registers() {
+    assert_eq!(Cp0Reg::LISTED.len(), PLAIN.len() + HOOKED.len());
+    assert!(Cp0Reg::LISTED.windows(2).all(|w| w[0] < w[1]));
+    assert!(Cp0Reg::LISTED.iter().all(|r| r.name().is_some()));
+}
