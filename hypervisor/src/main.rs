@@ -69,7 +69,7 @@ mod boot {
             };
             match mterm::execute(line, &system, &mut console) {
                 Ok(Action::Halt) => mips::halt(),
-                Ok(Action::Fault) => mips::load_from_unmapped_address(),
+                Ok(Action::Fault(fault)) => mips::raise(fault),
                 Ok(Action::Continue) | Err(_) => {}
             }
             let _ = console.write_str(mterm::PROMPT);

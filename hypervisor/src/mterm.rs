@@ -112,7 +112,30 @@ pub enum Command<'a> {
     Host,
     Devtree,
     Halt,
-    Fault,
+    Fault(Fault),
+}
+
+/// The host exceptions mterm's `fault` command can raise on purpose, to
+/// exercise the exception vectors and the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Load from address 0: no TLB entry, so the TLB refill vector.
+    Tlb,
+    /// A `break` instruction: the general vector.
+    Break,
+    /// Load from the misaligned address 0x80000001: an address error.
+    Align,
+}
+
+impl Fault {
+    fn parse(word: Option<&str>) -> Option<Self> {
+        match word {
+            None | Some("tlb") => Some(Self::Tlb),
+            Some("break") => Some(Self::Break),
+            Some("align") => Some(Self::Align),
+            Some(_) => None,
+        }
+    }
 }
 
 /// One entry of the command table: name, arguments, one-line description.
@@ -135,8 +158,8 @@ pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo { name: "halt", args: "", about: "stop the machine (QEMU exits)" },
     CommandInfo {
         name: "fault",
-        args: "",
-        about: "load from an unmapped address, to test the host exception report",
+        args: "[tlb|break|align]",
+        about: "raise a host exception on purpose (tests the exception report)",
     },
 ];
 
@@ -176,7 +199,7 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
         ("host", None) => Command::Host,
         ("devtree", None) => Command::Devtree,
         ("halt", None) => Command::Halt,
-        ("fault", None) => Command::Fault,
+        ("fault", kind) => Command::Fault(Fault::parse(kind).ok_or(ParseError::Usage(info))?),
         _ => return Err(ParseError::Usage(info)),
     };
     if words.next().is_some() {
@@ -190,7 +213,7 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
 pub enum Action {
     Continue,
     Halt,
-    Fault,
+    Fault(Fault),
 }
 
 /// Everything the commands report on, gathered at boot.
@@ -253,9 +276,14 @@ pub fn execute(line: &str, system: &System<'_>, out: &mut dyn Write) -> Result<A
             writeln!(out, "halting")?;
             return Ok(Action::Halt);
         }
-        Command::Fault => {
-            writeln!(out, "loading from unmapped address 0x00000000")?;
-            return Ok(Action::Fault);
+        Command::Fault(fault) => {
+            let what = match fault {
+                Fault::Tlb => "loading from unmapped address 0x00000000",
+                Fault::Break => "executing a break instruction",
+                Fault::Align => "loading a word from misaligned address 0x80000001",
+            };
+            writeln!(out, "{what}; s0-s7 hold 0x5a000010-0x5a000017")?;
+            return Ok(Action::Fault(fault));
         }
     }
     Ok(Action::Continue)
@@ -371,7 +399,14 @@ mod tests {
         assert_eq!(out, "help: no command `nope`; type `help` for the list\n");
 
         assert_eq!(run("halt", &system), (Action::Halt, "halting\n".into()));
-        assert_eq!(run("fault", &system).0, Action::Fault);
+        assert_eq!(run("fault", &system).0, Action::Fault(Fault::Tlb));
+        assert_eq!(run("fault tlb", &system).0, Action::Fault(Fault::Tlb));
+        assert_eq!(run("fault break", &system).0, Action::Fault(Fault::Break));
+        assert_eq!(run("fault align", &system).0, Action::Fault(Fault::Align));
+        assert_eq!(
+            run("fault bus", &system),
+            (Action::Continue, "usage: fault [tlb|break|align]\n".into())
+        );
         assert_eq!(run("", &system), (Action::Continue, String::new()));
         assert_eq!(
             run("reboot", &system),

@@ -8,6 +8,7 @@ pub mod tlb;
 pub mod uart;
 
 use hypervisor::bootenv::{BOOT_BLOCK_BASE, BOOT_BLOCK_SIZE};
+use hypervisor::mterm::Fault;
 
 // Entry from QEMU's Malta boot code, with a0 = argc, a1 = argv, a2 = envp.
 // Sets $gp and the stack, zeroes the BSS, then calls `kmain(a0, a1, a2)`.
@@ -67,11 +68,52 @@ pub fn boot_block() -> &'static [u8] {
     unsafe { core::slice::from_raw_parts(BOOT_BLOCK_BASE as *const u8, BOOT_BLOCK_SIZE) }
 }
 
-/// Loads a word from address 0 (unmapped user space, no TLB entry), for
-/// mterm's `fault`: the TLB refill vector reports it and halts.
-pub fn load_from_unmapped_address() -> ! {
-    // SAFETY: the load faults before it completes; the exception handler
-    // never returns, so no Rust state is observed afterwards.
-    unsafe { core::arch::asm!("lw $t0, 0($zero)", out("$8") _, options(nostack)) };
+/// Puts 0x5a000010..0x5a000017 in s0..s7, so the exception report shows
+/// each register landed in its own slot of the frame.
+macro_rules! set_markers {
+    () => {
+        "lui $16, 0x5a00; ori $16, $16, 0x10
+         lui $17, 0x5a00; ori $17, $17, 0x11
+         lui $18, 0x5a00; ori $18, $18, 0x12
+         lui $19, 0x5a00; ori $19, $19, 0x13
+         lui $20, 0x5a00; ori $20, $20, 0x14
+         lui $21, 0x5a00; ori $21, $21, 0x15
+         lui $22, 0x5a00; ori $22, $22, 0x16
+         lui $23, 0x5a00; ori $23, $23, 0x17"
+    };
+}
+
+/// Raises a host exception on purpose (mterm's `fault`); the exception
+/// handler reports it and halts.
+pub fn raise(fault: Fault) -> ! {
+    // In each arm: the marked registers are declared clobbered, the last
+    // instruction faults, and the exception handler never returns, so no
+    // Rust state is observed afterwards.
+    match fault {
+        // SAFETY: see above; the load from 0 faults before it reads anything.
+        Fault::Tlb => unsafe {
+            core::arch::asm!(
+                set_markers!(), "lw $8, 0($0)",
+                out("$8") _, out("$16") _, out("$17") _, out("$18") _, out("$19") _,
+                out("$20") _, out("$21") _, out("$22") _, out("$23") _, options(nostack)
+            )
+        },
+        // SAFETY: see above; `break` only traps.
+        Fault::Break => unsafe {
+            core::arch::asm!(
+                set_markers!(), "break",
+                out("$16") _, out("$17") _, out("$18") _, out("$19") _,
+                out("$20") _, out("$21") _, out("$22") _, out("$23") _, options(nostack)
+            )
+        },
+        // SAFETY: see above; the misaligned load faults before it reads.
+        Fault::Align => unsafe {
+            core::arch::asm!(
+                set_markers!(), "lui $8, 0x8000", "lw $8, 1($8)",
+                out("$8") _, out("$16") _, out("$17") _, out("$18") _, out("$19") _,
+                out("$20") _, out("$21") _, out("$22") _, out("$23") _, options(nostack)
+            )
+        },
+    }
     halt()
 }
