@@ -1,6 +1,7 @@
 //! Guest-controlled input never panics the emulator: arbitrary words, delay
 //! slots and CPU states into `execute`, with invariants checked afterwards.
-use emulator::{AddressMap, Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Outcome, RandomLcg, TLB_ENTRIES};
+use emulator::addrmap::{self, Access, GuestVirt};
+use emulator::{AddressMap, Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Outcome, RandomLcg, TlbEntry, TlbRegs, TLB_ENTRIES};
 use proptest::prelude::*;
 
 /// Words biased towards the interesting opcode spaces: COP0, CACHE,
@@ -93,5 +94,30 @@ proptest! {
         let code = cpu.raise(Exception { kind, badvaddr: va, ce, in_delay_slot: bd });
         prop_assert_eq!(cpu.cp0.status_exl(), 1);
         prop_assert_eq!(cpu.cp0.cause_exccode(), code as u32);
+    }
+
+    #[test]
+    fn branch_effect_and_translation_never_panic(
+        cpu in cpu(),
+        w in word(),
+        entries in prop::collection::vec(any::<(u32, u32, u32, u32)>(), TLB_ENTRIES),
+        va in any::<u32>(),
+        kernel in any::<bool>(),
+        asid in any::<u8>(),
+    ) {
+        let before = cpu.clone();
+        let _ = cpu.branch_effect(w);
+        prop_assert_eq!(&cpu, &before);
+        let mut cpu = cpu;
+        for (i, (hi, lo0, lo1, mask)) in entries.into_iter().enumerate() {
+            cpu.tlb.write(i as u32, TlbEntry::from_regs(TlbRegs { entry_hi: hi, entry_lo0: lo0, entry_lo1: lo1, page_mask: mask }));
+        }
+        for access in [Access::Fetch, Access::Load, Access::Store] {
+            if let Err(e) = addrmap::translate(GuestVirt(va), access, kernel, asid, &cpu.tlb) {
+                prop_assert_eq!(e.badvaddr, va);
+            }
+        }
+        let entry = TlbEntry::from_regs(TlbRegs { entry_hi: va, entry_lo0: va, entry_lo1: !va, page_mask: va });
+        prop_assert_eq!(TlbEntry::from_regs(entry.to_regs()), entry, "tlbr then tlbwi is the identity");
     }
 }
