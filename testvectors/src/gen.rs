@@ -432,6 +432,17 @@ fn branches(rng: &mut Rng, out: &mut Vec<Input>) {
             }
         }
     }
+    // The same register on both sides: beq always, bne never taken.
+    for &(name, base, uses_rt, _, _) in enc::BRANCHES {
+        if !uses_rt {
+            continue;
+        }
+        for &(sname, slot) in slots {
+            let rs = rng.pick(TEST_REGS);
+            let imm = (2 * (1 + rng.below(200)) + 1) as u16;
+            out.push(Input::new("branch", format!("{name}.same_reg.{sname}"), branch(base, rs, rs, imm)).with_slot(slot));
+        }
+    }
     for &(sname, slot) in slots {
         for n in 0..4 {
             let t = pad_target(rng, PAD_KERNEL);
