@@ -70,12 +70,14 @@ fn observe(cpu: &mut Cpu) -> State {
     s
 }
 
+const NOT_EMULATED: &str = "the emulator does not emulate this instruction";
+
 /// Runs one vector; returns a description of every difference.
 fn check(v: &Vector) -> Vec<String> {
     let mut cpu = load(&v.pre);
     let mut problems = Vec::new();
     if let Outcome::NotEmulated = cpu.execute(v.word, v.slot) {
-        problems.push("the emulator does not emulate this instruction".to_string());
+        problems.push(NOT_EMULATED.to_string());
         return problems;
     }
     let got = observe(&mut cpu);
@@ -96,11 +98,12 @@ fn run_file(category: &str) -> (usize, String) {
     let vectors = vector::parse_file(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     assert!(!vectors.is_empty(), "{path} has no vectors");
     let mut report = String::new();
-    let mut failing = 0;
+    let (mut failing, mut not_emulated) = (0, 0);
     for v in &vectors {
         let problems = check(v);
         if !problems.is_empty() {
             failing += 1;
+            not_emulated += usize::from(problems[0] == NOT_EMULATED);
             let slot = v.slot.map(|s| format!(" slot {s:08x}")).unwrap_or_default();
             let _ = writeln!(report, "{} (word {:08x}{slot} at {:08x}):", v.name, v.word, v.pre.0[PC]);
             for p in problems {
@@ -108,7 +111,8 @@ fn run_file(category: &str) -> (usize, String) {
             }
         }
     }
-    (failing, format!("{failing} of {} vectors differ from QEMU\n{report}", vectors.len()))
+    let count = format!("{failing} of {} vectors differ from QEMU ({not_emulated} not emulated)", vectors.len());
+    (failing, format!("{count}\n{report}"))
 }
 
 const FILES: &[&str] = &["cp0_mfc0", "cp0_mtc0", "random", "tlb", "eret", "privileged", "branch", "exceptions"];

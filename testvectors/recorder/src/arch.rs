@@ -330,7 +330,9 @@ pub fn mask_pic() {
 
 pub fn halt() -> ! {
     write_io(RESET, 0x42);
-    loop {}
+    loop {
+        core::hint::spin_loop();
+    }
 }
 
 /// The input blob loaded by QEMU's generic loader, as words.
