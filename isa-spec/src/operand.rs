@@ -186,3 +186,21 @@ pub fn extsize(f: &mut Formatter<'_>, pc: u32, msbd: i64) -> Result {
 pub fn inssize(f: &mut Formatter<'_>, _pc: u32, msb: i64, lsb: i64) -> Result {
     write!(f, "0x{:x}", (msb - lsb + 1) as u32)
 }
+
+/// A field printed as its value plus one, in hex (`lsa`'s shift amount).
+pub fn plus1(f: &mut Formatter<'_>, pc: u32, v: i64) -> Result {
+    hex(f, pc, v + 1)
+}
+
+/// A signed offset counted in 2-, 4- or 8-byte elements, printed in bytes (MSA `ld`/`st`).
+pub fn scale2(f: &mut Formatter<'_>, pc: u32, v: i64) -> Result {
+    dec(f, pc, v * 2)
+}
+
+pub fn scale4(f: &mut Formatter<'_>, pc: u32, v: i64) -> Result {
+    dec(f, pc, v * 4)
+}
+
+pub fn scale8(f: &mut Formatter<'_>, pc: u32, v: i64) -> Result {
+    dec(f, pc, v * 8)
+}

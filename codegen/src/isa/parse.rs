@@ -131,6 +131,10 @@ pub const KINDS: &[(&str, usize)] = &[
     ("extsize", 1),
     ("inssize", 2),
     ("bool", 1),
+    ("plus1", 1),
+    ("scale2", 1),
+    ("scale4", 1),
+    ("scale8", 1),
 ];
 
 /// ISA levels, matching the variants of `isa_spec::IsaLevel` (in CamelCase).
