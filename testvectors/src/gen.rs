@@ -476,6 +476,20 @@ fn branches(rng: &mut Rng, out: &mut Vec<Input>) {
             }
         }
     }
+    // With CU1 = 1 they test FCSR's condition codes, which are all 0 (the
+    // recorder never touches the FPU): bc1f taken, bc1t not.
+    for tf in 0..2 {
+        for likely in 0..2 {
+            for (sname, slot) in [("mfc0", mfc0(7, 12, 0)), ("ri", RESERVED)] {
+                let cc = rng.below(8);
+                let imm = (2 * (1 + rng.below(200)) + 1) as u16;
+                let input = Input::new("branch", format!("bc1.cu1.tf{tf}.l{likely}.{sname}"), bc(1, cc, tf, likely, imm))
+                    .with_slot(slot)
+                    .set_cp0(12, 0, 0x2000_0000);
+                out.push(input);
+            }
+        }
+    }
     // In user mode: the slot's COP0 access raises CpU with BD set.
     for &(name, base, uses_rt, _, link) in enc::BRANCHES {
         for n in 0..4 {
