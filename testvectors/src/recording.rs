@@ -221,3 +221,85 @@ fn one(input: &Input, pre_raw: &[u32; R_SLOTS], post_raw: &[u32; R_SLOTS], land:
     post.0[27] = pre.0[27];
     Ok(Vector { name: input.name.clone(), word: input.word, slot: input.slot, pre, post, masks })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enc;
+    use crate::input::{Input, PAD_KERNEL};
+
+    #[test]
+    fn lcg_matches_qemu_first_draws() {
+        // The first Random values QEMU returns after start with Wired = 0.
+        let mut lcg = Lcg::RESET;
+        let draws: Vec<u32> = (0..5).map(|_| lcg.next(0)).collect();
+        assert_eq!(draws, [6, 14, 1, 11, 2]);
+        // Wired = 15 leaves one entry: no draw.
+        let before = lcg;
+        assert_eq!(lcg.next(15), 15);
+        assert_eq!(lcg, before);
+    }
+
+    #[test]
+    fn which_words_draw_and_which_branches_are_likely() {
+        assert_eq!(draws_random(enc::mfc0(5, 1, 0)), Some(Some(5)));
+        assert_eq!(draws_random(enc::mfc0(0, 1, 0)), None);
+        assert_eq!(draws_random(enc::mfc0(5, 1, 1)), None);
+        assert_eq!(draws_random(enc::TLBWR), Some(None));
+        assert_eq!(draws_random(enc::TLBWI), None);
+        for &(name, base, uses_rt, likely, _) in enc::BRANCHES {
+            let rt = if uses_rt { 2 } else { 0 };
+            assert_eq!(is_likely(enc::branch(base, 1, rt, 3)), likely, "{name}");
+        }
+        assert!(is_likely(enc::bc(1, 0, 1, 1, 3)));
+        assert!(!is_likely(enc::bc(1, 0, 1, 0, 3)));
+    }
+
+    /// A dump line as the recorder prints it: changes as `slot:value`.
+    fn line(pre: &[(usize, u32)], post: &[(usize, u32)]) -> String {
+        let f = |c: &[(usize, u32)]| c.iter().map(|(i, v)| format!(" {i:x}:{v:x}")).collect::<String>();
+        format!("V{} |{}\n", f(pre), f(post))
+    }
+
+    #[test]
+    fn outcomes_become_pcs_and_masks() {
+        let land: u32 = 0x8010_0368;
+        let entry = PAD_KERNEL + 0x804;
+        let status = R_CP0 + 12 * 8;
+        let cause = R_CP0 + 13 * 8;
+        let epc = R_CP0 + 14 * 8;
+        let badvaddr = R_CP0 + 8 * 8;
+        let ebase = R_CP0 + 15 * 8 + 1;
+        let dc = 1 << 27;
+        let inputs = vec![Input::new("t", "landed", 0), Input::new("t", "ri", enc::RESERVED), Input::new("t", "to_user", 0)];
+        let mut out = format!("LAND {land:x}\nBEGIN 3\n");
+        // Landed at entry + 4: k0 = entry + 12.
+        out += &line(&[(R_ENTRY, entry), (ebase, 0x8010_0000), (cause, dc)], &[(26, entry + 12), (R_OUTCOME, LANDED)]);
+        // Reserved instruction: general exception vector.
+        out += &line(&[(R_OUTCOME, 0)], &[(R_OUTCOME, 0x180), (epc, entry), (cause, dc | 10 << 2), (status, 2)]);
+        // The test switched to user mode; the fetch of entry + 4 faulted.
+        out += &line(
+            &[(R_OUTCOME, 0), (epc, 0), (cause, dc), (status, 0)],
+            &[(R_OUTCOME, 0x180), (epc, entry + 4), (badvaddr, entry + 4), (cause, dc | 4 << 2), (status, 0x12)],
+        );
+        out += "END\n";
+        let v = interpret(&inputs, &out).unwrap();
+        assert_eq!(v[0].post.0[PC], entry + 4);
+        assert!(v[0].masks.is_empty());
+        assert_eq!(v[1].post.0[PC], 0x8010_0180);
+        assert!(v[1].masks.is_empty());
+        assert_eq!(v[2].post.0[PC], entry + 4);
+        assert_eq!(v[2].post.0[STATUS], 0x10, "EXL restored");
+        assert!(v[2].masks.contains(&(EPC, 0xFFFF_FFFF)));
+        // Count is masked when DC = 0.
+        assert!(v[2].masks.iter().all(|m| m.0 != COUNT));
+    }
+
+    #[test]
+    fn truncated_or_failed_output_is_an_error() {
+        let inputs = vec![Input::new("t", "a", 0)];
+        assert!(interpret(&inputs, "LAND 0\nBEGIN 1\n").unwrap_err().contains("without END"));
+        assert!(interpret(&inputs, "LAND 0\nUNEXPECTED epc=0 cause=0 badvaddr=0\n").unwrap_err().contains("UNEXPECTED"));
+        assert!(interpret(&inputs, "LAND 0\nBEGIN 1\nEND\n").unwrap_err().contains("ran 0 of 1"));
+    }
+}
