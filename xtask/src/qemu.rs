@@ -49,6 +49,8 @@ pub fn cargo() -> Command {
 /// Builds binary `bin` of workspace package `package` for
 /// `mipsel-unknown-none` (release profile, `-Zbuild-std`), with extra
 /// environment variables for its build script. Returns the ELF's path.
+/// The compiler is the usual `rustc`, or Debian's when setup fell back to
+/// it (no standard-library source of the usual rustc's version available).
 pub fn build_baremetal(package: &str, bin: &str, env: &[(&str, &Path)]) -> Result<PathBuf, String> {
     let mut command = cargo();
     command
@@ -59,6 +61,9 @@ pub fn build_baremetal(package: &str, bin: &str, env: &[(&str, &Path)]) -> Resul
         .stdin(Stdio::null());
     for (key, value) in env {
         command.env(key, value);
+    }
+    if let Some(rustc) = crate::setup::baremetal_rustc() {
+        command.env("RUSTC", rustc);
     }
     let status = command.status().map_err(|e| process::spawn_error("cargo", &e))?;
     if !status.success() {

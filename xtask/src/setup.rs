@@ -186,37 +186,36 @@ fn madison_versions(output: &str) -> Vec<String> {
 }
 
 /// The standard-library source `-Zbuild-std` needs, in
-/// `$(rustc --print sysroot)/lib/rustlib/src/rust`: from rustup if it
-/// answers in time, else Debian's package linked into the sysroot.
+/// `$(rustc --print sysroot)/lib/rustlib/src/rust`. In order of preference:
+/// what is already there; rustup's `rust-src` (if rustup answers in time);
+/// Debian's `rust-web-src` of rustc's version, linked into the sysroot; and
+/// when Debian has no source of that version, Debian's own rustc with its
+/// matching source for the bare-metal builds (see [`baremetal_rustc`]).
 fn ensure_rust_src(apt: &mut Apt) -> Result<(), String> {
     let sysroot = PathBuf::from(process::output(rustc_command(&["--print", "sysroot"]))?);
     let rustc = rustc_version()?;
     let link = sysroot.join("lib/rustlib/src/rust");
     let name = "rust-src";
 
-    let points_to_debian = std::fs::read_link(&link).ok().filter(|t| t == Path::new(DEBIAN_RUST_SRC));
-    if is_rust_src(&link) {
-        match points_to_debian {
-            None => {
-                step(name, &format!("ok ({})", link.display()));
-                return Ok(());
-            }
-            Some(_) => match debian_source_matches(&rustc, debian_rust_src_version()) {
-                Ok(()) => {
-                    step(name, &format!("ok ({} -> {DEBIAN_RUST_SRC})", link.display()));
-                    return Ok(());
-                }
-                Err(why) => {
-                    step(name, "linked Debian source has the wrong version; replacing it");
-                    eprintln!("       {why}");
-                    std::fs::remove_file(&link)
-                        .map_err(|e| format!("cannot remove {}: {e}", link.display()))?;
-                }
-            },
+    let is_link = std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink());
+    let points_to_debian = std::fs::read_link(&link).is_ok_and(|t| t == Path::new(DEBIAN_RUST_SRC));
+    if points_to_debian && is_rust_src(&link) {
+        if let Err(why) = debian_source_matches(&rustc, debian_rust_src_version()) {
+            step(name, "linked Debian source has the wrong version; removing the link");
+            eprintln!("       {why}");
+            remove_link(&link)?;
         }
-    } else if std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
-        // A dangling link (e.g. its package was removed): drop it.
-        std::fs::remove_file(&link).map_err(|e| format!("cannot remove {}: {e}", link.display()))?;
+    } else if is_link && !is_rust_src(&link) {
+        // A dangling link (e.g. its package was removed).
+        remove_link(&link)?;
+    }
+    if is_rust_src(&link) {
+        step(name, &format!("ok ({})", link.display()));
+        return Ok(());
+    }
+    if let Some(debian) = debian_toolchain() {
+        step(name, &format!("ok (Debian's rustc {debian} and its source, for bare-metal builds)"));
+        return Ok(());
     }
 
     if which("rustup").is_some() {
@@ -228,34 +227,28 @@ fn ensure_rust_src(apt: &mut Apt) -> Result<(), String> {
             step(name, &format!("installed by rustup in {:.0} s", start.elapsed().as_secs_f64()));
             return Ok(());
         }
-        step(name, &format!("rustup component add rust-src: {}; trying Debian's source", run.ending()));
+        step(name, &format!("rustup component add rust-src: {}; trying Debian's", run.ending()));
     }
 
-    // Debian's source, in the version matching rustc (another version's
+    if !apt.usable {
+        return Err(format!(
+            "the Rust {rustc} standard-library source is missing. Run:\n  \
+             rustup component add rust-src"
+        ));
+    }
+    // Debian's source, if it exists in rustc's version (another version's
     // `core` does not compile).
     let matches = |version: &str| major_minor(version).is_some_and(|v| Some(v) == major_minor(&rustc));
     let installed = debian_rust_src_version();
     if !(installed.as_deref().is_some_and(matches) && is_rust_src(Path::new(DEBIAN_RUST_SRC))) {
-        if !apt.usable {
-            return Err(format!(
-                "the Rust {rustc} standard-library source is missing. Run:\n  \
-                 rustup component add rust-src"
-            ));
-        }
         apt.update_once()?;
         let mut madison = Command::new("apt-cache");
         madison.args(["madison", DEBIAN_RUST_SRC_PACKAGE]);
         let available = madison_versions(&process::output(madison).unwrap_or_default());
-        let Some(version) = available.iter().find(|v| matches(v)) else {
-            return Err(format!(
-                "rustup could not install rust-src, and Debian offers {DEBIAN_RUST_SRC_PACKAGE} \
-                 only in version(s) {} while rustc is {rustc}; -Zbuild-std needs the \
-                 standard-library source of the same version. Run `rustup component add \
-                 rust-src` with access to static.rust-lang.org, then this command again",
-                if available.is_empty() { "(none)".to_string() } else { available.join(", ") }
-            ));
-        };
-        apt.install(&[&format!("{DEBIAN_RUST_SRC_PACKAGE}={version}")])?;
+        match available.iter().find(|v| matches(v)) {
+            Some(version) => apt.install(&[&format!("{DEBIAN_RUST_SRC_PACKAGE}={version}")])?,
+            None => return install_debian_toolchain(apt, &rustc, &available),
+        }
     }
     if let Some(parent) = link.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
@@ -263,6 +256,76 @@ fn ensure_rust_src(apt: &mut Apt) -> Result<(), String> {
     symlink(Path::new(DEBIAN_RUST_SRC), &link)?;
     step(name, &format!("linked {} -> {DEBIAN_RUST_SRC}", link.display()));
     Ok(())
+}
+
+/// Debian's compiler, whose sysroot (`/usr`) holds `rust-web-src`.
+const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
+/// The packages of Debian's Rust toolchain used for bare-metal builds.
+const DEBIAN_TOOLCHAIN: &[&str] = &["rustc-web", "rust-web-src", "rust-web-llvm"];
+/// The linker the `mipsel-unknown-none` target names.
+const RUST_LLD: &str = "/usr/bin/rust-lld";
+
+/// When Debian has no `rust-web-src` of rustc's version: installs Debian's
+/// rustc, its source and `rust-lld`, which then build the bare-metal crates.
+fn install_debian_toolchain(apt: &mut Apt, rustc: &str, available: &[String]) -> Result<(), String> {
+    step(
+        "rust-src",
+        &format!(
+            "Debian has no source for rustc {rustc} (only {}); using Debian's toolchain for \
+             bare-metal builds",
+            available.join(", ")
+        ),
+    );
+    apt.install(DEBIAN_TOOLCHAIN)?;
+    // rust-web-llvm's rust-lld is a link to a versioned lld (e.g. lld-22)
+    // that it does not depend on; the package is named like the binary.
+    if !Path::new(RUST_LLD).exists() {
+        if let Some(lld) = std::fs::read_link(RUST_LLD).ok().and_then(|t| t.to_str().map(str::to_string)) {
+            apt.install(&[&lld])?;
+        }
+    }
+    match debian_toolchain() {
+        Some(version) => {
+            step("rust-src", &format!("using Debian's rustc {version} and its source"));
+            Ok(())
+        }
+        None => Err(format!(
+            "installed {} but Debian's rustc, source and rust-lld do not fit together; \
+             run `rustup component add rust-src` with access to static.rust-lang.org",
+            DEBIAN_TOOLCHAIN.join(" ")
+        )),
+    }
+}
+
+/// Debian's rustc version if it, its standard-library source and
+/// `rust-lld` are installed and of the same version.
+fn debian_toolchain() -> Option<String> {
+    if !(Path::new(DEBIAN_RUSTC).is_file() && Path::new(RUST_LLD).exists()) {
+        return None;
+    }
+    let mut version = Command::new(DEBIAN_RUSTC);
+    version.arg("--version");
+    let version = process::output(version).ok()?.split_whitespace().nth(1)?.to_string();
+    let mut sysroot = Command::new(DEBIAN_RUSTC);
+    sysroot.args(["--print", "sysroot"]);
+    let source = PathBuf::from(process::output(sysroot).ok()?).join("lib/rustlib/src/rust");
+    let source_version = debian_rust_src_version()?;
+    (is_rust_src(&source) && major_minor(&version) == major_minor(&source_version)).then_some(version)
+}
+
+/// The compiler for `-Zbuild-std` builds: `None` for the usual `rustc`
+/// (its sysroot has the source), or Debian's rustc when setup chose it
+/// because Debian has no source of the usual rustc's version.
+pub fn baremetal_rustc() -> Option<PathBuf> {
+    let sysroot = process::output(rustc_command(&["--print", "sysroot"])).ok()?;
+    if is_rust_src(&Path::new(&sysroot).join("lib/rustlib/src/rust")) {
+        return None;
+    }
+    debian_toolchain().map(|_| PathBuf::from(DEBIAN_RUSTC))
+}
+
+fn remove_link(link: &Path) -> Result<(), String> {
+    std::fs::remove_file(link).map_err(|e| format!("cannot remove {}: {e}", link.display()))
 }
 
 fn symlink(target: &Path, link: &Path) -> Result<(), String> {
