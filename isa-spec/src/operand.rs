@@ -204,3 +204,12 @@ pub fn scale4(f: &mut Formatter<'_>, pc: u32, v: i64) -> Result {
 pub fn scale8(f: &mut Formatter<'_>, pc: u32, v: i64) -> Result {
     dec(f, pc, v * 8)
 }
+
+/// An MSA control register (`cfcmsa`/`ctcmsa`).
+pub fn msactl(f: &mut Formatter<'_>, _pc: u32, v: i64) -> Result {
+    const NAMES: [&str; 8] = ["msa_ir", "msa_csr", "msa_access", "msa_save", "msa_modify", "msa_request", "msa_map", "msa_unmap"];
+    match NAMES.get(reg(v)) {
+        Some(name) => f.write_str(name),
+        None => write!(f, "${}", reg(v)),
+    }
+}
