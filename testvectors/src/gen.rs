@@ -605,6 +605,50 @@ fn exceptions(rng: &mut Rng, out: &mut Vec<Input>) {
     }
 }
 
+/// Instructions that enable a pending interrupt (QEMU takes it before the
+/// next instruction, EPC = that instruction), and the cases that do not.
+fn interrupts(rng: &mut Rng, out: &mut Vec<Input>) {
+    const DC: u32 = 1 << 27;
+    const IV: u32 = 1 << 23;
+    // (name, word, GPR value, Status, Cause) in the setup.
+    let cases: &[(&str, u32, u32, u32, u32)] = &[
+        ("ei.ip0", ei(5), 0, 0x0100, DC | 0x100),
+        ("ei.ip1", ei(5), 0, 0x0200, DC | 0x200),
+        ("ei.masked", ei(5), 0, 0x0200, DC | 0x100),
+        ("ei.exl", ei(5), 0, 0x0102, DC | 0x100),
+        ("ei.erl", ei(5), 0, 0x0104, DC | 0x100),
+        ("ei.nothing", ei(5), 0, 0xFF00, DC),
+        ("di.ip0", di(5), 0, 0x0101, DC),
+        ("mtc0_status.ie", mtc0(5, 12, 0), 0x0201, 0, DC | 0x200),
+        ("mtc0_status.masked", mtc0(5, 12, 0), 0x0101, 0, DC | 0x200),
+        ("mtc0_status.exl", mtc0(5, 12, 0), 0x0203, 0, DC | 0x200),
+        ("mtc0_cause.ip0", mtc0(5, 13, 0), DC | 0x100, 0x0101, DC),
+        ("mtc0_cause.ip1", mtc0(5, 13, 0), DC | 0x200, 0x0201, DC),
+        ("mtc0_cause.both", mtc0(5, 13, 0), DC | 0x300, 0x0301, DC),
+        ("mtc0_cause.masked", mtc0(5, 13, 0), DC | 0x100, 0x0201, DC),
+    ];
+    for &(name, word, value, status, cause) in cases {
+        for (vname, extra_status, extra_cause) in [("", 0, 0), (".iv", 0, IV), (".bev", 0x0040_0000, 0), (".bev_iv", 0x0040_0000, IV)] {
+            // The written Cause value carries IV too, so IV is what the case says.
+            let value = if word == mtc0(5, 13, 0) { value | extra_cause } else { value };
+            let input = Input::new("interrupts", format!("{name}{vname}"), word)
+                .set_gpr(5, value)
+                .set_cp0(13, 0, cause | extra_cause)
+                .set_cp0(12, 0, status | extra_status);
+            out.push(input);
+        }
+    }
+    // In a delay slot: the interrupt comes after the slot, at the target.
+    for n in 0..4 {
+        let imm = (2 * (1 + rng.below(200)) + 1) as u16;
+        let input = Input::new("interrupts", format!("ei.slot.{n}"), branch(0x1000_0000, 0, 0, imm))
+            .with_slot(ei(0))
+            .set_cp0(13, 0, DC | 0x100 | if n % 2 == 1 { IV } else { 0 })
+            .set_cp0(12, 0, 0x0100);
+        out.push(input);
+    }
+}
+
 /// Every vector input, in recording order.
 pub fn generate() -> Vec<Input> {
     let mut rng = Rng::new(SEED);
@@ -617,11 +661,13 @@ pub fn generate() -> Vec<Input> {
     privileged(&mut rng, &mut out);
     branches(&mut rng, &mut out);
     exceptions(&mut rng, &mut out);
+    interrupts(&mut rng, &mut out);
     out
 }
 
 /// The categories, in file order.
-pub const CATEGORIES: &[&str] = &["cp0_mfc0", "cp0_mtc0", "random", "tlb", "eret", "privileged", "branch", "exceptions"];
+pub const CATEGORIES: &[&str] =
+    &["cp0_mfc0", "cp0_mtc0", "random", "tlb", "eret", "privileged", "branch", "exceptions", "interrupts"];
 
 #[cfg(test)]
 mod tests {

@@ -115,7 +115,7 @@ fn run_file(category: &str) -> (usize, String) {
     (failing, format!("{count}\n{report}"))
 }
 
-const FILES: &[&str] = &["cp0_mfc0", "cp0_mtc0", "random", "tlb", "eret", "privileged", "branch", "exceptions"];
+const FILES: &[&str] = &["cp0_mfc0", "cp0_mtc0", "random", "tlb", "eret", "privileged", "branch", "exceptions", "interrupts"];
 
 #[test]
 #[ignore = "the emulator does not yet agree with every vector: see tests/snapshots/"]
@@ -142,4 +142,4 @@ macro_rules! files {
     };
 }
 
-files!(cp0_mfc0 cp0_mtc0 random tlb eret privileged branch exceptions);
+files!(cp0_mfc0 cp0_mtc0 random tlb eret privileged branch exceptions interrupts);

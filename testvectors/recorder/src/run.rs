@@ -123,6 +123,9 @@ extern "C" fn recorder_main() -> ! {
 /// entries (index, EntryHi, EntryLo0, EntryLo1, PageMask), CP0 write count,
 /// CP0 writes (rd * 8 + sel, value) in order.
 fn run_vector(rec: &[u32], last: &mut [u32; SLOTS]) {
+    // Whatever the previous test left in Status, no interrupt may be taken
+    // while this one is set up.
+    arch::write_cp0(12, 0, 0);
     let via_eret = rec[1] & 1 != 0;
     let entry = rec[2];
     arch::poke(PAD + 0x800, rec[3]);
