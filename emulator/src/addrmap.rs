@@ -50,8 +50,7 @@ pub fn translate(va: GuestVirt, access: Access, kernel: bool, asid: u8, tlb: &Tl
     let addr = va.0;
     let store = access == Access::Store;
     if addr >= GUEST_LIMIT {
-        let kind = if store { ExceptionKind::AddressErrorStore } else { ExceptionKind::AddressErrorLoad };
-        return Err(Exception::at(kind, addr));
+        return Err(address_error(addr, store));
     }
     if kernel && addr < KSEG1_START {
         return Ok(Translation::Direct { phys: GuestPhys(addr), cached: true });
@@ -59,18 +58,52 @@ pub fn translate(va: GuestVirt, access: Access, kernel: bool, asid: u8, tlb: &Tl
     if kernel && addr < MAPPED_KERNEL_START {
         return Ok(Translation::Direct { phys: GuestPhys(addr - KSEG1_START), cached: false });
     }
-    match tlb.translate(addr, asid, store) {
-        Ok(phys) => Ok(Translation::Mapped { phys: GuestPhys(phys) }),
-        Err(fault) => {
-            let kind = match (fault, store) {
-                (TlbFault::Refill, false) => ExceptionKind::TlbRefillLoad,
-                (TlbFault::Refill, true) => ExceptionKind::TlbRefillStore,
-                (TlbFault::Invalid, false) => ExceptionKind::TlbInvalidLoad,
-                (TlbFault::Invalid, true) => ExceptionKind::TlbInvalidStore,
-                (TlbFault::Modified, _) => ExceptionKind::TlbModified,
-            };
-            Err(Exception::at(kind, addr))
-        }
+    through_tlb(addr, store, asid, tlb).map(|phys| Translation::Mapped { phys: GuestPhys(phys) })
+}
+
+/// The privilege level an access is made at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Kernel,
+    Supervisor,
+    User,
+}
+
+fn address_error(addr: u32, store: bool) -> Exception {
+    let kind = if store { ExceptionKind::AddressErrorStore } else { ExceptionKind::AddressErrorLoad };
+    Exception::at(kind, addr)
+}
+
+fn through_tlb(addr: u32, store: bool, asid: u8, tlb: &Tlb) -> Result<u32, Exception> {
+    tlb.translate(addr, asid, store).map_err(|fault| {
+        let kind = match (fault, store) {
+            (TlbFault::Refill, false) => ExceptionKind::TlbRefillLoad,
+            (TlbFault::Refill, true) => ExceptionKind::TlbRefillStore,
+            (TlbFault::Invalid, false) => ExceptionKind::TlbInvalidLoad,
+            (TlbFault::Invalid, true) => ExceptionKind::TlbInvalidStore,
+            (TlbFault::Modified, _) => ExceptionKind::TlbModified,
+        };
+        Exception::at(kind, addr)
+    })
+}
+
+/// Translates `va` in the native MIPS32 map (QEMU's legacy segment layout):
+/// the physical address, or the exception the access raises (BadVAddr =
+/// `va`). `erl` makes kuseg unmapped in kernel mode.
+pub fn translate_native(va: u32, access: Access, mode: Mode, erl: bool, asid: u8, tlb: &Tlb) -> Result<u32, Exception> {
+    let store = access == Access::Store;
+    match (va >> 28, mode) {
+        // kuseg
+        (0x0..=0x7, Mode::Kernel) if erl => Ok(va),
+        (0x0..=0x7, _) => through_tlb(va, store, asid, tlb),
+        // kseg0, kseg1
+        (0x8..=0x9, Mode::Kernel) => Ok(va - 0x8000_0000),
+        (0xA..=0xB, Mode::Kernel) => Ok(va - 0xA000_0000),
+        // ksseg / sseg
+        (0xC..=0xD, Mode::Kernel | Mode::Supervisor) => through_tlb(va, store, asid, tlb),
+        // kseg3
+        (0xE..=0xF, Mode::Kernel) => through_tlb(va, store, asid, tlb),
+        _ => Err(address_error(va, store)),
     }
 }
 
@@ -114,6 +147,23 @@ mod tests {
         assert_eq!(user(0x0040_0004, Access::Load), Ok(Translation::Mapped { phys: GuestPhys(0x0077_7004) }));
         assert_eq!(user(0x0010_0000, Access::Load), Err(Exception::at(ExceptionKind::TlbRefillLoad, 0x0010_0000)));
         assert_eq!(user(0x0040_1000, Access::Store), Err(Exception::at(ExceptionKind::TlbInvalidStore, 0x0040_1000)));
+    }
+
+    #[test]
+    fn native_segments() {
+        let t = tlb();
+        let tr = |va, access, mode, erl| translate_native(va, access, mode, erl, 5, &t);
+        assert_eq!(tr(0x8000_1000, Access::Load, Mode::Kernel, false), Ok(0x1000));
+        assert_eq!(tr(0xBFC0_0000, Access::Fetch, Mode::Kernel, false), Ok(0x1FC0_0000));
+        assert_eq!(tr(0x0040_0004, Access::Load, Mode::Kernel, false), Ok(0x0077_7004));
+        assert_eq!(tr(0x0040_0004, Access::Load, Mode::Kernel, true), Ok(0x0040_0004), "ERL: kuseg unmapped");
+        assert_eq!(tr(0x0040_0004, Access::Store, Mode::User, true), Ok(0x0077_7004), "ERL is kernel-only");
+        assert_eq!(tr(0x8000_0000, Access::Load, Mode::User, false), Err(Exception::at(ExceptionKind::AddressErrorLoad, 0x8000_0000)));
+        assert_eq!(tr(0xC000_0000, Access::Store, Mode::User, false), Err(Exception::at(ExceptionKind::AddressErrorStore, 0xC000_0000)));
+        assert_eq!(tr(0xC000_0000, Access::Load, Mode::Supervisor, false), Err(Exception::at(ExceptionKind::TlbRefillLoad, 0xC000_0000)));
+        assert_eq!(tr(0xE000_0000, Access::Load, Mode::Supervisor, false), Err(Exception::at(ExceptionKind::AddressErrorLoad, 0xE000_0000)));
+        assert_eq!(tr(0x8000_0000, Access::Load, Mode::Supervisor, false), Err(Exception::at(ExceptionKind::AddressErrorLoad, 0x8000_0000)));
+        assert_eq!(tr(0xE000_0000, Access::Store, Mode::Kernel, false), Err(Exception::at(ExceptionKind::TlbRefillStore, 0xE000_0000)));
     }
 
     #[test]

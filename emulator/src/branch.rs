@@ -145,13 +145,18 @@ pub(crate) fn execute(cpu: &mut Cpu, word: u32, flow: ControlFlow, slot: Option<
         return Outcome::Continue;
     }
     let Some(slot) = slot else { return Outcome::NotEmulated };
-    let class = decode::classify(cpu, slot);
-    if matches!(class, Class::NotEmulated) {
-        return Outcome::NotEmulated;
-    }
-    // The branch writes its link register before the slot runs.
+    // The branch writes its link register before the slot runs (the slot
+    // may use it as a base address); undone if the slot is not emulated.
+    let saved_link = resolved.link.map(|r| (r, cpu.reg(r)));
     if let Some(r) = resolved.link {
         cpu.set_reg(r, return_address);
+    }
+    let class = decode::classify(cpu, slot);
+    if matches!(class, Class::NotEmulated) {
+        if let Some((r, value)) = saved_link {
+            cpu.set_reg(r, value);
+        }
+        return Outcome::NotEmulated;
     }
     let result = match class {
         // QEMU raises RI for a branch in a delay slot.

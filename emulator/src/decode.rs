@@ -2,7 +2,7 @@
 //! space (REFERENCE-24Kf.md §2.3) in front of the spec's decoder.
 use isa_spec::{ControlFlow, Insn};
 
-use crate::{Cpu, Exception};
+use crate::{memory, Cpu, Exception};
 
 /// How the emulator handles one instruction word.
 #[derive(Debug)]
@@ -15,6 +15,8 @@ pub(crate) enum Class {
     Nop,
     /// Raises this exception without doing anything else.
     Raise(Exception),
+    /// An SC without a matching LL reservation: rt = 0, nothing else.
+    StoreConditionalFails { rt: u8 },
     /// Not handled by the emulator.
     NotEmulated,
 }
@@ -98,14 +100,36 @@ pub(crate) fn classify(cpu: &Cpu, word: u32) -> Class {
             _ => Class::Raise(Exception::reserved_instruction()),
         };
     }
-    match isa_spec::decode(word) {
-        Ok(insn) => match insn.control_flow() {
-            Some(flow) => Class::Branch(flow),
-            None if Cpu::emulates(&insn) => Class::Privileged(insn),
-            None => Class::NotEmulated,
-        },
-        Err(_) => Class::NotEmulated,
+    // Coprocessor checks QEMU makes before it decodes any further.
+    if is_fpu(word) && cpu.cp0.status_cu1() == 0 {
+        return Class::Raise(Exception::coprocessor_unusable(1));
     }
+    if matches!(opcode, 0x32 | 0x36 | 0x3A | 0x3E) {
+        // lwc2, ldc2, swc2, sdc2: the 24Kf has no COP2.
+        return Class::Raise(Exception::coprocessor_unusable(2));
+    }
+    match isa_spec::decode(word) {
+        Ok(insn) => {
+            if let Some(flow) = insn.control_flow() {
+                Class::Branch(flow)
+            } else if Cpu::emulates(&insn) {
+                Class::Privileged(insn)
+            } else if let Some(access) = insn.mem_access() {
+                memory::classify(cpu, access)
+            } else {
+                Class::NotEmulated
+            }
+        }
+        // A word the 24Kf does not execute.
+        Err(_) => Class::Raise(Exception::reserved_instruction()),
+    }
+}
+
+/// The FPU's opcode space: COP1, COP1X, lwc1/ldc1/swc1/sdc1 and MOVCI
+/// (movf/movt). QEMU checks Status.CU1 before decoding any of it.
+fn is_fpu(word: u32) -> bool {
+    let opcode = word >> 26;
+    matches!(opcode, 0x11 | 0x13 | 0x31 | 0x35 | 0x39 | 0x3D) || (opcode == 0 && word & 0x3F == 0x01)
 }
 
 #[cfg(test)]

@@ -138,7 +138,7 @@ pub fn eret(cpu: &mut Cpu) -> Step {
         cpu.cp0.set_status_exl(0);
         cpu.cp0.epc
     };
-    cpu.ll_bit = false;
+    cpu.lladdr = 1;
     cpu.cp0.lladdr = 1;
     // Bit 0 selects MIPS16 (kept in `pc`, see `Cpu::pc`).
     Ok(Next::Jump(target))

@@ -15,6 +15,7 @@ pub mod addrmap;
 pub mod branch;
 mod decode;
 pub mod hooks;
+mod memory;
 pub mod tlb;
 
 /// Generated from the CP0 spec: `Cp0`, `Cp0Reg`, `ExcCode`, `ExceptionKind`,
@@ -181,8 +182,9 @@ pub struct Cpu {
     pub tlb: Tlb,
     pub lcg: RandomLcg,
     pub map: AddressMap,
-    /// The LL/SC reservation (cleared by ERET).
-    pub ll_bit: bool,
+    /// QEMU's LL reservation: the virtual address of the last LL. An SC to
+    /// any other address fails without touching memory; ERET sets it to 1.
+    pub lladdr: u32,
     /// EJTAG debug mode (QEMU's `MIPS_HFLAG_DM`; entered by writing Debug.DM).
     pub debug_mode: bool,
     /// The CPU is in WAIT.
@@ -206,7 +208,7 @@ impl Cpu {
             tlb: Tlb::default(),
             lcg: RandomLcg::RESET,
             map,
-            ll_bit: false,
+            lladdr: 0,
             debug_mode: false,
             waiting: false,
             fcsr: 0,
@@ -302,6 +304,36 @@ impl Cpu {
         }))
     }
 
+    /// The privilege level of data accesses now.
+    pub fn mode(&self) -> addrmap::Mode {
+        if self.kernel_mode() {
+            addrmap::Mode::Kernel
+        } else if self.cp0.status_ksu() == 1 {
+            addrmap::Mode::Supervisor
+        } else {
+            addrmap::Mode::User
+        }
+    }
+
+    /// Translates a virtual address for an access in the current mode and
+    /// address map: the (guest-)physical address, or the exception the
+    /// access raises.
+    pub fn translate(&self, va: u32, access: addrmap::Access) -> Result<u32, Exception> {
+        let asid = (self.cp0.entryhi & ASID_MASK) as u8;
+        match self.map {
+            AddressMap::Native => {
+                let erl = self.cp0.status_erl() != 0;
+                addrmap::translate_native(va, access, self.mode(), erl, asid, &self.tlb)
+            }
+            AddressMap::Guest => {
+                let kernel = self.mode() == addrmap::Mode::Kernel;
+                addrmap::translate(addrmap::GuestVirt(va), access, kernel, asid, &self.tlb).map(|t| match t {
+                    addrmap::Translation::Direct { phys, .. } | addrmap::Translation::Mapped { phys } => phys.0,
+                })
+            }
+        }
+    }
+
     /// Kernel mode: Status.EXL or ERL, debug mode, or KSU = 0.
     pub fn kernel_mode(&self) -> bool {
         self.cp0.status_exl() != 0 || self.cp0.status_erl() != 0 || self.debug_mode || self.cp0.status_ksu() == 0
@@ -373,6 +405,10 @@ impl Cpu {
                 None => Err(Exception::reserved_instruction()),
             },
             decode::Class::Nop => Ok(Next::Continue),
+            decode::Class::StoreConditionalFails { rt } => {
+                self.set_reg(rt, 0);
+                Ok(Next::Continue)
+            }
             decode::Class::Raise(exception) => Err(exception),
             decode::Class::Branch(_) | decode::Class::NotEmulated => Err(Exception::reserved_instruction()),
         }

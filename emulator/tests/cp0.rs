@@ -268,10 +268,10 @@ fn lladdr_reads_zero_after_eret() {
     let mut cpu = reset_cpu();
     cpu.cp0.status = 0x2; // EXL
     cpu.cp0.epc = 0x8000_2000;
-    cpu.ll_bit = true;
+    cpu.lladdr = 0x8000_2000;
     assert_eq!(cpu.execute(ERET, None), Outcome::Continue);
     assert_eq!(cpu.cp0.lladdr, 1);
-    assert!(!cpu.ll_bit);
+    assert_eq!(cpu.lladdr, 1);
     assert_eq!(read(&mut cpu, 17, 0), 0);
     cpu.cp0.lladdr = 0x0001_2340;
     assert_eq!(read(&mut cpu, 17, 0), 0x1234);

@@ -84,11 +84,11 @@ fn eret_prefers_erl_and_clears_ll() {
     cpu.cp0.status = 0x6; // ERL | EXL
     cpu.cp0.epc = 0x8000_0100;
     cpu.cp0.errorepc = 0xBFC0_0400;
-    cpu.ll_bit = true;
+    cpu.lladdr = 0x8000_2000;
     assert_eq!(run(&mut cpu, ERET), Outcome::Continue);
     assert_eq!(cpu.pc, 0xBFC0_0400);
     assert_eq!(cpu.cp0.status, 0x2, "ERL cleared, EXL kept");
-    assert!(!cpu.ll_bit);
+    assert_eq!(cpu.lladdr, 1);
     assert_eq!(run(&mut cpu, ERET), Outcome::Continue);
     assert_eq!(cpu.pc, 0x8000_0100);
     assert_eq!(cpu.cp0.status, 0);
@@ -234,12 +234,129 @@ fn rdpgpr_and_wrpgpr_use_the_only_register_set() {
 
 #[test]
 fn ordinary_instructions_are_not_emulated() {
-    for word in [ADDU, NOP, 0x8C82_0000 /* lw */, 0x0000_000C /* syscall */] {
+    for word in [ADDU, NOP, 0x0000_000C /* syscall */, 0x4400_0000 /* mfc1, with CU1 = 1 */] {
         let mut cpu = kernel_cpu();
+        cpu.cp0.status = 0x2000_0000; // CU1
         let before = cpu.clone();
         assert_eq!(run(&mut cpu, word), Outcome::NotEmulated, "{word:08x}");
         assert_eq!(cpu, before);
     }
+}
+
+/// lw $2, 0($4) / sw $2, 0($4) / ll / sc / lwl, with $4 = `base`.
+const LW: u32 = 0x8C82_0000;
+const LH: u32 = 0x8482_0000;
+const SW: u32 = 0xAC82_0000;
+const LWL: u32 = 0x8882_0000;
+const LL: u32 = 0xC082_0000;
+const SC: u32 = 0xE082_0000;
+
+fn access(cpu: &mut Cpu, word: u32, base: u32) -> Outcome {
+    cpu.gpr[4] = base;
+    cpu.execute(word, None)
+}
+
+#[test]
+fn data_accesses_that_succeed_are_not_emulated() {
+    for (word, base) in [(LW, 0x8000_0100), (SW, 0xA000_0100), (LWL, 0x8000_0103), (LL, 0x8000_0200), (LH, 0x8000_0102)] {
+        let mut cpu = kernel_cpu();
+        let before = cpu.clone();
+        assert_eq!(access(&mut cpu, word, base), Outcome::NotEmulated, "{word:08x} at {base:08x}");
+        let mut expected = before;
+        expected.gpr[4] = base;
+        assert_eq!(cpu, expected);
+    }
+    // Through a valid, dirty TLB entry.
+    let mut cpu = kernel_cpu();
+    cpu.tlb.entries[3] = TlbEntry::from_regs(TlbRegs { entry_hi: 0x0040_0000, entry_lo0: 0x46, entry_lo1: 0x46, page_mask: 0 });
+    assert_eq!(access(&mut cpu, SW, 0x0040_1000), Outcome::NotEmulated);
+}
+
+#[test]
+fn data_access_faults() {
+    // Misaligned: AdEL / AdES with BadVAddr; lwl has no alignment rule.
+    let mut cpu = kernel_cpu();
+    assert_eq!(access(&mut cpu, LW, 0x8000_0102), Outcome::Exception(ExcCode::AdEL));
+    assert_eq!(cpu.cp0.badvaddr, 0x8000_0102);
+    let mut cpu = kernel_cpu();
+    assert_eq!(access(&mut cpu, SW, 0x8000_0101), Outcome::Exception(ExcCode::AdES));
+    let mut cpu = kernel_cpu();
+    assert_eq!(access(&mut cpu, LH, 0x8000_0101), Outcome::Exception(ExcCode::AdEL));
+    // User mode: kernel segments are address errors.
+    let mut cpu = user_cpu();
+    assert_eq!(access(&mut cpu, LW, 0x8000_0100), Outcome::Exception(ExcCode::AdEL));
+    assert_eq!(cpu.cp0.epc, 0x0040_0000);
+    // TLB refill in kuseg and kseg2, with EXL 0 (offset 0) and 1 (0x180).
+    let mut cpu = kernel_cpu();
+    cpu.cp0.entryhi = 0x22;
+    assert_eq!(access(&mut cpu, SW, 0xC000_1234 & !3), Outcome::Exception(ExcCode::TLBS));
+    assert_eq!(cpu.pc, 0x8000_0000);
+    assert_eq!(cpu.cp0.entryhi, 0xC000_0022);
+    assert_eq!(cpu.cp0.badvaddr, 0xC000_1234);
+    let mut cpu = kernel_cpu();
+    cpu.cp0.status = 0x2;
+    assert_eq!(access(&mut cpu, LW, 0x1000_0000), Outcome::Exception(ExcCode::TLBL));
+    assert_eq!(cpu.pc, 0x8000_0180);
+    // Invalid and modified.
+    let mut cpu = kernel_cpu();
+    cpu.tlb.entries[3] = TlbEntry::from_regs(TlbRegs { entry_hi: 0x0040_0000, entry_lo0: 0x42, entry_lo1: 0x40, page_mask: 0 });
+    assert_eq!(access(&mut cpu, LW, 0x0040_1000), Outcome::Exception(ExcCode::TLBL));
+    assert_eq!(cpu.pc, 0x8000_0180, "invalid is not a refill");
+    let mut cpu = kernel_cpu();
+    cpu.tlb.entries[3] = TlbEntry::from_regs(TlbRegs { entry_hi: 0x0040_0000, entry_lo0: 0x42, entry_lo1: 0x40, page_mask: 0 });
+    assert_eq!(access(&mut cpu, SW, 0x0040_0000), Outcome::Exception(ExcCode::Mod));
+    // In a delay slot: EPC = the branch, BD = 1.
+    let mut cpu = kernel_cpu();
+    cpu.gpr[4] = 0x8000_0102;
+    assert_eq!(cpu.execute(beq(0, 0, 4), Some(LW)), Outcome::Exception(ExcCode::AdEL));
+    assert_eq!((cpu.cp0.epc, cpu.cp0.cause_bd()), (0x8000_1000, 1));
+    // The slot sees the link register the branch wrote.
+    let mut cpu = kernel_cpu();
+    assert_eq!(cpu.execute(jal(0x100), Some(0x8FE2_0001 /* lw $2, 1($31) */)), Outcome::Exception(ExcCode::AdEL));
+    assert_eq!(cpu.cp0.badvaddr, 0x8000_1009);
+    // ...and an access that succeeds leaves the link unwritten.
+    let mut cpu = kernel_cpu();
+    let before = cpu.clone();
+    assert_eq!(cpu.execute(jal(0x100), Some(0x8FE2_0000)), Outcome::NotEmulated);
+    assert_eq!(cpu, before);
+}
+
+#[test]
+fn sc_without_reservation_fails_quietly() {
+    let mut cpu = kernel_cpu();
+    cpu.lladdr = 1;
+    cpu.gpr[2] = 0x55;
+    // Misaligned and unmapped, yet no exception: QEMU compares first.
+    assert_eq!(access(&mut cpu, SC, 0xC000_0002), Outcome::Continue);
+    assert_eq!(cpu.gpr[2], 0);
+    assert_eq!(cpu.pc, 0x8000_1004);
+    // With the reservation it is a real store (faults are raised).
+    let mut cpu = kernel_cpu();
+    cpu.lladdr = 0xC000_0000;
+    assert_eq!(access(&mut cpu, SC, 0xC000_0000), Outcome::Exception(ExcCode::TLBS));
+    let mut cpu = kernel_cpu();
+    cpu.lladdr = 0x8000_0000;
+    assert_eq!(access(&mut cpu, SC, 0x8000_0000), Outcome::NotEmulated);
+}
+
+#[test]
+fn unknown_words_raise_ri_and_absent_coprocessors_cpu() {
+    let mut cpu = kernel_cpu();
+    assert_eq!(run(&mut cpu, 0xFC00_0000), Outcome::Exception(ExcCode::RI));
+    // mfc1 with CU1 = 0, even an invalid COP1 word.
+    for word in [0x4400_0000, 0x45E0_0000, 0xC482_0000 /* lwc1 */, 0x0000_0001 /* movf */, 0x4C00_0000] {
+        let mut cpu = kernel_cpu();
+        assert_eq!(run(&mut cpu, word), Outcome::Exception(ExcCode::CpU), "{word:08x}");
+        assert_eq!(cpu.cp0.cause_ce(), 1);
+    }
+    // lwc2 etc.: CpU 2; the COP2 opcode: RI.
+    for word in [0xC882_0000u32, 0xD882_0000, 0xE882_0000, 0xF882_0000] {
+        let mut cpu = kernel_cpu();
+        assert_eq!(run(&mut cpu, word), Outcome::Exception(ExcCode::CpU), "{word:08x}");
+        assert_eq!(cpu.cp0.cause_ce(), 2);
+    }
+    let mut cpu = kernel_cpu();
+    assert_eq!(run(&mut cpu, 0x4800_0000 /* mfc2 */), Outcome::Exception(ExcCode::RI));
 }
 
 #[test]
