@@ -324,6 +324,11 @@ fn privileged(rng: &mut Rng, out: &mut Vec<Input>) {
             if (op == "wait" || op == "eret") && (kernel || cu0) {
                 continue;
             }
+            // With CU1 = 1 an FPU instruction is an ordinary one, which
+            // the hypervisor runs natively: not the emulator's.
+            if op == "mfc1" && extra & 0x2000_0000 != 0 {
+                continue;
+            }
             for n in 0..3 {
                 let mut input = Input::new("privileged", format!("{op}.{mode}.{n}"), word);
                 input = with_random_tlb(input, rng).set_cp0(0, 0, 5 + rng.below(11)).set_cp0(6, 0, rng.below(4));
@@ -402,7 +407,7 @@ fn branches(rng: &mut Rng, out: &mut Vec<Input>) {
         ("pw", mtc0(5, 5, 5)),
         ("mfc0", mfc0(7, 12, 0)),
         ("tlbp", TLBP),
-        ("nop", NOP),
+        ("cache", cache(0x14, 0, 0)),
     ];
     for &(name, base, uses_rt, _likely, link) in enc::BRANCHES {
         for (ci, &a) in COND_VALUES.iter().enumerate() {
@@ -502,7 +507,7 @@ fn branches(rng: &mut Rng, out: &mut Vec<Input>) {
             let k = 1 + rng.below(200) as i32;
             let imm = (2 * if rng.chance(50) { k } else { -k - 1 } + 1) as u16;
             let rt = if uses_rt { rng.pick(TEST_REGS) } else { 0 };
-            let slot = if n % 2 == 0 { mfc0(7, 12, 0) } else { NOP };
+            let slot = if n % 2 == 0 { mfc0(7, 12, 0) } else { TLBP };
             let input = Input::new("branch", format!("{name}.user.{n}"), branch(base, rs, rt, imm))
                 .with_slot(slot)
                 .set_gpr(rs as usize, rng.pick(COND_VALUES))
