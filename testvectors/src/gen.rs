@@ -124,6 +124,16 @@ fn cp0_mtc0(rng: &mut Rng, out: &mut Vec<Input>) {
     }
 }
 
+/// PageMask with every run of ones from bit 13 (QEMU keeps only the
+/// page sizes the 24Kf has, an even number of ones).
+fn pagemask_runs(rng: &mut Rng, out: &mut Vec<Input>) {
+    for n in 1..=16u32 {
+        let rt = rng.pick(TEST_REGS);
+        let value = ((1u32 << n) - 1) << 13;
+        out.push(Input::new("cp0_mtc0", format!("mtc0.5.0.run{n}"), mtc0(rt, 5, 0)).set_gpr(rt as usize, value));
+    }
+}
+
 /// `mfc0 Random` for every Wired value, and `mfc0 $0, Random` (no draw).
 fn random(rng: &mut Rng, out: &mut Vec<Input>) {
     for wired in 0..16u32 {
@@ -136,7 +146,7 @@ fn random(rng: &mut Rng, out: &mut Vec<Input>) {
 
 const PAGEMASKS: &[u32] = &[
     0, 0x6000, 0x1_E000, 0x7_E000, 0x1F_E000, 0x7F_E000, 0x1FF_E000, 0x7FF_E000, 0x1FFF_E000,
-    // Odd masks QEMU accepts, and a non-contiguous one it turns into 0.
+    // Odd runs of ones and a non-contiguous mask: QEMU makes both 0.
     0x2000, 0xE000, 0x3_E000, 0x5000,
 ];
 
@@ -660,6 +670,7 @@ pub fn generate() -> Vec<Input> {
     let mut out = Vec::new();
     cp0_mfc0(&mut rng, &mut out);
     cp0_mtc0(&mut rng, &mut out);
+    pagemask_runs(&mut rng, &mut out);
     random(&mut rng, &mut out);
     tlb(&mut rng, &mut out);
     eret(&mut rng, &mut out);
