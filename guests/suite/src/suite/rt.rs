@@ -1,0 +1,736 @@
+//! The suite's small runtime: entry, exception vectors and the record they
+//! keep, CP0 and TLB access, test-frame memory, the UART and halting.
+//!
+//! Exceptions are part of what the suite tests, so the vectors do not
+//! report and stop: they record the exception (vector offset, Cause, EPC,
+//! BadVAddr, Status, EntryHi, Context, ErrorEPC) using only k0/k1, then
+//! - an interrupt returns to where it struck (eret) with Status.IE cleared;
+//! - any other exception resumes at the address a case stored in
+//!   `EXC[RESUME]` (in kernel mode: Status.KSU and ERL cleared), which the
+//!   vector then clears. With no resume address the exception is
+//!   unexpected: it is reported and the machine halts.
+use super::map;
+use core::arch::{asm, global_asm};
+use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+/// Reads CP0 register `(rd, sel)`.
+macro_rules! mfc0 {
+    ($rd:literal, $sel:literal) => {{
+        let value: u32;
+        // SAFETY: mfc0 copies a CP0 register into a GPR; it touches no
+        // memory (reading Random only advances QEMU's LCG).
+        unsafe {
+            core::arch::asm!(
+                ".set push",
+                ".set noat",
+                concat!("mfc0 {0}, $", stringify!($rd), ", ", stringify!($sel)),
+                ".set pop",
+                out(reg) value,
+                options(nostack)
+            )
+        };
+        value
+    }};
+}
+
+/// Writes CP0 register `(rd, sel)`, then clears the execution hazard.
+macro_rules! mtc0 {
+    ($rd:literal, $sel:literal, $value:expr) => {{
+        let value: u32 = $value;
+        // SAFETY: the suite runs in kernel mode from KSEG0, which no CP0 write
+        // can unmap; the vectors preserve every register but k0/k1, so an
+        // interrupt or exception a write enables is harmless to Rust code;
+        // and no CP0 write changes memory.
+        unsafe {
+            core::arch::asm!(
+                ".set push",
+                ".set noat",
+                concat!("mtc0 {0}, $", stringify!($rd), ", ", stringify!($sel)),
+                "ehb",
+                ".set pop",
+                in(reg) value,
+                options(nostack)
+            )
+        };
+    }};
+}
+
+pub(crate) use {mfc0, mtc0};
+
+/// Indexes of `EXC`, the exception record (also used by the vectors).
+pub const RESUME: usize = 0;
+const COUNT: usize = 1;
+const VECTOR: usize = 2;
+const CAUSE: usize = 3;
+const EPC: usize = 4;
+const BADVADDR: usize = 5;
+const STATUS: usize = 6;
+const ENTRYHI: usize = 7;
+const CONTEXT: usize = 8;
+const ERROREPC: usize = 9;
+const EXC_WORDS: usize = 10;
+
+/// The exception record written by the vectors.
+#[no_mangle]
+static EXC: [AtomicU32; EXC_WORDS] = [const { AtomicU32::new(0) }; EXC_WORDS];
+
+/// The address of `EXC`, for assembly that stores a resume address.
+pub fn exc_base() -> u32 {
+    EXC.as_ptr() as u32
+}
+
+// Entry: $gp, the stack and the BSS, then `suite_main`. Then the vectors at
+// EBase (the image base): refill +0x000, general +0x180, interrupt +0x200.
+global_asm!(
+    r#"
+    .section .text.start, "ax"
+    .globl _start
+    .set push
+    .set noreorder
+_start:
+    lui   $gp, %hi(_gp)
+    addiu $gp, $gp, %lo(_gp)
+    lui   $sp, %hi(__stack_top)
+    addiu $sp, $sp, %lo(__stack_top)
+    lui   $t0, %hi(__bss_start)
+    addiu $t0, $t0, %lo(__bss_start)
+    lui   $t1, %hi(__bss_end)
+    addiu $t1, $t1, %lo(__bss_end)
+1:  beq   $t0, $t1, 2f
+    nop
+    sw    $zero, 0($t0)
+    b     1b
+    addiu $t0, $t0, 4
+2:  jal   suite_main
+    addiu $sp, $sp, -16
+3:  b     3b
+    nop
+    .set pop
+
+    .section .vectors, "ax"
+    .globl __ebase
+    .set push
+    .set noreorder
+    .set noat
+__ebase:
+    .org 0x000
+    j     exc_common
+    ori   $k0, $zero, 0x000
+    .org 0x180
+    j     exc_common
+    ori   $k0, $zero, 0x180
+    .org 0x200
+    j     exc_common
+    ori   $k0, $zero, 0x200
+    .org 0x280
+exc_common:
+    lui   $k1, %hi(EXC)
+    addiu $k1, $k1, %lo(EXC)
+    sw    $k0, 8($k1)
+    lw    $k0, 4($k1)
+    addiu $k0, $k0, 1
+    sw    $k0, 4($k1)
+    mfc0  $k0, $13
+    sw    $k0, 12($k1)
+    mfc0  $k0, $14
+    sw    $k0, 16($k1)
+    mfc0  $k0, $8
+    sw    $k0, 20($k1)
+    mfc0  $k0, $12
+    sw    $k0, 24($k1)
+    mfc0  $k0, $10
+    sw    $k0, 28($k1)
+    mfc0  $k0, $4
+    sw    $k0, 32($k1)
+    mfc0  $k0, $30
+    sw    $k0, 36($k1)
+    lw    $k0, 12($k1)
+    andi  $k0, $k0, 0x7c
+    bnez  $k0, 1f
+    nop
+    # Interrupt: return with Status.IE cleared.
+    mfc0  $k0, $12
+    srl   $k0, $k0, 1
+    sll   $k0, $k0, 1
+    mtc0  $k0, $12
+    ehb
+    eret
+1:  lw    $k0, 0($k1)
+    beqz  $k0, 2f
+    sw    $zero, 0($k1)
+    mtc0  $k0, $14
+    mfc0  $k0, $12
+    li    $k1, 0xFFFFFFE3
+    and   $k0, $k0, $k1
+    mtc0  $k0, $12
+    ehb
+    eret
+2:  lui   $sp, %hi(__exception_stack_top)
+    addiu $sp, $sp, %lo(__exception_stack_top)
+    lui   $gp, %hi(_gp)
+    addiu $gp, $gp, %lo(_gp)
+    j     unexpected_exception
+    addiu $sp, $sp, -16
+    .set pop
+"#
+);
+
+/// An exception as the vectors recorded it.
+#[derive(Clone, Copy, Debug)]
+pub struct Trap {
+    /// Offset from the vector base: 0x000, 0x180 or 0x200.
+    pub vector: u32,
+    pub cause: u32,
+    pub epc: u32,
+    pub badvaddr: u32,
+    pub status: u32,
+    pub entryhi: u32,
+    pub context: u32,
+    pub errorepc: u32,
+}
+
+impl Trap {
+    pub fn code(&self) -> u32 {
+        (self.cause >> 2) & 0x1F
+    }
+    pub fn bd(&self) -> bool {
+        self.cause & (1 << 31) != 0
+    }
+    pub fn ce(&self) -> u32 {
+        (self.cause >> 28) & 3
+    }
+}
+
+/// The exception recorded since the last call, if any; clears the record
+/// and any unused resume address.
+pub fn take_trap() -> Option<Trap> {
+    let word = |i: usize| EXC[i].load(Relaxed);
+    let trap = (word(COUNT) != 0).then(|| Trap {
+        vector: word(VECTOR),
+        cause: word(CAUSE),
+        epc: word(EPC),
+        badvaddr: word(BADVADDR),
+        status: word(STATUS),
+        entryhi: word(ENTRYHI),
+        context: word(CONTEXT),
+        errorepc: word(ERROREPC),
+    });
+    EXC[COUNT].store(0, Relaxed);
+    EXC[RESUME].store(0, Relaxed);
+    trap
+}
+
+/// How many exceptions were recorded since the last `take_trap`.
+pub fn trap_count() -> u32 {
+    EXC[COUNT].load(Relaxed)
+}
+
+#[no_mangle]
+extern "C" fn unexpected_exception() -> ! {
+    let trap = take_trap();
+    let mut console = Console;
+    let _ = match trap {
+        Some(t) => writeln!(
+            console,
+            "\n*** unexpected exception: ExcCode {} vector {:#x} EPC {:#010x} BadVAddr {:#010x} Status {:#010x} Cause {:#010x}",
+            t.code(),
+            t.vector,
+            t.epc,
+            t.badvaddr,
+            t.status,
+            t.cause
+        ),
+        None => writeln!(console, "\n*** unexpected exception"),
+    };
+    halt()
+}
+
+/// Status bits.
+pub const ST_IE: u32 = 1 << 0;
+pub const ST_EXL: u32 = 1 << 1;
+pub const ST_ERL: u32 = 1 << 2;
+pub const ST_KSU_USER: u32 = 2 << 3;
+pub const ST_IM0: u32 = 1 << 8;
+pub const ST_IM7: u32 = 1 << 15;
+pub const ST_BEV: u32 = 1 << 22;
+pub const ST_CU0: u32 = 1 << 28;
+pub const ST_CU1: u32 = 1 << 29;
+/// Cause bits.
+pub const CAUSE_IV: u32 = 1 << 23;
+pub const CAUSE_IP0: u32 = 1 << 8;
+pub const CAUSE_IP7: u32 = 1 << 15;
+pub const CAUSE_TI: u32 = 1 << 30;
+
+/// Points EBase at the suite's vectors and leaves the reset state: kernel
+/// mode, BEV=0, ERL=EXL=0, interrupts off.
+pub fn init() {
+    extern "C" {
+        static __ebase: u8;
+    }
+    let ebase = core::ptr::addr_of!(__ebase) as u32;
+    mtc0!(12, 0, ST_BEV);
+    mtc0!(15, 1, ebase);
+    mtc0!(13, 0, 0);
+    mtc0!(12, 0, 0);
+}
+
+/// The known state every case starts from: kernel mode, interrupts off,
+/// Cause clear, Compare far ahead, Wired 0, ASID 0, an empty TLB, no
+/// recorded exception.
+pub fn reset_state() {
+    mtc0!(12, 0, 0);
+    mtc0!(13, 0, 0);
+    mtc0!(11, 0, count().wrapping_add(0x4000_0000));
+    mtc0!(6, 0, 0);
+    mtc0!(5, 0, 0);
+    mtc0!(7, 0, 0);
+    tlb_flush();
+    mtc0!(10, 0, 0);
+    take_trap();
+}
+
+pub fn count() -> u32 {
+    mfc0!(9, 0)
+}
+
+pub fn status() -> u32 {
+    mfc0!(12, 0)
+}
+
+pub fn cause() -> u32 {
+    mfc0!(13, 0)
+}
+
+// ---------------------------------------------------------------- TLB
+
+/// EntryLo flags.
+pub const LO_G: u32 = 1;
+pub const LO_V: u32 = 2;
+pub const LO_D: u32 = 4;
+/// Cacheable, noncoherent.
+pub const LO_C3: u32 = 3 << 3;
+
+/// An EntryLo value for physical address `pa` with `flags`.
+pub fn entry_lo(pa: u32, flags: u32) -> u32 {
+    ((pa >> 12) << 6) | flags
+}
+
+/// The registers TLBWI/TLBWR write and TLBR reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Entry {
+    pub hi: u32,
+    pub lo0: u32,
+    pub lo1: u32,
+    pub mask: u32,
+}
+
+/// A VPN2 in KSEG3 that no case uses, for invalidated entries.
+pub fn unused_vpn2(i: u32) -> u32 {
+    map::KSEG3 + 0x1F00_0000 + i * 0x2000
+}
+
+/// Writable mappings may only lead to the test frames (so mapped stores
+/// never touch the image).
+fn check_writable(lo: u32) {
+    if lo & (LO_V | LO_D) == LO_V | LO_D {
+        let pa = (lo >> 6) << 12;
+        assert!(map::TEST_FRAMES.contains(&pa), "writable TLB mapping outside the test frames");
+    }
+}
+
+fn load_entry_regs(e: Entry) {
+    check_writable(e.lo0);
+    check_writable(e.lo1);
+    mtc0!(10, 0, e.hi);
+    mtc0!(2, 0, e.lo0);
+    mtc0!(3, 0, e.lo1);
+    mtc0!(5, 0, e.mask);
+}
+
+/// TLBWI at `index`.
+pub fn tlb_write(index: u32, e: Entry) {
+    let hi = mfc0!(10, 0);
+    load_entry_regs(e);
+    mtc0!(0, 0, index);
+    // SAFETY: the entry maps only test frames writably (checked above) and
+    // no TLB entry can affect KSEG0/KSEG1, where the suite runs.
+    unsafe { asm!("tlbwi", "ehb", options(nostack)) };
+    mtc0!(10, 0, hi);
+}
+
+/// TLBWR; returns nothing (probe for where it landed).
+pub fn tlb_write_random(e: Entry) {
+    let hi = mfc0!(10, 0);
+    load_entry_regs(e);
+    // SAFETY: as in `tlb_write`.
+    unsafe { asm!("tlbwr", "ehb", options(nostack)) };
+    mtc0!(10, 0, hi);
+}
+
+/// TLBR of `index`; EntryHi (the current ASID) is restored afterwards.
+pub fn tlb_read(index: u32) -> Entry {
+    let hi = mfc0!(10, 0);
+    mtc0!(0, 0, index);
+    // SAFETY: TLBR only loads EntryHi/EntryLo0/EntryLo1/PageMask.
+    unsafe { asm!("tlbr", "ehb", options(nostack)) };
+    let e = Entry { hi: mfc0!(10, 0), lo0: mfc0!(2, 0), lo1: mfc0!(3, 0), mask: mfc0!(5, 0) };
+    mtc0!(10, 0, hi);
+    e
+}
+
+/// TLBP for `hi` (VPN2 | ASID); returns Index. EntryHi is restored.
+pub fn tlb_probe(hi: u32) -> u32 {
+    let old = mfc0!(10, 0);
+    mtc0!(10, 0, hi);
+    // SAFETY: TLBP only writes Index.
+    unsafe { asm!("tlbp", "ehb", options(nostack)) };
+    let index = mfc0!(0, 0);
+    mtc0!(10, 0, old);
+    index
+}
+
+/// Invalidates every entry: distinct unused VPN2s, V=0.
+pub fn tlb_flush() {
+    for i in 0..16 {
+        tlb_write(i, Entry { hi: unused_vpn2(i), ..Entry::default() });
+    }
+}
+
+// ---------------------------------------------------------- memory access
+
+/// A word at physical `pa` in the test frames, through (guest) KSEG0.
+pub fn frame_read(pa: u32) -> u32 {
+    assert!(map::TEST_FRAMES.contains(&pa) && pa % 4 == 0);
+    // SAFETY: the test frames are RAM nothing else in the image uses.
+    unsafe { core::ptr::read_volatile((map::KSEG0 + pa) as *const u32) }
+}
+
+/// Writes a word at physical `pa` in the test frames, through KSEG0.
+pub fn frame_write(pa: u32, value: u32) {
+    assert!(map::TEST_FRAMES.contains(&pa) && pa % 4 == 0);
+    // SAFETY: as in `frame_read`.
+    unsafe { core::ptr::write_volatile((map::KSEG0 + pa) as *mut u32, value) }
+}
+
+/// `lw` from `va`, which may fault.
+pub fn load(va: u32) -> Result<u32, Trap> {
+    let value: u32;
+    // SAFETY: a load changes no memory; if it faults the vector resumes at
+    // label 3 with every register but k0/k1 intact.
+    unsafe {
+        asm!(
+            ".set push",
+            ".set noreorder",
+            ".set noat",
+            "la {t}, 3f",
+            "sw {t}, 0({exc})",
+            "move {v}, $zero",
+            "lw {v}, 0({va})",
+            "3:",
+            ".set pop",
+            t = out(reg) _,
+            v = out(reg) value,
+            exc = in(reg) exc_base(),
+            va = in(reg) va,
+            options(nostack)
+        )
+    };
+    take_trap().map_or(Ok(value), Err)
+}
+
+/// `sw` to `va`, which must be in the mapped kernel segments (where the
+/// TLB only maps test frames writably) or misaligned (so it faults).
+pub fn store(va: u32, value: u32) -> Result<(), Trap> {
+    assert!(map::is_mapped_kernel(va) || va % 4 != 0, "store outside the mapped segments");
+    // SAFETY: by the assertion the store reaches a test frame or faults; on
+    // a fault the vector resumes at label 3.
+    unsafe {
+        asm!(
+            ".set push",
+            ".set noreorder",
+            ".set noat",
+            "la {t}, 3f",
+            "sw {t}, 0({exc})",
+            "sw {v}, 0({va})",
+            "3:",
+            ".set pop",
+            t = out(reg) _,
+            exc = in(reg) exc_base(),
+            va = in(reg) va,
+            v = in(reg) value,
+            options(nostack)
+        )
+    };
+    take_trap().map_or(Ok(()), Err)
+}
+
+/// Calls the code at `va` (a mapped copy of a routine that sets v0 and
+/// returns), which may fault on the fetch.
+pub fn call_mapped(va: u32) -> Result<u32, Trap> {
+    let value: u32;
+    // SAFETY: the callee is `RET_42` copied to a test frame (it only writes
+    // v0 and returns); a fetch fault resumes at label 3.
+    unsafe {
+        asm!(
+            ".set push",
+            ".set noreorder",
+            ".set noat",
+            "la {t}, 3f",
+            "sw {t}, 0({exc})",
+            "move $2, $zero",
+            "jalr $24, {va}",
+            "nop",
+            "3:",
+            ".set pop",
+            t = out(reg) _,
+            exc = in(reg) exc_base(),
+            va = in(reg) va,
+            out("$2") value,
+            out("$24") _,
+            options(nostack)
+        )
+    };
+    take_trap().map_or(Ok(value), Err)
+}
+
+/// `li v0, 42; jr t8; nop` as words (the caller links in t8), for copying into a mapped frame.
+pub const RET_42: [u32; 3] = [0x2402_002A, 0x0300_0008, 0x0000_0000];
+
+// -------------------------------------------------------------- user mode
+
+/// Where the user page (`.user_page`) is mapped for user-mode cases.
+pub const USER_VA: u32 = 0x0040_0000;
+/// The data page after it (odd half of the same TLB entry).
+pub const USER_DATA_VA: u32 = USER_VA + 0x1000;
+/// The frame behind the user data page.
+pub const USER_DATA_PA: u32 = 0x0050_0000;
+
+/// Offsets of the user-mode routines in the user page.
+pub mod user {
+    /// v0 = a0 + 1; syscall.
+    pub const SYSCALL: u32 = 0x00;
+    /// break.
+    pub const BREAK: u32 = 0x20;
+    /// v0 = *a0; syscall.
+    pub const LOAD: u32 = 0x40;
+    /// *a0 = a1; syscall.
+    pub const STORE: u32 = 0x60;
+    /// mtc0 $zero, Count; syscall.
+    pub const MTC0: u32 = 0x80;
+    /// v0 = rdhwr $3 (CCRes); syscall.
+    pub const RDHWR_CCRES: u32 = 0xA0;
+    /// v0 = Status (mfc0); syscall.
+    pub const MFC0_STATUS: u32 = 0xC0;
+    /// jr a0.
+    pub const JUMP: u32 = 0xE0;
+    /// v0 = rdhwr $0 (CPUNum); syscall.
+    pub const RDHWR_CPUNUM: u32 = 0x100;
+}
+
+global_asm!(
+    r#"
+    .section .user_page, "ax"
+    .globl __user_page
+    .set push
+    .set noreorder
+    .balign 4096
+__user_page:
+    .org 0x00
+    addiu $v0, $a0, 1
+    syscall
+    nop
+    .org 0x20
+    break
+    nop
+    .org 0x40
+    lw    $v0, 0($a0)
+    syscall
+    nop
+    .org 0x60
+    sw    $a1, 0($a0)
+    syscall
+    nop
+    .org 0x80
+    mtc0  $zero, $9
+    syscall
+    nop
+    .org 0xA0
+    rdhwr $v0, $3
+    syscall
+    nop
+    .org 0xC0
+    mfc0  $v0, $12
+    syscall
+    nop
+    .org 0xE0
+    jr    $a0
+    nop
+    .org 0x100
+    rdhwr $v0, $0
+    syscall
+    nop
+    .balign 4096
+    .set pop
+"#
+);
+
+/// The physical address of the user page.
+pub fn user_page_pa() -> u32 {
+    extern "C" {
+        static __user_page: u8;
+    }
+    map::kseg0_to_phys(core::ptr::addr_of!(__user_page) as u32)
+}
+
+/// Maps the user page (read-only, at `USER_VA`) and the user data page
+/// (writable) with `asid` in TLB entry 0, and makes `asid` current.
+pub fn map_user(asid: u32) {
+    tlb_write(
+        0,
+        Entry {
+            hi: USER_VA | asid,
+            lo0: entry_lo(user_page_pa(), LO_C3 | LO_V),
+            lo1: entry_lo(USER_DATA_PA, LO_C3 | LO_V | LO_D),
+            mask: 0,
+        },
+    );
+    mtc0!(10, 0, asid);
+}
+
+/// Enters user mode at `USER_VA + offset` with a0, a1 (eret with KSU=2,
+/// EXL=1 and the extra Status bits `status`). The routine ends with an
+/// exception, which resumes here in kernel mode. Returns v0 and the trap.
+pub fn run_user(offset: u32, a0: u32, a1: u32, status: u32) -> (u32, Option<Trap>) {
+    let v0: u32;
+    mtc0!(14, 0, USER_VA + offset);
+    // SAFETY: the user routines only touch v0 and user-mapped memory (the
+    // data page is a test frame); their closing exception resumes at label
+    // 3 in kernel mode, with every register but k0/k1 as user mode left it.
+    unsafe {
+        asm!(
+            ".set push",
+            ".set noreorder",
+            ".set noat",
+            "la {t}, 3f",
+            "sw {t}, 0({exc})",
+            "mtc0 {st}, $12",
+            "ehb",
+            "eret",
+            "3:",
+            ".set pop",
+            t = out(reg) _,
+            exc = in(reg) exc_base(),
+            st = in(reg) status | ST_KSU_USER | ST_EXL,
+            in("$4") a0,
+            in("$5") a1,
+            out("$2") v0,
+            options(nostack)
+        )
+    };
+    (v0, take_trap())
+}
+
+// ------------------------------------------------------------------ UART
+
+const RBR_THR: u32 = 0;
+const IER: u32 = 1;
+const LCR: u32 = 3;
+const MCR: u32 = 4;
+pub const LSR: u32 = 5;
+pub const SCR: u32 = 7;
+pub const LSR_DATA_READY: u8 = 0x01;
+pub const LSR_THR_EMPTY: u8 = 0x20;
+pub const LSR_TEMT: u8 = 0x40;
+
+pub fn uart_read(register: u32) -> u8 {
+    // SAFETY: the 16550's eight registers at `map::UART` are device memory
+    // mapped through (guest) KSEG1; reading RBR only pops a received byte.
+    unsafe { core::ptr::read_volatile((map::UART + register) as *const u8) }
+}
+
+pub fn uart_write(register: u32, value: u8) {
+    // SAFETY: as in `uart_read`; writes only affect the UART.
+    unsafe { core::ptr::write_volatile((map::UART + register) as *mut u8, value) }
+}
+
+/// The console: the polled UART, `\n` written as `\r\n`.
+pub struct Console;
+
+impl Console {
+    pub fn init() -> Self {
+        uart_write(IER, 0);
+        uart_write(LCR, 0x03);
+        uart_write(MCR, 0x03);
+        Self
+    }
+
+    pub fn write_byte(&mut self, byte: u8) {
+        while uart_read(LSR) & LSR_THR_EMPTY == 0 {}
+        uart_write(RBR_THR, byte);
+    }
+
+    pub fn try_read(&mut self) -> Option<u8> {
+        (uart_read(LSR) & LSR_DATA_READY != 0).then(|| uart_read(RBR_THR))
+    }
+}
+
+impl Write for Console {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for byte in s.bytes() {
+            if byte == b'\n' {
+                self.write_byte(b'\r');
+            }
+            self.write_byte(byte);
+        }
+        Ok(())
+    }
+}
+
+/// Drains the UART, then writes 0x42 to the board's software-reset
+/// register: the machine (QEMU with -no-reboot, or the VCPU) stops.
+pub fn halt() -> ! {
+    while uart_read(LSR) & LSR_TEMT == 0 {}
+    // SAFETY: the software-reset register is a device word in (guest) KSEG1;
+    // writing it touches no memory Rust knows.
+    unsafe { core::ptr::write_volatile(map::SOFTWARE_RESET as *mut u32, 0x42) };
+    loop {
+        // SAFETY: `wait` only idles until an interrupt.
+        unsafe { asm!("wait", options(nomem, nostack)) };
+    }
+}
+
+/// Runs a short assembly `body` that may raise an exception, with the
+/// resume address set to its end. Label `2:` marks the body's first
+/// instruction and `3:` its end (the body may branch to either). Returns
+/// the address of `2:` and the recorded exception, if any.
+macro_rules! provoke {
+    ([$($line:literal),+ $(,)?] $(, $($ops:tt)*)?) => {{
+        let at: u32;
+        // SAFETY: the body is a few instructions that only change the
+        // registers passed as operands (and CP0 state, which cannot unmap
+        // the KSEG0 code); when it faults, the vector resumes at label 3 in
+        // kernel mode with every register but k0/k1 intact.
+        unsafe {
+            core::arch::asm!(
+                ".set push",
+                ".set noreorder",
+            ".set noat",
+                "la {p_t}, 3f",
+                "sw {p_t}, 0({p_exc})",
+                "la {p_at}, 2f",
+                "2:",
+                $($line,)+
+                "3:",
+                ".set pop",
+                p_t = out(reg) _,
+                p_exc = in(reg) crate::suite::rt::exc_base(),
+                p_at = out(reg) at,
+                $($($ops)*)?
+            )
+        };
+        (at, crate::suite::rt::take_trap())
+    }};
+}
+
+pub(crate) use provoke;

@@ -1,0 +1,103 @@
+//! The timer interrupt (Count/Compare on IP7), the software interrupts,
+//! both interrupt vectors (Cause.IV), DI/EI, and WAIT woken by the timer.
+//! IM2 (the Malta southbridge timer, which fires natively) stays masked.
+use super::rt::{self, mtc0, provoke};
+use super::{code, eq, expect, no_trap, vec, yes, Case, Fail, Outcome};
+
+pub const CASES: &[Case] = &[
+    Case { name: "timer.interrupt_general_vector", run: general },
+    Case { name: "timer.interrupt_iv_vector", run: iv },
+    Case { name: "timer.masked_im7_no_interrupt", run: masked },
+    Case { name: "timer.exl_blocks_interrupt", run: exl_blocks },
+    Case { name: "timer.wait_wakes_on_timer", run: wait },
+    Case { name: "timer.ei_takes_pending_interrupt", run: ei },
+    Case { name: "timer.di_returns_status", run: di },
+    Case { name: "timer.software_interrupt_ip0", run: software },
+];
+
+/// Ticks ahead for Compare: far enough not to be in the past already.
+const AHEAD: u32 = 0x4000;
+/// How long to wait for an interrupt, in Count ticks (~100 ms natively).
+const PATIENCE: u32 = 0x0100_0000;
+
+/// Spins until an exception is recorded or PATIENCE ticks pass.
+fn spin_for_interrupt() -> Option<rt::Trap> {
+    let start = rt::count();
+    while rt::trap_count() == 0 && rt::count().wrapping_sub(start) < PATIENCE {}
+    rt::take_trap()
+}
+
+fn timer_interrupt(vector: u32) -> Outcome {
+    mtc0!(11, 0, rt::count().wrapping_add(AHEAD));
+    mtc0!(12, 0, rt::ST_IM7 | rt::ST_IE);
+    let trap = expect(spin_for_interrupt(), vector, code::INT)?;
+    yes("Cause.TI", trap.cause & rt::CAUSE_TI != 0)?;
+    yes("Cause.IP7", trap.cause & rt::CAUSE_IP7 != 0)?;
+    eq("the vector cleared IE", rt::status() & rt::ST_IE, 0)?;
+    yes("TI still pending until Compare is written", rt::cause() & rt::CAUSE_TI != 0)?;
+    mtc0!(11, 0, rt::count().wrapping_add(0x4000_0000));
+    eq("Compare write acknowledged", rt::cause() & rt::CAUSE_TI, 0)
+}
+
+fn general() -> Outcome {
+    timer_interrupt(vec::GENERAL)
+}
+
+fn iv() -> Outcome {
+    mtc0!(13, 0, rt::CAUSE_IV);
+    timer_interrupt(vec::INTERRUPT)
+}
+
+fn masked() -> Outcome {
+    mtc0!(12, 0, rt::ST_IE);
+    yes("Cause.TI raised", super::cp0::wait_for_ti())?;
+    no_trap(spin_for_interrupt())
+}
+
+fn exl_blocks() -> Outcome {
+    mtc0!(12, 0, rt::ST_IM7 | rt::ST_IE | rt::ST_EXL);
+    yes("Cause.TI raised", super::cp0::wait_for_ti())?;
+    no_trap(spin_for_interrupt())?;
+    // Clearing EXL lets it in.
+    mtc0!(12, 0, rt::ST_IM7 | rt::ST_IE);
+    expect(spin_for_interrupt(), vec::GENERAL, code::INT).map(drop)
+}
+
+fn wait() -> Outcome {
+    let start = rt::count();
+    mtc0!(11, 0, start.wrapping_add(0x8000));
+    mtc0!(12, 0, rt::ST_IM7 | rt::ST_IE);
+    let (at, trap) = provoke!(["wait", "nop"]);
+    let trap = expect(trap, vec::GENERAL, code::INT)?;
+    eq("EPC = WAIT + 4", trap.epc, at + 4)?;
+    yes("woke at or after Compare", rt::count().wrapping_sub(start) >= 0x8000)?;
+    yes("Cause.TI", trap.cause & rt::CAUSE_TI != 0)
+}
+
+fn ei() -> Outcome {
+    mtc0!(12, 0, rt::ST_IM7);
+    yes("Cause.TI raised", super::cp0::wait_for_ti())?;
+    let old: u32;
+    let (at, trap) = provoke!(["ei {o}", "nop", "nop"], o = out(reg) old);
+    let trap = expect(trap, vec::GENERAL, code::INT)?;
+    eq("ei returned the old Status", old, rt::ST_IM7)?;
+    eq("interrupt taken right after ei", trap.epc, at + 4)
+}
+
+fn di() -> Outcome {
+    mtc0!(12, 0, rt::ST_IE | rt::ST_IM0 | rt::ST_CU0);
+    let old: u32;
+    let (_, trap) = provoke!(["di {o}"], o = out(reg) old);
+    no_trap(trap)?;
+    eq("di returned the old Status", old, rt::ST_IE | rt::ST_IM0 | rt::ST_CU0)?;
+    eq("di cleared IE only", rt::status(), rt::ST_IM0 | rt::ST_CU0)
+}
+
+fn software() -> Outcome {
+    mtc0!(12, 0, rt::ST_IM0 | rt::ST_IE);
+    mtc0!(13, 0, rt::CAUSE_IP0);
+    let trap = spin_for_interrupt().ok_or(Fail { what: "no interrupt", got: 0, want: 1 });
+    mtc0!(13, 0, 0);
+    let trap = expect(Some(trap?), vec::GENERAL, code::INT)?;
+    yes("Cause.IP0", trap.cause & rt::CAUSE_IP0 != 0)
+}

@@ -1,0 +1,61 @@
+//! The 16550 UART: output (the transcript itself, plus the line status and
+//! scratch registers) and input that the test harness types after a prompt.
+use super::rt::{self, Console, LSR, LSR_TEMT, LSR_THR_EMPTY, SCR};
+use super::{eq, yes, Case, Fail, Outcome};
+use core::fmt::Write;
+
+pub const CASES: &[Case] = &[
+    Case { name: "uart.line_status_idle", run: line_status },
+    Case { name: "uart.scratch_register", run: scratch },
+    Case { name: "uart.input_ping", run: input },
+];
+
+/// What the harness types after the prompt.
+pub const EXPECTED_INPUT: &[u8] = b"ping";
+/// How long to wait for each character, in Count ticks (~6 s natively).
+const PATIENCE: u32 = 0x4000_0000;
+
+fn line_status() -> Outcome {
+    let mut console = Console;
+    let _ = console.write_str("");
+    while rt::uart_read(LSR) & LSR_TEMT == 0 {}
+    let lsr = rt::uart_read(LSR);
+    eq("LSR: transmitter empty and holding register empty", u32::from(lsr & (LSR_TEMT | LSR_THR_EMPTY)), u32::from(LSR_TEMT | LSR_THR_EMPTY))
+}
+
+fn scratch() -> Outcome {
+    for value in [0x5A, 0xA5] {
+        rt::uart_write(SCR, value);
+        eq("scratch register", u32::from(rt::uart_read(SCR)), u32::from(value))?;
+    }
+    Ok(())
+}
+
+fn read_byte(console: &mut Console) -> Option<u8> {
+    let start = rt::count();
+    loop {
+        if let Some(byte) = console.try_read() {
+            return Some(byte);
+        }
+        if rt::count().wrapping_sub(start) > PATIENCE {
+            return None;
+        }
+    }
+}
+
+fn input() -> Outcome {
+    let mut console = Console;
+    let _ = write!(console, "uart-input: type 'ping' then Enter\nuart-input> ");
+    let mut got = [0u8; 4];
+    for (i, slot) in got.iter_mut().enumerate() {
+        let byte = read_byte(&mut console).ok_or(Fail { what: "no input, characters received", got: i as u32, want: 4 })?;
+        console.write_byte(byte);
+        *slot = byte;
+    }
+    let end = read_byte(&mut console);
+    let _ = writeln!(console);
+    for (&g, &w) in got.iter().zip(EXPECTED_INPUT) {
+        eq("input character", u32::from(g), u32::from(w))?;
+    }
+    yes("line ends with CR or LF", matches!(end, Some(b'\r' | b'\n')))
+}
