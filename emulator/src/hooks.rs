@@ -9,7 +9,7 @@
 //!   what the register keeps;
 //! - instruction hook: `fn(&mut Cpu, operands...) -> Result<Next, Exception>`.
 use crate::tlb::{TlbEntry, TlbRegs};
-use crate::{Cp0, Cp0Reg, Cpu, Exception, Next, CCRES, LLADDR_SHIFT, SYNCI_STEP, TLB_ENTRIES};
+use crate::{Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Next, CCRES, LLADDR_SHIFT, SYNCI_STEP, TLB_ENTRIES};
 
 type Step = Result<Next, Exception>;
 
@@ -211,4 +211,80 @@ pub fn rdhwr(cpu: &mut Cpu, rt: u8, rd: u8) -> Step {
     };
     cpu.set_reg(rt, value);
     Ok(Next::Continue)
+}
+
+// ---------------------------------------------------------------- traps
+
+/// syscall: the System Call exception.
+pub fn syscall(_cpu: &mut Cpu) -> Step {
+    Err(Exception::new(ExceptionKind::Syscall))
+}
+
+/// break: the Breakpoint exception.
+pub fn breakpoint(_cpu: &mut Cpu) -> Step {
+    Err(Exception::new(ExceptionKind::Breakpoint))
+}
+
+/// The Trap exception when `condition` holds; else nothing.
+fn trap_if(condition: bool) -> Step {
+    if condition {
+        Err(Exception::new(ExceptionKind::Trap))
+    } else {
+        Ok(Next::Continue)
+    }
+}
+
+/// GPR `r` as a signed value.
+fn signed(cpu: &Cpu, r: u8) -> i32 {
+    cpu.reg(r) as i32
+}
+
+pub fn tge(cpu: &mut Cpu, rs: u8, rt: u8) -> Step {
+    trap_if(signed(cpu, rs) >= signed(cpu, rt))
+}
+
+pub fn tgeu(cpu: &mut Cpu, rs: u8, rt: u8) -> Step {
+    trap_if(cpu.reg(rs) >= cpu.reg(rt))
+}
+
+pub fn tlt(cpu: &mut Cpu, rs: u8, rt: u8) -> Step {
+    trap_if(signed(cpu, rs) < signed(cpu, rt))
+}
+
+pub fn tltu(cpu: &mut Cpu, rs: u8, rt: u8) -> Step {
+    trap_if(cpu.reg(rs) < cpu.reg(rt))
+}
+
+pub fn teq(cpu: &mut Cpu, rs: u8, rt: u8) -> Step {
+    trap_if(cpu.reg(rs) == cpu.reg(rt))
+}
+
+pub fn tne(cpu: &mut Cpu, rs: u8, rt: u8) -> Step {
+    trap_if(cpu.reg(rs) != cpu.reg(rt))
+}
+
+pub fn tgei(cpu: &mut Cpu, rs: u8, imm: i16) -> Step {
+    trap_if(signed(cpu, rs) >= i32::from(imm))
+}
+
+/// The immediate is sign-extended, then compared unsigned.
+pub fn tgeiu(cpu: &mut Cpu, rs: u8, imm: i16) -> Step {
+    trap_if(cpu.reg(rs) >= i32::from(imm) as u32)
+}
+
+pub fn tlti(cpu: &mut Cpu, rs: u8, imm: i16) -> Step {
+    trap_if(signed(cpu, rs) < i32::from(imm))
+}
+
+/// The immediate is sign-extended, then compared unsigned.
+pub fn tltiu(cpu: &mut Cpu, rs: u8, imm: i16) -> Step {
+    trap_if(cpu.reg(rs) < i32::from(imm) as u32)
+}
+
+pub fn teqi(cpu: &mut Cpu, rs: u8, imm: i16) -> Step {
+    trap_if(signed(cpu, rs) == i32::from(imm))
+}
+
+pub fn tnei(cpu: &mut Cpu, rs: u8, imm: i16) -> Step {
+    trap_if(signed(cpu, rs) != i32::from(imm))
 }

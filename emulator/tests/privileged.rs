@@ -234,7 +234,7 @@ fn rdpgpr_and_wrpgpr_use_the_only_register_set() {
 
 #[test]
 fn ordinary_instructions_are_not_emulated() {
-    for word in [ADDU, NOP, 0x0000_000C /* syscall */, 0x4400_0000 /* mfc1, with CU1 = 1 */] {
+    for word in [ADDU, NOP, 0x0000_000F /* sync */, 0x4400_0000 /* mfc1, with CU1 = 1 */] {
         let mut cpu = kernel_cpu();
         cpu.cp0.status = 0x2000_0000; // CU1
         let before = cpu.clone();
@@ -366,4 +366,64 @@ fn rdhwr_encoding_rules() {
     assert_eq!(run(&mut cpu, rdhwr(8, 3) | 0x03E0_0600), Outcome::Continue);
     assert_eq!(cpu.gpr[8], 2);
     assert_eq!(run(&mut cpu, rdhwr(8, 3) | 0x40), Outcome::Exception(ExcCode::RI));
+}
+
+#[test]
+fn syscall_break_and_traps() {
+    let mut cpu = kernel_cpu();
+    assert_eq!(run(&mut cpu, 0x0000_000C | (0x1234 << 6)), Outcome::Exception(ExcCode::Sys));
+    assert_eq!(cpu.cp0.epc, 0x8000_1000);
+    let mut cpu = kernel_cpu();
+    assert_eq!(run(&mut cpu, 0x0000_000D), Outcome::Exception(ExcCode::Bp));
+    // In a delay slot.
+    let mut cpu = kernel_cpu();
+    assert_eq!(cpu.execute(j(0x100), Some(0x0000_000C)), Outcome::Exception(ExcCode::Sys));
+    assert_eq!((cpu.cp0.epc, cpu.cp0.cause_bd()), (0x8000_1000, 1));
+
+    // Register traps: (funct, rs, rt, traps). rs = $4, rt = $5.
+    let neg = 0xFFFF_FFFF;
+    for (funct, a, b, traps) in [
+        (0x30, 1, neg, true),   // tge: 1 >= -1
+        (0x30, neg, 1, false),
+        (0x31, 1, neg, false),  // tgeu: 1 >= 0xFFFFFFFF unsigned
+        (0x31, neg, 1, true),
+        (0x32, neg, 1, true),   // tlt
+        (0x32, 1, 1, false),
+        (0x33, 1, neg, true),   // tltu
+        (0x33, neg, 1, false),
+        (0x34, 7, 7, true),     // teq
+        (0x34, 7, 8, false),
+        (0x36, 7, 8, true),     // tne
+        (0x36, 7, 7, false),
+    ] {
+        let mut cpu = kernel_cpu();
+        cpu.gpr[4] = a;
+        cpu.gpr[5] = b;
+        let word = (4 << 21) | (5 << 16) | (0x3FF << 6) | funct;
+        let expected = if traps { Outcome::Exception(ExcCode::Tr) } else { Outcome::Continue };
+        assert_eq!(run(&mut cpu, word), expected, "funct {funct:02x} {a:x} {b:x}");
+    }
+    // Immediate traps: (rt field, rs value, imm, traps).
+    for (op, a, imm, traps) in [
+        (8u32, 0u32, -1i16, true), // tgei 0 >= -1
+        (8, neg, 0, false),
+        (9, 5, -1, false),         // tgeiu 5 >= 0xFFFFFFFF
+        (9, neg, -1, true),
+        (10, neg, 0, true),        // tlti
+        (11, 5, -1, true),         // tltiu 5 < 0xFFFFFFFF
+        (11, neg, 5, false),
+        (12, neg, -1, true),       // teqi
+        (12, 1, -1, false),
+        (14, 1, -1, true),         // tnei
+        (14, neg, -1, false),
+    ] {
+        let mut cpu = kernel_cpu();
+        cpu.gpr[4] = a;
+        let word = 0x0400_0000 | (4 << 21) | (op << 16) | u32::from(imm as u16);
+        let expected = if traps { Outcome::Exception(ExcCode::Tr) } else { Outcome::Continue };
+        assert_eq!(run(&mut cpu, word), expected, "regimm {op} {a:x} {imm}");
+        if !traps {
+            assert_eq!(cpu.pc, 0x8000_1004);
+        }
+    }
 }
