@@ -61,7 +61,20 @@ __vectors:
     BEV_STUB 0xA40, 0x380
     BEV_STUB 0xA60, 0x400
     BEV_STUB 0xA80, 0x480
+
+    # The landing pad's `jalr $26, $27` comes here in kernel mode, with
+    # k0 = landing address + 8. At a fixed address (0x80100B00), because
+    # a fetch fault on it from user mode leaves it in BadVAddr, EPC,
+    # Context and EntryHi, which later vectors start from.
     .org 0xB00
+    .globl land
+land:
+    lui $27, %hi(SAVE)
+    addiu $27, $27, %lo(SAVE)
+    sw $26, 104($27)
+    j exc_common
+    ori $26, $0, 0xFFFF
+    .org 0xB80
 
 exc_common:
     sw $1, 4($27)
@@ -125,15 +138,6 @@ unexpected:
     j unexpected_exception
     nop
 
-    # The landing pad's `jalr $26, $27` comes here in kernel mode, with
-    # k0 = landing address + 8.
-    .globl land
-land:
-    lui $27, %hi(SAVE)
-    addiu $27, $27, %lo(SAVE)
-    sw $26, 104($27)
-    j exc_common
-    ori $26, $0, 0xFFFF
 
     .macro ENTER name, last
     .globl \name
