@@ -213,3 +213,8 @@ pub fn msactl(f: &mut Formatter<'_>, _pc: u32, v: i64) -> Result {
         None => write!(f, "${}", reg(v)),
     }
 }
+
+/// A DSP accumulator: `$acN`.
+pub fn ac(f: &mut Formatter<'_>, _pc: u32, v: i64) -> Result {
+    write!(f, "$ac{}", v & 3)
+}

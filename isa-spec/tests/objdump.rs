@@ -21,7 +21,7 @@ fn compare(words: &[u32]) -> Vec<String> {
 }
 
 fn report(bad: &[String], total: usize) {
-    for line in bad.iter().take(usize::MAX) {
+    for line in bad.iter().take(60) {
         eprintln!("{line}");
     }
     assert!(bad.is_empty(), "{} mismatches out of {} comparisons", bad.len(), total * 2);
@@ -51,9 +51,8 @@ fn every_pattern_with_random_operands_agrees_with_objdump() {
 }
 
 /// objdump (with `-m mips:isa32r2`) also decodes the MSA, DSP, MT, EVA, MCU,
-/// UDI and other ASE encodings; the spec does not list all of them yet.
+/// VIRT, XPA, SmartMIPS and UDI encodings; the spec lists them as objdump-only.
 #[test]
-#[ignore = "the spec does not yet list every ASE encoding objdump decodes; see isa-spec/README.md"]
 fn random_words_agree_with_objdump() {
     let mut rng = Rng(seed() ^ 0x5eed);
     let words: Vec<u32> = (0..100_000).map(|_| rng.next_u32()).collect();

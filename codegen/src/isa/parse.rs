@@ -132,6 +132,7 @@ pub const KINDS: &[(&str, usize)] = &[
     ("inssize", 2),
     ("bool", 1),
     ("plus1", 1),
+    ("ac", 1),
     ("msactl", 1),
     ("scale2", 1),
     ("scale4", 1),
