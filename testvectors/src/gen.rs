@@ -355,6 +355,33 @@ fn privileged(rng: &mut Rng, out: &mut Vec<Input>) {
             }
         }
     }
+    // The other coprocessors: COP1 (FPU, CU1 = 0) and COP2 (absent), every
+    // opcode form, in kernel and in user mode.
+    let coprocessor: &[(&str, u32)] = &[
+        ("lwc1", 0xC4A3_0010),
+        ("swc1", 0xE4A3_0010),
+        ("ldc1", 0xD4A2_0010),
+        ("sdc1", 0xF4A2_0010),
+        ("cfc1", 0x4445_F800),
+        ("ctc1", 0x44C5_F800),
+        ("mtc1", 0x4485_1000),
+        ("add.s", 0x4600_1080),
+        ("lwxc1", 0x4CA6_0080),
+        ("movf", 0x0080_3001),
+        ("lwc2", 0xC8A3_0010),
+        ("swc2", 0xE8A3_0010),
+        ("ldc2", 0xD8A3_0010),
+        ("sdc2", 0xF8A3_0010),
+        ("mfc2", 0x4805_1800),
+        ("mtc2", 0x4885_1800),
+        ("cfc2", 0x4845_1800),
+        ("ctc2", 0x48C5_1800),
+        ("cop2", 0x4A12_3456),
+    ];
+    for &(op, word) in coprocessor {
+        out.push(Input::new("privileged", format!("{op}.kernel"), word));
+        out.push(Input::new("privileged", format!("{op}.user"), word).in_mode(2, 0));
+    }
     // COP0 encoding corners: ignored bits, reserved rs and funct values.
     for n in 0..8u32 {
         let rt = rng.pick(TEST_REGS);
