@@ -28,7 +28,7 @@ pub(crate) fn classify(cpu: &Cpu, access: MemAccess) -> Class {
         MemKind::Load | MemKind::Store | MemKind::LoadLinked | MemKind::StoreConditional
     );
     let width = u32::from(access.width.max(1));
-    if must_align && address % width != 0 {
+    if must_align && !address.is_multiple_of(width) {
         let kind = if store { ExceptionKind::AddressErrorStore } else { ExceptionKind::AddressErrorLoad };
         return Class::Raise(Exception::at(kind, address));
     }
