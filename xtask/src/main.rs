@@ -4,6 +4,7 @@
 //! installs what is missing and is quick when nothing is.
 
 mod disasm;
+mod guests;
 mod image;
 mod process;
 mod qemu;
@@ -27,7 +28,9 @@ commands:
                        host tests (cargo test), then the QEMU tests whose names
                        contain FILTER
   disasm ...           disassemble MIPS32r2 words
-  record-vectors ...   record emulator test vectors on QEMU";
+  record-vectors ...   record emulator test vectors on QEMU
+  guest-suite [--native | --build]
+                       run the guest test suite natively on QEMU (or only build both maps)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "disasm" => disasm::run(rest),
         "record-vectors" => record::run(rest),
+        "guest-suite" => guests::run(rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(())

@@ -30,6 +30,8 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "mterm_line_editing_and_errors", run: mterm_line_editing_and_errors },
     QemuTest { name: "ram_size_from_boot_arguments", run: ram_size_from_boot_arguments },
     QemuTest { name: "unexpected_exception_is_reported", run: unexpected_exception_is_reported },
+    QemuTest { name: "guest-suite-native", run: crate::guests::suite_native },
+    QemuTest { name: "guest-suite-guest-map-build", run: crate::guests::suite_guest_map_build },
     QemuTest { name: "general_vector_exceptions", run: general_vector_exceptions },
 ];
 

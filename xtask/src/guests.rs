@@ -1,0 +1,243 @@
+//! The guest programs in `guests/`: building the guest test suite for both
+//! address maps, running it natively on QEMU Malta, and reading its
+//! transcript (one `PASS name` / `FAIL name: detail` line per case, then
+//! `N passed, M failed`), so that the virtualized run can be compared with
+//! the native one case by case.
+
+use crate::process::{self, Captured};
+use crate::qemu::{self, Machine};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// The suite's package; one binary per address map.
+pub const SUITE_PACKAGE: &str = "guest-suite";
+/// What the harness types at the suite's `uart-input>` prompt.
+pub const UART_INPUT: &str = "ping\r";
+/// The issue asks for at least this many cases.
+pub const MIN_CASES: usize = 60;
+/// A native run takes about a second; this only stops a hung suite.
+pub const TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// The two link layouts of the same source (see `guests/README.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Map {
+    /// KSEG0 at 0x80100000, booted by QEMU's `-kernel`.
+    Native,
+    /// Guest KSEG0 at 0x00100000 plus the reset stub at 0x3FC00000.
+    Guest,
+}
+
+impl Map {
+    pub fn bin(self) -> &'static str {
+        match self {
+            Map::Native => "guest-suite-native",
+            Map::Guest => "guest-suite-guest",
+        }
+    }
+}
+
+/// Builds the suite for `map`; both binaries coexist in the target dir.
+pub fn build_suite(map: Map) -> Result<PathBuf, String> {
+    qemu::build_baremetal(SUITE_PACKAGE, map.bin(), &[])
+}
+
+/// The per-case result lines of a transcript, without failure details:
+/// `PASS name` or `FAIL name`, in order. Two runs agree when these agree.
+pub fn case_results(transcript: &str) -> Vec<String> {
+    transcript
+        .lines()
+        .map(|line| line.trim_end_matches('\r'))
+        .filter_map(|line| {
+            let (verdict, rest) = line.split_once(' ')?;
+            if verdict != "PASS" && verdict != "FAIL" {
+                return None;
+            }
+            let name = rest.split(':').next().unwrap_or(rest).trim();
+            Some(format!("{verdict} {name}"))
+        })
+        .collect()
+}
+
+/// The closing `N passed, M failed` line, as (N, M).
+pub fn summary(transcript: &str) -> Option<(usize, usize)> {
+    transcript.lines().rev().find_map(|line| {
+        let (passed, failed) = line.trim().split_once(" passed, ")?;
+        let failed = failed.strip_suffix(" failed")?;
+        Some((passed.parse().ok()?, failed.parse().ok()?))
+    })
+}
+
+/// Checks that a transcript is complete and all green with at least
+/// `MIN_CASES` cases; returns the number of cases.
+pub fn check_transcript(transcript: &str) -> Result<usize, String> {
+    let results = case_results(transcript);
+    let (passed, failed) = summary(transcript).ok_or("no `N passed, M failed` line")?;
+    if passed + failed != results.len() {
+        return Err(format!("the summary counts {} cases but {} result lines were printed", passed + failed, results.len()));
+    }
+    let failures: Vec<&String> = results.iter().filter(|r| r.starts_with("FAIL")).collect();
+    if failed != 0 || !failures.is_empty() {
+        return Err(format!("{failed} case(s) failed: {failures:?}"));
+    }
+    if passed < MIN_CASES {
+        return Err(format!("only {passed} cases ran (at least {MIN_CASES} required)"));
+    }
+    Ok(passed)
+}
+
+/// Compares two runs' per-case results line by line. For the virtualized
+/// run, once the hypervisor runs guests.
+#[allow(dead_code)]
+pub fn compare_results(native: &str, virtualized: &str) -> Result<(), String> {
+    let (a, b) = (case_results(native), case_results(virtualized));
+    if let Some(i) = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
+        let show = |r: Option<&String>| r.map_or("(nothing)".to_string(), |s| s.clone());
+        return Err(format!(
+            "case {} differs: native `{}`, virtualized `{}` ({} vs {} cases)",
+            i + 1,
+            show(a.get(i)),
+            show(b.get(i)),
+            a.len(),
+            b.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Boots the native build with `-kernel` and types the UART input.
+pub fn run_native(elf: &Path) -> Result<Captured, String> {
+    Machine::new(elf).run_script(UART_INPUT, TIME_LIMIT)
+}
+
+/// Checks a native run: clean halt, the input echoed, all cases passed.
+pub fn check_native_run(run: &Captured) -> Result<usize, String> {
+    let output = run.stdout.replace('\r', "");
+    let context = || format!("QEMU {}; serial output:\n{output}\nQEMU stderr:\n{}", run.ending(), run.stderr);
+    if run.timed_out() || !run.success() {
+        return Err(format!("the suite did not halt cleanly: {}", context()));
+    }
+    if !output.contains("uart-input> ping\n") {
+        return Err(format!("the UART input was not echoed: {}", context()));
+    }
+    check_transcript(&output).map_err(|why| format!("{why}: {}", context()))
+}
+
+/// The (VMA, name) of every allocated section `objdump -h` lists.
+pub fn section_addresses(elf: &Path) -> Result<Vec<(u32, String)>, String> {
+    let mut objdump = Command::new("mipsel-linux-gnu-objdump");
+    objdump.arg("-h").arg(elf);
+    let table = process::output(objdump)?;
+    let mut sections = Vec::new();
+    let mut lines = table.lines();
+    while let Some(line) = lines.next() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // "Idx Name Size VMA LMA File-off Algn", then a flags line.
+        if fields.len() == 7 && fields[0].parse::<u32>().is_ok() {
+            let flags = lines.next().unwrap_or_default();
+            if let (true, Ok(vma)) = (flags.contains("LOAD"), u32::from_str_radix(fields[3], 16)) {
+                sections.push((vma, fields[1].to_string()));
+            }
+        }
+    }
+    Ok(sections)
+}
+
+/// The guest-map build must load at guest KSEG0 0x00100000 (the vectors
+/// first: EBase) and hold the reset stub at 0x3FC00000.
+pub fn check_guest_layout(elf: &Path) -> Result<(), String> {
+    let sections = section_addresses(elf)?;
+    for (vma, name) in [(0x0010_0000, ".vectors"), (0x3FC0_0000, ".reset")] {
+        if !sections.iter().any(|(v, n)| *v == vma && n == name) {
+            return Err(format!("{}: no loadable {name} at {vma:#010x}; sections: {sections:x?}", elf.display()));
+        }
+    }
+    if let Some((vma, name)) = sections.iter().find(|(v, _)| *v >= 0x2000_0000 && *v != 0x3FC0_0000) {
+        return Err(format!("{}: section {name} at {vma:#010x} is outside guest KSEG0 and the ROM", elf.display()));
+    }
+    Ok(())
+}
+
+/// QEMU test: the native build passes every case.
+pub fn suite_native(_: &crate::qemu_tests::Images) -> Result<(), String> {
+    let elf = build_suite(Map::Native)?;
+    let run = run_native(&elf)?;
+    let cases = check_native_run(&run)?;
+    println!("      ({cases} cases passed natively in {:.1} s)", run.elapsed.as_secs_f64());
+    Ok(())
+}
+
+/// QEMU test list entry: the guest-map build links at the guest addresses.
+pub fn suite_guest_map_build(_: &crate::qemu_tests::Images) -> Result<(), String> {
+    check_guest_layout(&build_suite(Map::Guest)?)
+}
+
+const USAGE: &str = "usage: cargo xtask guest-suite [--native | --build]
+  --native   build the suite and run it natively on QEMU Malta (default)
+  --build    build both maps and print the ELF paths";
+
+/// `cargo xtask guest-suite [--native | --build]`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let native = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] | ["--native"] => true,
+        ["--build"] => false,
+        _ => return Err(USAGE.into()),
+    };
+    crate::setup::ensure()?;
+    let guest = build_suite(Map::Guest)?;
+    check_guest_layout(&guest)?;
+    let elf = build_suite(Map::Native)?;
+    if !native {
+        println!("native:    {}\nguest map: {}", elf.display(), guest.display());
+        return Ok(());
+    }
+    let run = run_native(&elf)?;
+    print!("{}", run.stdout.replace('\r', ""));
+    let cases = check_native_run(&run)?;
+    println!("xtask: {cases} cases passed natively");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TRANSCRIPT: &str = "\r\nguest-suite: 3 cases\r\nPASS cp0.prid\r\nFAIL tlb.probe: Index: got 0x5, want 0x6\r\n\
+        uart-input> ping\r\nPASS uart.input_ping\r\n2 passed, 1 failed\r\n";
+
+    #[test]
+    fn results_drop_details() {
+        assert_eq!(case_results(TRANSCRIPT), ["PASS cp0.prid", "FAIL tlb.probe", "PASS uart.input_ping"]);
+        assert_eq!(summary(TRANSCRIPT), Some((2, 1)));
+        assert_eq!(summary("PASS x\n"), None);
+    }
+
+    #[test]
+    fn transcripts_must_be_green_and_long_enough() {
+        assert!(check_transcript(TRANSCRIPT).unwrap_err().starts_with("1 case(s) failed"));
+        let short = "PASS a\nPASS b\n2 passed, 0 failed\n";
+        assert!(check_transcript(short).unwrap_err().starts_with("only 2 cases"));
+        let many: String = (0..MIN_CASES).map(|i| format!("PASS c{i}\n")).collect();
+        assert_eq!(check_transcript(&format!("{many}{MIN_CASES} passed, 0 failed\n")), Ok(MIN_CASES));
+        assert!(check_transcript(&format!("{many}61 passed, 0 failed\n")).unwrap_err().contains("result lines"));
+    }
+
+    #[test]
+    fn comparison_is_case_by_case() {
+        let other = TRANSCRIPT.replace("FAIL tlb.probe: Index: got 0x5", "FAIL tlb.probe: Index: got 0x7");
+        assert_eq!(compare_results(TRANSCRIPT, &other), Ok(()));
+        let differs = TRANSCRIPT.replace("PASS cp0.prid", "FAIL cp0.prid: PRId");
+        assert_eq!(
+            compare_results(TRANSCRIPT, &differs).unwrap_err(),
+            "case 1 differs: native `PASS cp0.prid`, virtualized `FAIL cp0.prid` (3 vs 3 cases)"
+        );
+        let truncated = "PASS cp0.prid\n";
+        assert!(compare_results(TRANSCRIPT, truncated).unwrap_err().contains("virtualized `(nothing)`"));
+    }
+
+    #[test]
+    fn map_binaries() {
+        assert_eq!(Map::Native.bin(), "guest-suite-native");
+        assert_eq!(Map::Guest.bin(), "guest-suite-guest");
+    }
+}
