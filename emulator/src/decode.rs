@@ -11,7 +11,8 @@ pub(crate) enum Class {
     Branch(ControlFlow),
     /// A privileged instruction the spec lists.
     Privileged(Insn),
-    /// Accepted and does nothing (TLBINV/TLBINVF without Config4.IE).
+    /// Accepted and does nothing (nop, ssnop, ehb; TLBINV/TLBINVF without
+    /// Config4.IE; CACHE).
     Nop,
     /// Raises this exception without doing anything else.
     Raise(Exception),
@@ -66,8 +67,15 @@ fn cop0_word(word: u32) -> Cop0Word {
     }
 }
 
+/// `nop`, `ssnop` and `ehb`: no effect at all, so also emulated (a branch
+/// with one of them in its delay slot is fully emulated).
+const NOPS: [u32; 3] = [0x0000_0000, 0x0000_0040, 0x0000_00C0];
+
 /// Classifies `word` for a CPU in state `cpu` (the mode decides CpU).
 pub(crate) fn classify(cpu: &Cpu, word: u32) -> Class {
+    if NOPS.contains(&word) {
+        return Class::Nop;
+    }
     let opcode = word >> 26;
     if opcode == OP_COP0 || opcode == OP_CACHE {
         if !cpu.cp0_usable() {

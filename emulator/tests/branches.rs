@@ -225,7 +225,7 @@ fn privileged_slots() {
 fn unemulated_slots_change_nothing() {
     for (branch, slot) in [
         (beq(0, 0, 0x10), Some(ADDU)),
-        (jal(0x100), Some(NOP)),
+        (jal(0x100), Some(0x0000_000F /* sync */)),
         (regimm(0, 17, 4), Some(ADDU)), // bal
         (jr(4), None),
     ] {
@@ -300,4 +300,14 @@ fn jalx_switches_to_mips16() {
     assert_eq!(cpu.gpr[2], 0x0001_9300);
     cpu.pc = PC;
     assert_eq!(cpu.branch_effect(jalx).unwrap().unwrap().next_pc, 0x8000_0101);
+}
+
+#[test]
+fn nop_slots_are_emulated() {
+    for nop in [NOP, 0x0000_0040 /* ssnop */, 0x0000_00C0 /* ehb */] {
+        let mut cpu = kernel_cpu();
+        cpu.pc = PC;
+        assert_eq!(cpu.execute(jal(0x100), Some(nop)), Outcome::Continue);
+        assert_eq!((cpu.pc, cpu.gpr[31]), (0x8000_0100, PC + 8));
+    }
 }

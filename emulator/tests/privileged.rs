@@ -234,7 +234,7 @@ fn rdpgpr_and_wrpgpr_use_the_only_register_set() {
 
 #[test]
 fn ordinary_instructions_are_not_emulated() {
-    for word in [ADDU, NOP, 0x0000_000F /* sync */, 0x4400_0000 /* mfc1, with CU1 = 1 */] {
+    for word in [ADDU, 0x0000_0080 /* sll $0,$0,2 */, 0x0000_000F /* sync */, 0x4400_0000 /* mfc1, with CU1 = 1 */] {
         let mut cpu = kernel_cpu();
         cpu.cp0.status = 0x2000_0000; // CU1
         let before = cpu.clone();
