@@ -8,6 +8,12 @@
 //!
 //! `no_std`, no `unsafe`, no allocation: the same code runs in host tests and
 //! inside the hypervisor.
+//!
+//! Not modelled (each reports `NotEmulated` or is documented where it
+//! matters): MFTR/MTTR, MIPS16 execution (an odd PC is kept as the ISA-mode
+//! bit), shadow register sets other than PSS = 0 for rdpgpr/wrpgpr, the
+//! pending-branch state QEMU keeps across a WAIT in a delay slot,
+//! instruction-fetch faults at a jump target, and arithmetic-overflow traps.
 #![no_std]
 #![forbid(unsafe_code)]
 
