@@ -218,8 +218,8 @@ fn cause_dc() -> Outcome {
 /// Sets Compare a little ahead and waits (bounded) for Cause.TI.
 pub fn wait_for_ti() -> bool {
     let start = rt::count();
-    mtc0!(11, 0, start.wrapping_add(0x2000));
-    while rt::count().wrapping_sub(start) < 0x0200_0000 {
+    rt::arm_timer(0x2000);
+    while rt::count().wrapping_sub(start) < 0x0800_0000 {
         if rt::cause() & rt::CAUSE_TI != 0 {
             return true;
         }

@@ -7,7 +7,7 @@
 //! | KSEG1        | 0xA0000000   | 0x20000000   |
 //! | KSSEG        | 0xC0000000   | 0x40000000   |
 //! | KSEG3        | 0xE0000000   | 0x60000000   |
-//! | reset vector | 0xBFC00000   | 0x3FC00000   |
+//! | reset vector | 0xBFC00000   | 0x3FC00000 (guest.ld's `.reset`) |
 use core::ops::Range;
 
 /// The guest map moves every kernel segment down by 2 GiB.
@@ -15,7 +15,6 @@ pub const KSEG0: u32 = if crate::GUEST_MAP { 0x0000_0000 } else { 0x8000_0000 };
 pub const KSEG1: u32 = KSEG0 + 0x2000_0000;
 pub const KSSEG: u32 = KSEG0 + 0x4000_0000;
 pub const KSEG3: u32 = KSEG0 + 0x6000_0000;
-pub const RESET_VECTOR: u32 = KSEG1 + 0x1FC0_0000;
 
 /// In both maps an access at or above this address from user mode is an
 /// address error.

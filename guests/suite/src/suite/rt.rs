@@ -3,8 +3,9 @@
 //!
 //! Exceptions are part of what the suite tests, so the vectors do not
 //! report and stop: they record the exception (vector offset, Cause, EPC,
-//! BadVAddr, Status, EntryHi, Context, ErrorEPC) using only k0/k1, then
-//! - an interrupt returns to where it struck (eret) with Status.IE cleared;
+//! BadVAddr, Status, EntryHi, Context) using only k0/k1, then
+//! - an interrupt returns to where it struck (eret) with Status.IE cleared
+//!   (stepping over a WAIT it struck just before, so that cannot hang);
 //! - any other exception resumes at the address a case stored in
 //!   `EXC[RESUME]` (in kernel mode: Status.KSU and ERL cleared), which the
 //!   vector then clears. With no resume address the exception is
@@ -68,8 +69,7 @@ const BADVADDR: usize = 5;
 const STATUS: usize = 6;
 const ENTRYHI: usize = 7;
 const CONTEXT: usize = 8;
-const ERROREPC: usize = 9;
-const EXC_WORDS: usize = 10;
+const EXC_WORDS: usize = 9;
 
 /// The exception record written by the vectors.
 #[no_mangle]
@@ -143,14 +143,21 @@ exc_common:
     sw    $k0, 28($k1)
     mfc0  $k0, $4
     sw    $k0, 32($k1)
-    mfc0  $k0, $30
-    sw    $k0, 36($k1)
     lw    $k0, 12($k1)
     andi  $k0, $k0, 0x7c
     bnez  $k0, 1f
     nop
-    # Interrupt: return with Status.IE cleared.
-    mfc0  $k0, $12
+    # Interrupt: return with Status.IE cleared. If it struck just before
+    # a WAIT, step over the WAIT, which would otherwise never wake.
+    mfc0  $k0, $14
+    lw    $k1, 0($k0)
+    lui   $k0, 0x4200
+    ori   $k0, $k0, 0x0020
+    bne   $k0, $k1, 4f
+    mfc0  $k0, $14
+    addiu $k0, $k0, 4
+    mtc0  $k0, $14
+4:  mfc0  $k0, $12
     srl   $k0, $k0, 1
     sll   $k0, $k0, 1
     mtc0  $k0, $12
@@ -187,7 +194,6 @@ pub struct Trap {
     pub status: u32,
     pub entryhi: u32,
     pub context: u32,
-    pub errorepc: u32,
 }
 
 impl Trap {
@@ -214,7 +220,6 @@ pub fn take_trap() -> Option<Trap> {
         status: word(STATUS),
         entryhi: word(ENTRYHI),
         context: word(CONTEXT),
-        errorepc: word(ERROREPC),
     });
     EXC[COUNT].store(0, Relaxed);
     EXC[RESUME].store(0, Relaxed);
@@ -288,6 +293,22 @@ pub fn reset_state() {
     tlb_flush();
     mtc0!(10, 0, 0);
     take_trap();
+}
+
+/// Sets Compare at least `ticks` ahead of Count, making sure it is still
+/// ahead after the write (Count runs on host time; a slow host can let it
+/// pass a close Compare before the write lands). Returns Compare.
+pub fn arm_timer(ticks: u32) -> u32 {
+    let mut ahead = ticks;
+    loop {
+        let start = count();
+        let compare = start.wrapping_add(ahead);
+        mtc0!(11, 0, compare);
+        if count().wrapping_sub(start) < ahead {
+            return compare;
+        }
+        ahead = ahead.saturating_mul(2).min(0x1000_0000);
+    }
 }
 
 pub fn count() -> u32 {
