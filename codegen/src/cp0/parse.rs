@@ -131,6 +131,14 @@ fn small(line: usize, text: &str, max: u32, what: &str) -> Result<u8, SpecError>
     Ok(n as u8)
 }
 
+/// Rust keywords: names become Rust identifiers (register `Type` would be a
+/// field `type`), so they are refused here with a clear message.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "static", "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while", "yield",
+];
+
 fn ident(line: usize, text: &str, what: &str) -> Result<String, SpecError> {
     let mut chars = text.chars();
     let ok = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
@@ -139,6 +147,17 @@ fn ident(line: usize, text: &str, what: &str) -> Result<String, SpecError> {
         return err(line, format!("{what} `{text}` is not an identifier"));
     }
     Ok(text.to_string())
+}
+
+/// An identifier used in the generated code as written (`lowercase` false:
+/// hooks, operands) or lowercased (register names become fields).
+fn rust_name(line: usize, text: &str, what: &str, lowercase: bool) -> Result<String, SpecError> {
+    let name = ident(line, text, what)?;
+    let used = if lowercase { name.to_ascii_lowercase() } else { name.clone() };
+    if KEYWORDS.contains(&used.as_str()) {
+        return err(line, format!("{what} `{text}` is a Rust keyword"));
+    }
+    Ok(name)
 }
 
 /// Splits `key=value`.
@@ -283,7 +302,7 @@ fn parse_reg(line: usize, args: &[&str], spec: &mut Spec) -> Result<(), SpecErro
     let [name, rd, sel, options @ ..] = args else {
         return err(line, "expected `reg NAME RD SEL reset=V mask=M [read=HOOK] [write=HOOK]`");
     };
-    let name = ident(line, name, "register name")?;
+    let name = rust_name(line, name, "register name", true)?;
     if spec.regs.iter().any(|r| r.name.eq_ignore_ascii_case(&name)) {
         return err(line, format!("register `{name}` is defined twice"));
     }
@@ -307,8 +326,8 @@ fn parse_reg(line: usize, args: &[&str], spec: &mut Spec) -> Result<(), SpecErro
                 reg.mask = number(line, v)?;
                 has_mask = true;
             }
-            ("read", v) if reg.read_hook.is_none() => reg.read_hook = Some(ident(line, v, "hook")?),
-            ("write", v) if reg.write_hook.is_none() => reg.write_hook = Some(ident(line, v, "hook")?),
+            ("read", v) if reg.read_hook.is_none() => reg.read_hook = Some(rust_name(line, v, "hook", false)?),
+            ("write", v) if reg.write_hook.is_none() => reg.write_hook = Some(rust_name(line, v, "hook", false)?),
             (k, _) => return err(line, format!("unexpected or repeated option `{k}`")),
         }
     }
@@ -353,7 +372,7 @@ fn parse_insn(line: usize, content: &str, spec: &mut Spec) -> Result<(), SpecErr
     let Some((left, hook)) = content.split_once("->") else {
         return err(line, usage);
     };
-    let hook = ident(line, hook.trim(), "hook")?;
+    let hook = rust_name(line, hook.trim(), "hook", false)?;
     let left = left.trim().strip_prefix("insn").unwrap_or(left).trim();
     let (name, operands) = match left.split_once('{') {
         Some((name, rest)) => {
@@ -364,12 +383,13 @@ fn parse_insn(line: usize, content: &str, spec: &mut Spec) -> Result<(), SpecErr
                 .split(',')
                 .map(str::trim)
                 .filter(|o| !o.is_empty())
-                .map(|o| ident(line, o, "operand"))
+                .map(|o| rust_name(line, o, "operand", false))
                 .collect::<Result<Vec<_>, _>>()?;
             (name.trim(), operands)
         }
         None => (left, Vec::new()),
     };
+    // Instruction names become CamelCase variants (`break` -> `Break`).
     let name = ident(line, name, "instruction")?;
     if spec.insns.iter().any(|i| i.name == name) {
         return err(line, format!("instruction `{name}` is listed twice"));

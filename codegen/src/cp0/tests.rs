@@ -117,6 +117,8 @@ fn errors_name_the_line() {
         ("exccode Int 0\nexception X Int vector=sideways\n", "unknown vector rule"),
         ("insn tlbwi tlbwi\n", "expected `insn"),
         ("reg Bad-Name 0 0 reset=0 mask=0\n", "not an identifier"),
+        ("reg Type 0 0 reset=0 mask=0\n", "is a Rust keyword"),
+        ("reg Index 0 0 reset=0 mask=0 write=fn\n", "is a Rust keyword"),
     ];
     for (extra, message) in cases {
         let e = error_of(&spec_with(extra));
