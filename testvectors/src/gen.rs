@@ -286,6 +286,28 @@ fn eret(rng: &mut Rng, out: &mut Vec<Input>) {
     }
 }
 
+/// DERET in debug mode (the setup enters it by writing Debug.DM), to
+/// kernel and user mode; and an exception in debug mode.
+fn deret(rng: &mut Rng, out: &mut Vec<Input>) {
+    for (mode, status) in [("kernel", 0u32), ("exl", 0x2), ("erl", 0x4), ("user_exl", 0x12), ("user", 0x10)] {
+        for n in 0..3 {
+            let target = pad_target(rng, PAD_KERNEL);
+            let input = Input::new("eret", format!("deret.{mode}.{n}"), DERET)
+                .set_cp0(24, 0, target)
+                .set_cp0(23, 0, 1 << 30)
+                .set_cp0(12, 0, status);
+            out.push(input);
+        }
+    }
+    for (name, word) in [("ri", RESERVED), ("mfc0", mfc0(5, 23, 0)), ("eret", ERET)] {
+        let input = Input::new("eret", format!("debug_mode.{name}"), word)
+            .set_cp0(23, 0, 1 << 30)
+            .set_cp0(14, 0, pad_target(rng, PAD_KERNEL))
+            .set_cp0(12, 0, 0x2);
+        out.push(input);
+    }
+}
+
 /// The privileged instructions in every mode that matters.
 fn privileged(rng: &mut Rng, out: &mut Vec<Input>) {
     let ops: Vec<(&str, u32)> = vec![
@@ -456,9 +478,10 @@ fn branches(rng: &mut Rng, out: &mut Vec<Input>) {
                     }
                 };
                 let rt = if uses_rt { rng.pick(TEST_REGS) } else { 0 };
-                // Taken targets are pad pairs: offset = 8k + 4 bytes.
+                // Taken targets are pad pairs: offset = 8k + 4 bytes, so
+                // the target is pad + 0x808 + 8k, within the page.
                 let imm = loop {
-                    let k = rng.below(512) as i32 - 256;
+                    let k = rng.below(511) as i32 - 257;
                     if k != 0 && k != -1 {
                         break (2 * k + 1) as u16;
                     }
@@ -701,6 +724,7 @@ pub fn generate() -> Vec<Input> {
     random(&mut rng, &mut out);
     tlb(&mut rng, &mut out);
     eret(&mut rng, &mut out);
+    deret(&mut rng, &mut out);
     privileged(&mut rng, &mut out);
     branches(&mut rng, &mut out);
     exceptions(&mut rng, &mut out);

@@ -1,7 +1,7 @@
 //! Turns the recorder's output into vectors: rebuilds each dump, works out
 //! the PC after the test, applies the documented masks, and mirrors QEMU's
 //! Random LCG.
-use crate::input::Input;
+use crate::input::{Input, PAD_KERNEL, PAD_USER};
 use crate::state::{self, State, BADVADDR, CAUSE, CONTEXT, ENTRYHI, COUNT, EBASE, EPC, LCG_PREV, LCG_SEED, PC, STATUS, WIRED};
 use crate::vector::Vector;
 
@@ -181,6 +181,15 @@ fn one(input: &Input, pre_raw: &[u32; R_SLOTS], post_raw: &[u32; R_SLOTS], land:
         }
         other => return Err(format!("unknown outcome {other:#x}")),
     };
+
+    // Every landing is on the pad (the generator keeps targets there).
+    let on_pad = |pc: u32| [PAD_KERNEL, PAD_USER].iter().any(|&pad| (pad..pad + 0x1000).contains(&pc));
+    if !test_exception && !on_pad(post.0[PC]) {
+        return Err(format!("landed at {:#010x}, outside the pad", post.0[PC]));
+    }
+    if test_exception && post.0[EPC] != pre.0[EPC] && !on_pad(post.0[EPC]) {
+        return Err(format!("exception at {:#010x}, outside the pad", post.0[EPC]));
+    }
 
     // Count only runs (and so is only deterministic) while Cause.DC = 0.
     // The file keeps the value the setup wrote, so that recording twice
