@@ -13,7 +13,7 @@ pub const CASES: &[Case] = &[
     Case { name: "tlb.probe_asid_and_global", run: probe_asid },
     Case { name: "tlb.tlbwr_lands_in_wired_to_15", run: tlbwr },
     Case { name: "tlb.kseg3_load_store_4k", run: kseg3_4k },
-    Case { name: "tlb.kssegs_load_store_4k", run: ksseg_4k },
+    Case { name: "tlb.ksseg_load_store_4k", run: ksseg_4k },
     Case { name: "tlb.page_16k", run: page_16k },
     Case { name: "tlb.page_64k", run: page_64k },
     Case { name: "tlb.page_1m", run: page_1m },

@@ -16,8 +16,6 @@ pub const EXPECTED_INPUT: &[u8] = b"ping";
 const PATIENCE: u32 = 0x4000_0000;
 
 fn line_status() -> Outcome {
-    let mut console = Console;
-    let _ = console.write_str("");
     while rt::uart_read(LSR) & LSR_TEMT == 0 {}
     let lsr = rt::uart_read(LSR);
     eq("LSR: transmitter empty and holding register empty", u32::from(lsr & (LSR_TEMT | LSR_THR_EMPTY)), u32::from(LSR_TEMT | LSR_THR_EMPTY))
