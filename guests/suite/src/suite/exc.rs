@@ -2,7 +2,7 @@
 //! EPC, Cause.BD (also from a delay slot), BadVAddr, Cause.CE, and what
 //! happens while Status.EXL is already set. Also ERET's two paths and its
 //! effect on LL/SC.
-use super::rt::{self, mfc0, mtc0, provoke};
+use super::rt::{self, mfc0, mtc0, provoke, Provoked};
 use super::{code, eq, expect, no_trap, trapped, vec, yes, Case, Outcome};
 
 pub const CASES: &[Case] = &[
@@ -52,7 +52,7 @@ fn break_() -> Outcome {
 }
 
 fn trap_register() -> Outcome {
-    let cases: [fn(u32, u32) -> (u32, Option<rt::Trap>); 6] = [
+    let cases: [fn(u32, u32) -> Provoked; 6] = [
         |a, b| provoke!(["teq {a}, {b}"], a = in(reg) a, b = in(reg) b),
         |a, b| provoke!(["tne {a}, {b}"], a = in(reg) a, b = in(reg) b),
         |a, b| provoke!(["tge {a}, {b}"], a = in(reg) a, b = in(reg) b),
@@ -88,7 +88,7 @@ fn trap_register_not_taken() -> Outcome {
 }
 
 fn trap_immediate() -> Outcome {
-    let cases: [fn(u32) -> (u32, Option<rt::Trap>); 6] = [
+    let cases: [fn(u32) -> Provoked; 6] = [
         |a| provoke!(["teqi {a}, -3"], a = in(reg) a),
         |a| provoke!(["tnei {a}, 4"], a = in(reg) a),
         |a| provoke!(["tgei {a}, -4"], a = in(reg) a),
@@ -155,7 +155,7 @@ fn reserved() -> Outcome {
 fn reserved_cop0() -> Outcome {
     // CO with an unassigned funct; CO with bits 24:21 set; MFMC0 that is
     // neither DI nor EI.
-    let words: [fn() -> (u32, Option<rt::Trap>); 3] = [
+    let words: [fn() -> Provoked; 3] = [
         || provoke!([".word 0x42000010"]),
         || provoke!([".word 0x43E00001"]),
         || provoke!([".word 0x41606001"]),

@@ -4,12 +4,15 @@
 //! Exceptions are part of what the suite tests, so the vectors do not
 //! report and stop: they record the exception (vector offset, Cause, EPC,
 //! BadVAddr, Status, EntryHi, Context) using only k0/k1, then
-//! - an interrupt returns to where it struck (eret) with Status.IE cleared
-//!   (stepping over a WAIT it struck just before, so that cannot hang);
-//! - any other exception resumes at the address a case stored in
-//!   `EXC[RESUME]` (in kernel mode: Status.KSU and ERL cleared), which the
-//!   vector then clears. With no resume address the exception is
-//!   unexpected: it is reported and the machine halts.
+//! - an interrupt clears Status.IE, then resumes at the address a case
+//!   stored in `EXC[RESUME]` if there is one, or else returns to where it
+//!   struck (stepping over a WAIT it struck just before, so that cannot
+//!   hang);
+//! - any other exception resumes at `EXC[RESUME]`; with no resume address
+//!   it is unexpected: it is reported and the machine halts.
+//!
+//! Resuming happens in kernel mode (Status.KSU and ERL cleared) and clears
+//! `EXC[RESUME]`.
 use super::map;
 use core::arch::{asm, global_asm};
 use core::fmt::{self, Write};
@@ -147,8 +150,11 @@ exc_common:
     andi  $k0, $k0, 0x7c
     bnez  $k0, 1f
     nop
-    # Interrupt: return with Status.IE cleared. If it struck just before
-    # a WAIT, step over the WAIT, which would otherwise never wake.
+    # Interrupt: Status.IE cleared. If it struck kernel code just before a
+    # WAIT, step over the WAIT, which would otherwise never wake.
+    lw    $k0, 24($k1)
+    andi  $k0, $k0, 0x18
+    bnez  $k0, 4f
     mfc0  $k0, $14
     lw    $k1, 0($k0)
     lui   $k0, 0x4200
@@ -161,11 +167,19 @@ exc_common:
     srl   $k0, $k0, 1
     sll   $k0, $k0, 1
     mtc0  $k0, $12
+    # Then resume where the case asked, or else where it struck.
+    lui   $k1, %hi(EXC)
+    addiu $k1, $k1, %lo(EXC)
+    lw    $k0, 0($k1)
+    bnez  $k0, 5f
+    nop
     ehb
     eret
 1:  lw    $k0, 0($k1)
     beqz  $k0, 2f
-    sw    $zero, 0($k1)
+    nop
+    # Resume at EXC[RESUME] in kernel mode (KSU and ERL cleared).
+5:  sw    $zero, 0($k1)
     mtc0  $k0, $14
     mfc0  $k0, $12
     li    $k1, 0xFFFFFFE3
@@ -422,14 +436,14 @@ pub fn tlb_flush() {
 
 /// A word at physical `pa` in the test frames, through (guest) KSEG0.
 pub fn frame_read(pa: u32) -> u32 {
-    assert!(map::TEST_FRAMES.contains(&pa) && pa % 4 == 0);
+    assert!(map::TEST_FRAMES.contains(&pa) && pa.is_multiple_of(4));
     // SAFETY: the test frames are RAM nothing else in the image uses.
     unsafe { core::ptr::read_volatile((map::KSEG0 + pa) as *const u32) }
 }
 
 /// Writes a word at physical `pa` in the test frames, through KSEG0.
 pub fn frame_write(pa: u32, value: u32) {
-    assert!(map::TEST_FRAMES.contains(&pa) && pa % 4 == 0);
+    assert!(map::TEST_FRAMES.contains(&pa) && pa.is_multiple_of(4));
     // SAFETY: as in `frame_read`.
     unsafe { core::ptr::write_volatile((map::KSEG0 + pa) as *mut u32, value) }
 }
@@ -463,7 +477,7 @@ pub fn load(va: u32) -> Result<u32, Trap> {
 /// `sw` to `va`, which must be in the mapped kernel segments (where the
 /// TLB only maps test frames writably) or misaligned (so it faults).
 pub fn store(va: u32, value: u32) -> Result<(), Trap> {
-    assert!(map::is_mapped_kernel(va) || va % 4 != 0, "store outside the mapped segments");
+    assert!(map::is_mapped_kernel(va) || !va.is_multiple_of(4), "store outside the mapped segments");
     // SAFETY: by the assertion the store reaches a test frame or faults; on
     // a fault the vector resumes at label 3.
     unsafe {
@@ -547,6 +561,8 @@ pub mod user {
     pub const JUMP: u32 = 0xE0;
     /// v0 = rdhwr $0 (CPUNum); syscall.
     pub const RDHWR_CPUNUM: u32 = 0x100;
+    /// Counts a0 down to zero (two instructions per turn); syscall.
+    pub const SPIN: u32 = 0x120;
 }
 
 global_asm!(
@@ -589,6 +605,12 @@ __user_page:
     nop
     .org 0x100
     rdhwr $v0, $0
+    syscall
+    nop
+    .org 0x120
+1:  addiu $a0, $a0, -1
+    bnez  $a0, 1b
+    nop
     syscall
     nop
     .balign 4096
@@ -720,6 +742,10 @@ pub fn halt() -> ! {
         unsafe { asm!("wait", options(nomem, nostack)) };
     }
 }
+
+/// What `provoke!` returns: the address of its label `2:` and the
+/// exception recorded, if any.
+pub type Provoked = (u32, Option<Trap>);
 
 /// Runs a short assembly `body` that may raise an exception, with the
 /// resume address set to its end. Label `2:` marks the body's first

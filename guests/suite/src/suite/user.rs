@@ -19,6 +19,7 @@ pub const CASES: &[Case] = &[
     Case { name: "user.rdhwr_disabled_ri", run: rdhwr_disabled },
     Case { name: "user.tlb_refill_in_useg", run: refill },
     Case { name: "user.asid_isolation", run: asid },
+    Case { name: "user.timer_interrupt_in_user_mode", run: timer_interrupt },
 ];
 
 const ASID: u32 = 0x10;
@@ -142,4 +143,17 @@ fn asid() -> Outcome {
     let (v0, trap) = rt::run_user(user::LOAD, va, 0, 0);
     expect(trap, vec::GENERAL, code::SYS)?;
     eq("same ASID loads", v0, 0xA51D_A51D)
+}
+
+fn timer_interrupt() -> Outcome {
+    rt::map_user(ASID);
+    rt::arm_timer(0x0001_0000);
+    // The spin would end in a syscall after some seconds if no interrupt came.
+    let (_, trap) = rt::run_user(user::SPIN, 0x1000_0000, 0, rt::ST_IM7 | rt::ST_IE);
+    let trap = expect(trap, vec::GENERAL, code::INT)?;
+    yes("Cause.TI", trap.cause & rt::CAUSE_TI != 0)?;
+    eq("Status.KSU was user", trap.status & 0x18, rt::ST_KSU_USER)?;
+    let spin = USER_VA + user::SPIN;
+    yes("EPC in the user spin loop", (spin..spin + 12).contains(&trap.epc))?;
+    eq("back in kernel mode, IE cleared", rt::status() & 0x1F, 0)
 }
