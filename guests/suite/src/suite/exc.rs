@@ -26,6 +26,8 @@ pub const CASES: &[Case] = &[
     Case { name: "exc.cpu_cop1_disabled", run: cpu_cop1 },
     Case { name: "exc.delay_slot_sets_bd", run: delay_slot_bd },
     Case { name: "exc.delay_slot_of_jr", run: delay_slot_jr },
+    Case { name: "exc.adel_in_delay_slot", run: adel_delay_slot },
+    Case { name: "exc.overflow_in_likely_delay_slot", run: overflow_likely_slot },
     Case { name: "exc.exl_set_keeps_epc", run: exl_keeps_epc },
     Case { name: "exc.status_exl_on_entry", run: exl_on_entry },
     Case { name: "exc.iv_does_not_move_exceptions", run: iv_general },
@@ -242,6 +244,22 @@ fn delay_slot_jr() -> Outcome {
     let (at, trap) = provoke!(["la {t}, 3f", "jr {t}", "break"], t = out(reg) _);
     let trap = expect(trap, vec::GENERAL, code::BP)?;
     eq("EPC = the jr", trap.epc, at + 8)?;
+    yes("Cause.BD set", trap.bd())
+}
+
+fn adel_delay_slot() -> Outcome {
+    let va = scratch() + 2;
+    let (at, trap) = provoke!(["bne {a}, $zero, 3f", "lw {v}, 0({a})"], a = in(reg) va, v = out(reg) _);
+    let trap = expect(trap, vec::GENERAL, code::ADEL)?;
+    eq("EPC = the branch", trap.epc, at)?;
+    yes("Cause.BD set", trap.bd())?;
+    eq("BadVAddr = the address", trap.badvaddr, va)
+}
+
+fn overflow_likely_slot() -> Outcome {
+    let (at, trap) = provoke!(["beql $zero, $zero, 3f", "add {d}, {a}, {a}"], d = out(reg) _, a = in(reg) 0x4000_0000u32);
+    let trap = expect(trap, vec::GENERAL, code::OV)?;
+    eq("EPC = the branch", trap.epc, at)?;
     yes("Cause.BD set", trap.bd())
 }
 

@@ -563,6 +563,8 @@ pub mod user {
     pub const RDHWR_CPUNUM: u32 = 0x100;
     /// Counts a0 down to zero (two instructions per turn); syscall.
     pub const SPIN: u32 = 0x120;
+    /// A taken branch with a syscall in its delay slot.
+    pub const SYSCALL_IN_SLOT: u32 = 0x140;
 }
 
 global_asm!(
@@ -612,6 +614,11 @@ __user_page:
     bnez  $a0, 1b
     nop
     syscall
+    nop
+    .org 0x140
+    b     1f
+    syscall
+1:  break
     nop
     .balign 4096
     .set pop

@@ -21,6 +21,7 @@ pub const CASES: &[Case] = &[
     Case { name: "tlb.global_matches_any_asid", run: global },
     Case { name: "tlb.refill_load", run: refill_load },
     Case { name: "tlb.refill_store", run: refill_store },
+    Case { name: "tlb.refill_in_delay_slot", run: refill_delay_slot },
     Case { name: "tlb.invalid_load", run: invalid_load },
     Case { name: "tlb.invalid_store", run: invalid_store },
     Case { name: "tlb.modified", run: modified },
@@ -217,6 +218,15 @@ fn refill_store() -> Outcome {
     let trap = expect(trap, vec::REFILL, code::TLBS)?;
     eq("EPC = the store", trap.epc, at)?;
     tlb_fault_regs(&trap, va, 0)
+}
+
+fn refill_delay_slot() -> Outcome {
+    let va = KSSEG + 0x0040_2000;
+    let (at, trap) = provoke!(["la {t}, 3f", "jr {t}", "sw $zero, 8({a})"], t = out(reg) _, a = in(reg) va);
+    let trap = expect(trap, vec::REFILL, code::TLBS)?;
+    eq("EPC = the jr", trap.epc, at + 8)?;
+    yes("Cause.BD set", trap.bd())?;
+    tlb_fault_regs(&trap, va + 8, 0)
 }
 
 fn invalid_load() -> Outcome {

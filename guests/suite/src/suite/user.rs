@@ -9,6 +9,7 @@ use super::{code, eq, expect, vec, yes, Case, Outcome};
 pub const CASES: &[Case] = &[
     Case { name: "user.eret_enters_user_mode_syscall_returns", run: syscall },
     Case { name: "user.break", run: break_ },
+    Case { name: "user.syscall_in_delay_slot", run: syscall_in_slot },
     Case { name: "user.mapped_load_store", run: mapped_data },
     Case { name: "user.load_kernel_address_adel", run: load_kernel },
     Case { name: "user.store_kernel_address_ades", run: store_kernel },
@@ -39,6 +40,14 @@ fn break_() -> Outcome {
     let (_, trap) = rt::run_user(user::BREAK, 0, 0, 0);
     let trap = expect(trap, vec::GENERAL, code::BP)?;
     eq("EPC = the user break", trap.epc, USER_VA + user::BREAK)
+}
+
+fn syscall_in_slot() -> Outcome {
+    rt::map_user(ASID);
+    let (_, trap) = rt::run_user(user::SYSCALL_IN_SLOT, 0, 0, 0);
+    let trap = expect(trap, vec::GENERAL, code::SYS)?;
+    eq("EPC = the user branch", trap.epc, USER_VA + user::SYSCALL_IN_SLOT)?;
+    yes("Cause.BD set", trap.bd())
 }
 
 fn mapped_data() -> Outcome {
