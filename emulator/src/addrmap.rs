@@ -69,8 +69,10 @@ pub enum Mode {
     User,
 }
 
+/// An address in a segment the mode may not use. QEMU raises it from the
+/// MMU, which also writes Context and EntryHi (unlike a misaligned access).
 fn address_error(addr: u32, store: bool) -> Exception {
-    let kind = if store { ExceptionKind::AddressErrorStore } else { ExceptionKind::AddressErrorLoad };
+    let kind = if store { ExceptionKind::SegmentErrorStore } else { ExceptionKind::SegmentErrorLoad };
     Exception::at(kind, addr)
 }
 
@@ -158,11 +160,11 @@ mod tests {
         assert_eq!(tr(0x0040_0004, Access::Load, Mode::Kernel, false), Ok(0x0077_7004));
         assert_eq!(tr(0x0040_0004, Access::Load, Mode::Kernel, true), Ok(0x0040_0004), "ERL: kuseg unmapped");
         assert_eq!(tr(0x0040_0004, Access::Store, Mode::User, true), Ok(0x0077_7004), "ERL is kernel-only");
-        assert_eq!(tr(0x8000_0000, Access::Load, Mode::User, false), Err(Exception::at(ExceptionKind::AddressErrorLoad, 0x8000_0000)));
-        assert_eq!(tr(0xC000_0000, Access::Store, Mode::User, false), Err(Exception::at(ExceptionKind::AddressErrorStore, 0xC000_0000)));
+        assert_eq!(tr(0x8000_0000, Access::Load, Mode::User, false), Err(Exception::at(ExceptionKind::SegmentErrorLoad, 0x8000_0000)));
+        assert_eq!(tr(0xC000_0000, Access::Store, Mode::User, false), Err(Exception::at(ExceptionKind::SegmentErrorStore, 0xC000_0000)));
         assert_eq!(tr(0xC000_0000, Access::Load, Mode::Supervisor, false), Err(Exception::at(ExceptionKind::TlbRefillLoad, 0xC000_0000)));
-        assert_eq!(tr(0xE000_0000, Access::Load, Mode::Supervisor, false), Err(Exception::at(ExceptionKind::AddressErrorLoad, 0xE000_0000)));
-        assert_eq!(tr(0x8000_0000, Access::Load, Mode::Supervisor, false), Err(Exception::at(ExceptionKind::AddressErrorLoad, 0x8000_0000)));
+        assert_eq!(tr(0xE000_0000, Access::Load, Mode::Supervisor, false), Err(Exception::at(ExceptionKind::SegmentErrorLoad, 0xE000_0000)));
+        assert_eq!(tr(0x8000_0000, Access::Load, Mode::Supervisor, false), Err(Exception::at(ExceptionKind::SegmentErrorLoad, 0x8000_0000)));
         assert_eq!(tr(0xE000_0000, Access::Store, Mode::Kernel, false), Err(Exception::at(ExceptionKind::TlbRefillStore, 0xE000_0000)));
     }
 
@@ -170,8 +172,8 @@ mod tests {
     fn faults() {
         let t = tlb();
         let k = |va, access| translate(GuestVirt(va), access, true, 5, &t);
-        assert_eq!(k(0x8000_0000, Access::Load), Err(Exception::at(ExceptionKind::AddressErrorLoad, 0x8000_0000)));
-        assert_eq!(k(0xFFFF_FFFC, Access::Store), Err(Exception::at(ExceptionKind::AddressErrorStore, 0xFFFF_FFFC)));
+        assert_eq!(k(0x8000_0000, Access::Load), Err(Exception::at(ExceptionKind::SegmentErrorLoad, 0x8000_0000)));
+        assert_eq!(k(0xFFFF_FFFC, Access::Store), Err(Exception::at(ExceptionKind::SegmentErrorStore, 0xFFFF_FFFC)));
         assert_eq!(k(0x4000_1000, Access::Store), Err(Exception::at(ExceptionKind::TlbModified, 0x4000_1000)));
         assert_eq!(k(0x6000_0000, Access::Fetch), Err(Exception::at(ExceptionKind::TlbRefillLoad, 0x6000_0000)));
         let other_asid = translate(GuestVirt(0x4000_0000), Access::Load, true, 6, &t);

@@ -31,10 +31,13 @@ pub fn random_read(cpu: &mut Cpu) -> u32 {
     cpu.lcg.next(wired)
 }
 
-/// PageMask: a Mask whose ones are not contiguous from bit 13 makes it 0.
+/// PageMask: kept only if Mask is a page size of the 24Kf (ones contiguous
+/// from bit 13, an even number of them); anything else makes it 0.
 pub fn pagemask_write(_cpu: &mut Cpu, value: u32, _merged: u32) -> u32 {
     let mask = (value >> 13) & 0xFFFF;
-    if mask & (mask + 1) == 0 {
+    let contiguous = mask & (mask + 1) == 0;
+    let even = mask.count_ones() % 2 == 0;
+    if contiguous && even {
         mask << 13
     } else {
         0

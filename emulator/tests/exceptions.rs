@@ -130,6 +130,16 @@ fn tlb_faults_set_badvaddr_context_and_entryhi() {
     assert_eq!(cpu.cp0.context, 0);
     assert_eq!(cpu.cp0.cause_exccode(), 5);
 
+    // A segment error (user mode touching kernel space) comes from QEMU's
+    // MMU and also writes Context and EntryHi.
+    let mut cpu = cpu_with(AddressMap::Native, 0x10);
+    cpu.cp0.entryhi = 0x1111_E0AB;
+    cpu.raise(Exception::at(ExceptionKind::SegmentErrorLoad, 0xCA0C_9001));
+    assert_eq!(cpu.cp0.badvaddr, 0xCA0C_9001);
+    assert_eq!(cpu.cp0.entryhi, 0xCA0C_8000 | 0xAB);
+    assert_eq!(cpu.cp0.context, (0xCA0C_9001 >> 9) & 0x007F_FFF0);
+    assert_eq!(cpu.cp0.cause_exccode(), 4);
+
     // Other exceptions leave BadVAddr alone.
     let mut cpu = cpu_with(AddressMap::Native, 0);
     cpu.cp0.badvaddr = 0x42;
@@ -160,6 +170,8 @@ fn exccodes_match_the_architecture() {
         (TlbInvalidStore, 3),
         (AddressErrorLoad, 4),
         (AddressErrorStore, 5),
+        (SegmentErrorLoad, 4),
+        (SegmentErrorStore, 5),
         (BusErrorFetch, 6),
         (BusErrorData, 7),
         (Syscall, 8),

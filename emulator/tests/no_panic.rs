@@ -85,10 +85,10 @@ proptest! {
     }
 
     #[test]
-    fn raise_never_panics(mut cpu in cpu(), kind in 0usize..20, va in any::<u32>(), ce in any::<u8>(), bd in any::<bool>()) {
+    fn raise_never_panics(mut cpu in cpu(), kind in 0usize..22, va in any::<u32>(), ce in any::<u8>(), bd in any::<bool>()) {
         use ExceptionKind::*;
         let kinds = [Interrupt, TlbModified, TlbRefillLoad, TlbInvalidLoad, TlbRefillStore, TlbInvalidStore,
-            AddressErrorLoad, AddressErrorStore, BusErrorFetch, BusErrorData, Syscall, Breakpoint,
+            AddressErrorLoad, AddressErrorStore, SegmentErrorLoad, SegmentErrorStore, BusErrorFetch, BusErrorData, Syscall, Breakpoint,
             ReservedInstruction, CoprocessorUnusable, Overflow, Trap, FloatingPoint, Watch, MachineCheck, CacheError];
         let kind = kinds[kind % kinds.len()];
         let code = cpu.raise(Exception { kind, badvaddr: va, ce, in_delay_slot: bd });
