@@ -11,6 +11,8 @@
 
 pub mod bootenv;
 pub mod cpu;
+pub mod devemu;
+pub mod devices;
 pub mod devtree;
 pub mod mterm;
 pub mod trap;

@@ -1,0 +1,20 @@
+//! The device-emulation framework: a guest's emulated devices on a
+//! [`Bus`] of guest-physical regions, the emulation of the loads and stores
+//! that reach them ([`emulate_mmio`]), and the virtual serial ports that
+//! connect emulated UARTs to the host console ([`VSerial`]).
+//!
+//! How the hypervisor uses it, per guest:
+//! 1. build: for each device node, [`Bus::attach_compatible`] (or
+//!    [`Bus::attach`] with a [`crate::devices::Device`]);
+//! 2. on a guest data access that faults on a device address:
+//!    [`emulate_mmio_word`] with the faulting word and the guest's GPRs;
+//!    on `Ok` advance the PC, on `Err` raise [`MmioError::exception`];
+//! 3. after it: [`Bus::take_event`] (power off), [`Bus::irq_lines`] (the
+//!    guest's Cause.IP2-7), [`Bus::pump_serial`] (console output, input).
+pub mod bus;
+pub mod mmio;
+pub mod vserial;
+
+pub use bus::{AttachError, Bus, BusFault, BusStats, DeviceId, Region, MAX_PORTS, MAX_REGIONS};
+pub use mmio::{emulate_mmio, emulate_mmio_word, MmioDone, MmioError};
+pub use vserial::{Name, VSerial};

@@ -1,0 +1,413 @@
+//! A 16550A UART as a pure state machine (compatible `ns16550a`).
+//!
+//! The guest drives it through [`MmioDevice`]; the host side is two queues
+//! owned by the device: [`Uart16550::receive`] puts a byte on the line
+//! towards the guest, [`Uart16550::take_tx`] takes what the guest
+//! transmitted. Nothing here knows about time: a transmitted byte leaves
+//! the transmitter at once (into the TX queue), so THRE and TEMT are set
+//! again right after a THR write, unless the TX queue is full because the
+//! host has not drained it; then THRE stays clear until it does (the guest
+//! sees a busy transmitter, as on a slow line).
+//!
+//! Registers (offset >> `reg_shift`), as in the TI/NS 16550D data sheet:
+//!
+//! | reg | read | write |
+//! |---|---|---|
+//! | 0 | RBR (DLL if LCR.DLAB) | THR (DLL if LCR.DLAB) |
+//! | 1 | IER (DLM if LCR.DLAB) | IER (DLM if LCR.DLAB) |
+//! | 2 | IIR | FCR |
+//! | 3 | LCR | LCR |
+//! | 4 | MCR | MCR |
+//! | 5 | LSR | ignored (factory test) |
+//! | 6 | MSR | ignored |
+//! | 7 | SCR | SCR |
+//!
+//! Interrupt identification, highest priority first: receiver line status
+//! (overrun, IER.ELSI), received data (IER.ERBFI: in FIFO mode when the RX
+//! FIFO reaches its trigger level, else as soon as a byte is there),
+//! character timeout (FIFO mode, data below the trigger level: reported at
+//! once, since this model has no clock), THR empty (IER.ETBEI), modem
+//! status (IER.EDSSI). The interrupt line is IIR bit 0 inverted; like
+//! QEMU's model it is not gated by MCR.OUT2.
+//!
+//! Malformed accesses never panic: an access wider than a register (more
+//! than `1 << reg_shift` bytes) is performed on the register at its offset
+//! (as QEMU does) and counted; an offset that is not a multiple of the
+//! register stride is counted and ignored (reads return 0).
+use super::ring::ByteRing;
+use super::{AccessSize, MmioDevice};
+
+/// Depth of the 16550's receive FIFO.
+pub const FIFO_SIZE: usize = 16;
+/// Bytes the guest may transmit before the host drains them.
+pub const TX_QUEUE: usize = 64;
+
+pub const IER_ERBFI: u8 = 0x01;
+pub const IER_ETBEI: u8 = 0x02;
+pub const IER_ELSI: u8 = 0x04;
+pub const IER_EDSSI: u8 = 0x08;
+
+pub const IIR_NONE: u8 = 0x01;
+pub const IIR_RLS: u8 = 0x06;
+pub const IIR_RDA: u8 = 0x04;
+pub const IIR_TIMEOUT: u8 = 0x0C;
+pub const IIR_THRE: u8 = 0x02;
+pub const IIR_MSI: u8 = 0x00;
+pub const IIR_FIFO_ENABLED: u8 = 0xC0;
+
+pub const FCR_ENABLE: u8 = 0x01;
+pub const FCR_CLEAR_RX: u8 = 0x02;
+pub const FCR_CLEAR_TX: u8 = 0x04;
+
+pub const LCR_DLAB: u8 = 0x80;
+
+pub const MCR_DTR: u8 = 0x01;
+pub const MCR_RTS: u8 = 0x02;
+pub const MCR_OUT1: u8 = 0x04;
+pub const MCR_OUT2: u8 = 0x08;
+pub const MCR_LOOP: u8 = 0x10;
+
+pub const LSR_DR: u8 = 0x01;
+pub const LSR_OE: u8 = 0x02;
+pub const LSR_THRE: u8 = 0x20;
+pub const LSR_TEMT: u8 = 0x40;
+
+pub const MSR_DCTS: u8 = 0x01;
+pub const MSR_DDSR: u8 = 0x02;
+pub const MSR_TERI: u8 = 0x04;
+pub const MSR_DDCD: u8 = 0x08;
+pub const MSR_CTS: u8 = 0x10;
+pub const MSR_DSR: u8 = 0x20;
+pub const MSR_RI: u8 = 0x40;
+pub const MSR_DCD: u8 = 0x80;
+
+/// Modem inputs outside loopback: the host end is always ready.
+const MSR_LINES_EXTERNAL: u8 = MSR_CTS | MSR_DSR | MSR_DCD;
+/// The divisor after reset: 9600 baud from a 1.8432 MHz clock.
+const DEFAULT_DIVISOR: u16 = 12;
+
+/// The UART's state. See the module documentation.
+#[derive(Clone, Debug)]
+pub struct Uart16550 {
+    reg_shift: u8,
+    ier: u8,
+    lcr: u8,
+    mcr: u8,
+    /// LSR error bits (overrun); DR, THRE and TEMT are derived.
+    lsr_errors: u8,
+    /// Modem status: line bits 7:4 and delta bits 3:0.
+    msr: u8,
+    scr: u8,
+    divisor: u16,
+    fifo_enabled: bool,
+    /// RX trigger level in bytes (1, 4, 8 or 14).
+    rx_trigger: usize,
+    /// A THR-empty interrupt is pending (cleared by reading IIR when it is
+    /// the one reported, and by writing THR).
+    thre_pending: bool,
+    rx: ByteRing<FIFO_SIZE>,
+    tx: ByteRing<TX_QUEUE>,
+    malformed: u32,
+    overruns: u32,
+}
+
+impl Default for Uart16550 {
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
+impl Uart16550 {
+    /// A UART after reset, its registers `1 << reg_shift` bytes apart
+    /// (the device tree's `reg-shift`; values above 2 are taken as 2).
+    pub fn new(reg_shift: u8) -> Uart16550 {
+        Uart16550 {
+            reg_shift: reg_shift.min(2),
+            ier: 0,
+            lcr: 0,
+            mcr: 0,
+            lsr_errors: 0,
+            msr: MSR_LINES_EXTERNAL,
+            scr: 0,
+            divisor: DEFAULT_DIVISOR,
+            fifo_enabled: false,
+            rx_trigger: 1,
+            thre_pending: false,
+            rx: ByteRing::new(),
+            tx: ByteRing::new(),
+            malformed: 0,
+            overruns: 0,
+        }
+    }
+
+    /// Size of the register window in bytes (8 registers).
+    pub fn window(&self) -> u32 {
+        8 << self.reg_shift
+    }
+
+    /// The divisor latch (DLM:DLL).
+    pub fn divisor(&self) -> u16 {
+        self.divisor
+    }
+
+    /// Bytes received because the RX FIFO was full (or, without FIFO, the
+    /// holding register not read).
+    pub fn overruns(&self) -> u32 {
+        self.overruns
+    }
+
+    /// A byte arrives on the line from the host. Returns `false` if it
+    /// caused an overrun (FIFO mode: the byte is lost; 16450 mode: it
+    /// replaces the unread one), as the hardware does. Use
+    /// [`can_receive`](Self::can_receive) to avoid that.
+    pub fn receive(&mut self, byte: u8) -> bool {
+        let capacity = if self.fifo_enabled { FIFO_SIZE } else { 1 };
+        if self.rx.len() < capacity {
+            self.rx.push(byte);
+            return true;
+        }
+        self.lsr_errors |= LSR_OE;
+        self.overruns = self.overruns.wrapping_add(1);
+        if !self.fifo_enabled {
+            self.rx.clear();
+            self.rx.push(byte);
+        }
+        false
+    }
+
+    /// The receiver can take a byte without an overrun.
+    pub fn can_receive(&self) -> bool {
+        let capacity = if self.fifo_enabled { FIFO_SIZE } else { 1 };
+        self.rx.len() < capacity
+    }
+
+    /// Takes the oldest byte the guest transmitted.
+    pub fn take_tx(&mut self) -> Option<u8> {
+        let was_full = self.tx.is_full();
+        let byte = self.tx.pop();
+        if was_full && byte.is_some() {
+            // The transmitter is free again.
+            self.thre_pending = true;
+        }
+        byte
+    }
+
+    /// Bytes transmitted and not yet taken.
+    pub fn tx_pending(&self) -> usize {
+        self.tx.len()
+    }
+
+    fn loopback(&self) -> bool {
+        self.mcr & MCR_LOOP != 0
+    }
+
+    fn dlab(&self) -> bool {
+        self.lcr & LCR_DLAB != 0
+    }
+
+    fn thr_empty(&self) -> bool {
+        !self.tx.is_full()
+    }
+
+    /// The line status register as a read shows it.
+    pub fn lsr(&self) -> u8 {
+        let mut lsr = self.lsr_errors;
+        if !self.rx.is_empty() {
+            lsr |= LSR_DR;
+        }
+        if self.thr_empty() {
+            lsr |= LSR_THRE;
+        }
+        if self.tx.is_empty() {
+            lsr |= LSR_TEMT;
+        }
+        lsr
+    }
+
+    /// The interrupt identification register as a read shows it (without
+    /// the side effect of acknowledging THRE).
+    pub fn iir(&self) -> u8 {
+        let fifo = if self.fifo_enabled { IIR_FIFO_ENABLED } else { 0 };
+        fifo | self.pending_id()
+    }
+
+    /// The highest-priority pending interrupt, `IIR_NONE` if none.
+    fn pending_id(&self) -> u8 {
+        if self.ier & IER_ELSI != 0 && self.lsr_errors & LSR_OE != 0 {
+            IIR_RLS
+        } else if self.ier & IER_ERBFI != 0 && !self.rx.is_empty() {
+            if !self.fifo_enabled || self.rx.len() >= self.rx_trigger {
+                IIR_RDA
+            } else {
+                IIR_TIMEOUT
+            }
+        } else if self.ier & IER_ETBEI != 0 && self.thre_pending && self.thr_empty() {
+            IIR_THRE
+        } else if self.ier & IER_EDSSI != 0 && self.msr & 0x0F != 0 {
+            IIR_MSI
+        } else {
+            IIR_NONE
+        }
+    }
+
+    /// Sets the modem input lines (bits 7:4 of MSR) and the delta bits for
+    /// the changes.
+    fn set_modem_lines(&mut self, lines: u8) {
+        let old = self.msr & 0xF0;
+        let changed = old ^ lines;
+        let mut delta = self.msr & 0x0F;
+        if changed & MSR_CTS != 0 {
+            delta |= MSR_DCTS;
+        }
+        if changed & MSR_DSR != 0 {
+            delta |= MSR_DDSR;
+        }
+        if old & MSR_RI != 0 && lines & MSR_RI == 0 {
+            delta |= MSR_TERI;
+        }
+        if changed & MSR_DCD != 0 {
+            delta |= MSR_DDCD;
+        }
+        self.msr = lines | delta;
+    }
+
+    /// Modem lines as seen by MSR: in loopback, MCR's outputs.
+    fn modem_lines_for(&self, mcr: u8) -> u8 {
+        if mcr & MCR_LOOP == 0 {
+            return MSR_LINES_EXTERNAL;
+        }
+        let mut lines = 0;
+        if mcr & MCR_RTS != 0 {
+            lines |= MSR_CTS;
+        }
+        if mcr & MCR_DTR != 0 {
+            lines |= MSR_DSR;
+        }
+        if mcr & MCR_OUT1 != 0 {
+            lines |= MSR_RI;
+        }
+        if mcr & MCR_OUT2 != 0 {
+            lines |= MSR_DCD;
+        }
+        lines
+    }
+
+    fn write_thr(&mut self, byte: u8) {
+        if self.loopback() {
+            self.receive(byte);
+            self.thre_pending = true;
+        } else if self.tx.push(byte) {
+            // Transmitted at once: the holding register is empty again
+            // unless the queue to the host is now full.
+            self.thre_pending = !self.tx.is_full();
+        } else {
+            // Written while THRE was clear: the byte is lost, as on a
+            // 16550 whose FIFO is full.
+            self.malformed = self.malformed.wrapping_add(1);
+        }
+    }
+
+    fn write_fcr(&mut self, value: u8) {
+        let enable = value & FCR_ENABLE != 0;
+        if enable != self.fifo_enabled {
+            // Changing the FIFO mode resets both FIFOs.
+            self.rx.clear();
+            self.fifo_enabled = enable;
+        }
+        if enable && value & FCR_CLEAR_RX != 0 {
+            self.rx.clear();
+        }
+        // FCR_CLEAR_TX: the transmitter holds nothing of the guest's: what
+        // it sent is already on the line (the TX queue).
+        self.rx_trigger = match value >> 6 {
+            0 => 1,
+            1 => 4,
+            2 => 8,
+            _ => 14,
+        };
+    }
+
+    /// Register index for `offset`, or `None` (counted) if the offset is
+    /// not on a register boundary.
+    fn register(&mut self, offset: u32, size: AccessSize) -> Option<u32> {
+        let stride = 1u32 << self.reg_shift;
+        if offset % stride != 0 || offset >= self.window() {
+            self.malformed = self.malformed.wrapping_add(1);
+            return None;
+        }
+        if size.bytes() > stride {
+            self.malformed = self.malformed.wrapping_add(1);
+        }
+        Some(offset >> self.reg_shift)
+    }
+}
+
+impl MmioDevice for Uart16550 {
+    fn read(&mut self, offset: u32, size: AccessSize) -> u32 {
+        let Some(reg) = self.register(offset, size) else { return 0 };
+        let value = match reg {
+            0 if self.dlab() => self.divisor as u8,
+            0 => self.rx.pop().unwrap_or(0),
+            1 if self.dlab() => (self.divisor >> 8) as u8,
+            1 => self.ier,
+            2 => {
+                let iir = self.iir();
+                if iir & 0x0F == IIR_THRE {
+                    self.thre_pending = false;
+                }
+                iir
+            }
+            3 => self.lcr,
+            4 => self.mcr,
+            5 => {
+                let lsr = self.lsr();
+                self.lsr_errors = 0;
+                lsr
+            }
+            6 => {
+                let msr = self.msr;
+                self.msr &= 0xF0;
+                msr
+            }
+            _ => self.scr,
+        };
+        u32::from(value)
+    }
+
+    fn write(&mut self, offset: u32, size: AccessSize, value: u32) {
+        let Some(reg) = self.register(offset, size) else { return };
+        let byte = value as u8;
+        match reg {
+            0 if self.dlab() => self.divisor = (self.divisor & 0xFF00) | u16::from(byte),
+            0 => self.write_thr(byte),
+            1 if self.dlab() => self.divisor = (self.divisor & 0x00FF) | (u16::from(byte) << 8),
+            1 => {
+                let old = self.ier;
+                self.ier = byte & 0x0F;
+                // Enabling ETBEI while THR is empty raises THRE at once.
+                if old & IER_ETBEI == 0 && self.ier & IER_ETBEI != 0 && self.thr_empty() {
+                    self.thre_pending = true;
+                }
+            }
+            2 => self.write_fcr(byte),
+            3 => self.lcr = byte,
+            4 => {
+                let mcr = byte & 0x1F;
+                let lines = self.modem_lines_for(mcr);
+                self.mcr = mcr;
+                self.set_modem_lines(lines);
+            }
+            7 => self.scr = byte,
+            // LSR and MSR are read-only.
+            _ => {}
+        }
+    }
+
+    fn irq_level(&self) -> bool {
+        self.pending_id() != IIR_NONE
+    }
+
+    fn malformed(&self) -> u32 {
+        self.malformed
+    }
+}
