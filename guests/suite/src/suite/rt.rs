@@ -130,29 +130,29 @@ __ebase:
 exc_common:
     lui   $k1, %hi(EXC)
     addiu $k1, $k1, %lo(EXC)
-    sw    $k0, 8($k1)
-    lw    $k0, 4($k1)
+    sw    $k0, {vector}($k1)
+    lw    $k0, {count}($k1)
     addiu $k0, $k0, 1
-    sw    $k0, 4($k1)
+    sw    $k0, {count}($k1)
     mfc0  $k0, $13
-    sw    $k0, 12($k1)
+    sw    $k0, {cause}($k1)
     mfc0  $k0, $14
-    sw    $k0, 16($k1)
+    sw    $k0, {epc}($k1)
     mfc0  $k0, $8
-    sw    $k0, 20($k1)
+    sw    $k0, {badvaddr}($k1)
     mfc0  $k0, $12
-    sw    $k0, 24($k1)
+    sw    $k0, {status}($k1)
     mfc0  $k0, $10
-    sw    $k0, 28($k1)
+    sw    $k0, {entryhi}($k1)
     mfc0  $k0, $4
-    sw    $k0, 32($k1)
-    lw    $k0, 12($k1)
+    sw    $k0, {context}($k1)
+    lw    $k0, {cause}($k1)
     andi  $k0, $k0, 0x7c
     bnez  $k0, 1f
     nop
     # Interrupt: Status.IE cleared. If it struck kernel code just before a
     # WAIT, step over the WAIT, which would otherwise never wake.
-    lw    $k0, 24($k1)
+    lw    $k0, {status}($k1)
     andi  $k0, $k0, 0x18
     bnez  $k0, 4f
     mfc0  $k0, $14
@@ -170,16 +170,16 @@ exc_common:
     # Then resume where the case asked, or else where it struck.
     lui   $k1, %hi(EXC)
     addiu $k1, $k1, %lo(EXC)
-    lw    $k0, 0($k1)
+    lw    $k0, {resume}($k1)
     bnez  $k0, 5f
     nop
     ehb
     eret
-1:  lw    $k0, 0($k1)
+1:  lw    $k0, {resume}($k1)
     beqz  $k0, 2f
     nop
     # Resume at EXC[RESUME] in kernel mode (KSU and ERL cleared).
-5:  sw    $zero, 0($k1)
+5:  sw    $zero, {resume}($k1)
     mtc0  $k0, $14
     mfc0  $k0, $12
     li    $k1, 0xFFFFFFE3
@@ -194,7 +194,16 @@ exc_common:
     j     unexpected_exception
     addiu $sp, $sp, -16
     .set pop
-"#
+"#,
+    resume = const 4 * RESUME,
+    count = const 4 * COUNT,
+    vector = const 4 * VECTOR,
+    cause = const 4 * CAUSE,
+    epc = const 4 * EPC,
+    badvaddr = const 4 * BADVADDR,
+    status = const 4 * STATUS,
+    entryhi = const 4 * ENTRYHI,
+    context = const 4 * CONTEXT,
 );
 
 /// An exception as the vectors recorded it.

@@ -41,17 +41,24 @@ fn read_byte(console: &mut Console) -> Option<u8> {
     }
 }
 
-fn input() -> Outcome {
-    let mut console = Console;
-    let _ = write!(console, "uart-input: type 'ping' then Enter\nuart-input> ");
+/// Reads and echoes four characters and the end of the line.
+fn read_line(console: &mut Console) -> Result<([u8; 4], Option<u8>), Fail> {
     let mut got = [0u8; 4];
     for (i, slot) in got.iter_mut().enumerate() {
-        let byte = read_byte(&mut console).ok_or(Fail { what: "no input, characters received", got: i as u32, want: 4 })?;
+        let byte = read_byte(console).ok_or(Fail { what: "no input, characters received", got: i as u32, want: 4 })?;
         console.write_byte(byte);
         *slot = byte;
     }
-    let end = read_byte(&mut console);
+    Ok((got, read_byte(console)))
+}
+
+fn input() -> Outcome {
+    let mut console = Console;
+    let _ = write!(console, "uart-input: type 'ping' then Enter\nuart-input> ");
+    let line = read_line(&mut console);
+    // The result line must start on a line of its own.
     let _ = writeln!(console);
+    let (got, end) = line?;
     for (&g, &w) in got.iter().zip(EXPECTED_INPUT) {
         eq("input character", u32::from(g), u32::from(w))?;
     }
