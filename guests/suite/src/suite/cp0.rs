@@ -30,8 +30,10 @@ pub const CASES: &[Case] = &[
     Case { name: "cp0.ebase_mask", run: ebase_mask },
     Case { name: "cp0.lladdr_read_only", run: lladdr },
     Case { name: "cp0.watch_masks", run: watch },
+    Case { name: "cp0.watch_all_eight_pairs", run: watch_pairs },
     Case { name: "cp0.perfctl_errctl_masks", run: perf_errctl },
     Case { name: "cp0.cache_tag_data_regs", run: cache_regs },
+    Case { name: "cp0.tag_data_every_select", run: tag_data_selects },
     Case { name: "cp0.debug_depc_desave", run: debug_regs },
     Case { name: "cp0.read_as_zero", run: read_as_zero },
     Case { name: "cp0.unlisted_read_all_ones", run: unlisted },
@@ -304,6 +306,56 @@ fn watch() -> Outcome {
     eq("WatchHi0 after writing zero (M stays)", mfc0!(19, 0), 0x8000_0000)
 }
 
+/// Writes `value` to CP0 `(rd, sel)`, reads it back, writes `reset`.
+macro_rules! write_read {
+    ($rd:literal, $sel:literal, $value:expr, $reset:expr) => {{
+        mtc0!($rd, $sel, $value);
+        let got = mfc0!($rd, $sel);
+        mtc0!($rd, $sel, $reset);
+        got
+    }};
+}
+
+fn watch_pairs() -> Outcome {
+    let lo = [
+        write_read!(18, 1, ONES, 0),
+        write_read!(18, 2, ONES, 0),
+        write_read!(18, 3, ONES, 0),
+        write_read!(18, 4, ONES, 0),
+        write_read!(18, 5, ONES, 0),
+        write_read!(18, 6, ONES, 0),
+    ];
+    let hi = [
+        write_read!(19, 1, ONES, 0),
+        write_read!(19, 2, ONES, 0),
+        write_read!(19, 3, ONES, 0),
+        write_read!(19, 4, ONES, 0),
+        write_read!(19, 5, ONES, 0),
+        write_read!(19, 6, ONES, 0),
+    ];
+    for value in lo {
+        eq("WatchLo1-6 after writing ones", value, 0xFFFF_FFF8)?;
+    }
+    for value in hi {
+        eq("WatchHi1-6 after writing ones (M set)", value, 0xC0FF_0FF8)?;
+    }
+    Ok(())
+}
+
+fn tag_data_selects() -> Outcome {
+    let tag_lo = [write_read!(28, 2, ONES, 0), write_read!(28, 4, ONES, 0), write_read!(28, 6, ONES, 0)];
+    let data_lo = [write_read!(28, 3, ONES, 0), write_read!(28, 5, ONES, 0), write_read!(28, 7, ONES, 0)];
+    let tag_hi = [write_read!(29, 2, ONES, 0), write_read!(29, 4, ONES, 0), write_read!(29, 6, ONES, 0)];
+    let data_hi = [write_read!(29, 3, ONES, 0), write_read!(29, 5, ONES, 0), write_read!(29, 7, ONES, 0)];
+    for value in tag_lo {
+        eq("TagLo (sel 2/4/6) after writing ones", value, 0xFFFF_FCF6)?;
+    }
+    for value in data_lo.into_iter().chain(tag_hi).chain(data_hi) {
+        eq("DataLo/TagHi/DataHi after writing ones", value, ONES)?;
+    }
+    Ok(())
+}
+
 fn perf_errctl() -> Outcome {
     mtc0!(25, 0, ONES);
     let perf = mfc0!(25, 0);
@@ -349,9 +401,15 @@ fn read_as_zero() -> Outcome {
     mtc0!(6, 1, ONES);
     eq("Diagnostic", mfc0!(22, 0), 0)?;
     eq("CacheErr", mfc0!(27, 0), 0)?;
+    mtc0!(16, 5, ONES);
     eq("SRSConf0", mfc0!(6, 1), 0)?;
+    eq("SRSConf1", mfc0!(6, 2), 0)?;
+    eq("SRSConf2", mfc0!(6, 3), 0)?;
+    eq("SRSConf3", mfc0!(6, 4), 0)?;
     eq("SRSConf4", mfc0!(6, 5), 0)?;
     eq("Config4", mfc0!(16, 4), 0)?;
+    eq("Config5", mfc0!(16, 5), 0)?;
+    eq("Config6", mfc0!(16, 6), 0)?;
     eq("Config7", mfc0!(16, 7), 0)
 }
 
