@@ -291,3 +291,31 @@ pub fn teqi(cpu: &mut Cpu, rs: u8, imm: i16) -> Step {
 pub fn tnei(cpu: &mut Cpu, rs: u8, imm: i16) -> Step {
     trap_if(signed(cpu, rs) != i32::from(imm))
 }
+
+// ---------------------------------------------------------------- overflow
+
+/// rd = the sum, or the Overflow exception (rd unchanged).
+fn overflow_checked(cpu: &mut Cpu, rd: u8, result: Option<i32>) -> Step {
+    match result {
+        Some(value) => {
+            cpu.set_reg(rd, value as u32);
+            Ok(Next::Continue)
+        }
+        None => Err(Exception::new(ExceptionKind::Overflow)),
+    }
+}
+
+pub fn add(cpu: &mut Cpu, rd: u8, rs: u8, rt: u8) -> Step {
+    let result = signed(cpu, rs).checked_add(signed(cpu, rt));
+    overflow_checked(cpu, rd, result)
+}
+
+pub fn addi(cpu: &mut Cpu, rt: u8, rs: u8, imm: i16) -> Step {
+    let result = signed(cpu, rs).checked_add(i32::from(imm));
+    overflow_checked(cpu, rt, result)
+}
+
+pub fn sub(cpu: &mut Cpu, rd: u8, rs: u8, rt: u8) -> Step {
+    let result = signed(cpu, rs).checked_sub(signed(cpu, rt));
+    overflow_checked(cpu, rd, result)
+}

@@ -12,8 +12,8 @@
 //! Not modelled (each reports `NotEmulated` or is documented where it
 //! matters): MFTR/MTTR, MIPS16 execution (an odd PC is kept as the ISA-mode
 //! bit), shadow register sets other than PSS = 0 for rdpgpr/wrpgpr, the
-//! pending-branch state QEMU keeps across a WAIT in a delay slot,
-//! instruction-fetch faults at a jump target, and arithmetic-overflow traps.
+//! pending-branch state QEMU keeps across a WAIT in a delay slot, and
+//! instruction-fetch faults at a jump target.
 #![no_std]
 #![forbid(unsafe_code)]
 

@@ -427,3 +427,48 @@ fn syscall_break_and_traps() {
         }
     }
 }
+
+#[test]
+fn add_addi_sub_trap_on_overflow() {
+    // add $2, $4, $5 / sub $2, $4, $5 / addi $2, $4, imm
+    let add = (4 << 21) | (5 << 16) | (2 << 11) | 0x20;
+    let sub = (4 << 21) | (5 << 16) | (2 << 11) | 0x22;
+    let addi = |imm: i16| 0x2000_0000 | (4 << 21) | (2 << 16) | u32::from(imm as u16);
+    for (word, a, b, result) in [
+        (add, 1, 2, Some(3)),
+        (add, 0x7FFF_FFFF, 1, None),
+        (add, 0x8000_0000, 0xFFFF_FFFF, None),
+        (add, 0xFFFF_FFFF, 0xFFFF_FFFF, Some(0xFFFF_FFFE)),
+        (sub, 5, 7, Some(0xFFFF_FFFE)),
+        (sub, 0x8000_0000, 1, None),
+        (sub, 0x7FFF_FFFF, 0xFFFF_FFFF, None),
+        (addi(-1), 0, 0, Some(0xFFFF_FFFF)),
+        (addi(1), 0x7FFF_FFFF, 0, None),
+        (addi(-1), 0x8000_0000, 0, None),
+    ] {
+        let mut cpu = kernel_cpu();
+        cpu.gpr[4] = a;
+        cpu.gpr[5] = b;
+        cpu.gpr[2] = 0xDEAD;
+        match result {
+            Some(value) => {
+                assert_eq!(run(&mut cpu, word), Outcome::Continue, "{word:08x} {a:x} {b:x}");
+                assert_eq!(cpu.gpr[2], value);
+            }
+            None => {
+                assert_eq!(run(&mut cpu, word), Outcome::Exception(ExcCode::Ov), "{word:08x} {a:x} {b:x}");
+                assert_eq!(cpu.gpr[2], 0xDEAD, "rd unchanged");
+            }
+        }
+    }
+    // rd = $0 still traps; in a likely branch's slot, with BD.
+    let mut cpu = kernel_cpu();
+    cpu.gpr[4] = 0x7FFF_FFFF;
+    cpu.gpr[5] = 1;
+    assert_eq!(run(&mut cpu, (4 << 21) | (5 << 16) | 0x20), Outcome::Exception(ExcCode::Ov));
+    let mut cpu = kernel_cpu();
+    cpu.gpr[4] = 0x7FFF_FFFF;
+    cpu.gpr[5] = 1;
+    assert_eq!(cpu.execute(beql(0, 0, 4), Some(add)), Outcome::Exception(ExcCode::Ov));
+    assert_eq!((cpu.cp0.epc, cpu.cp0.cause_bd()), (0x8000_1000, 1));
+}
