@@ -20,6 +20,7 @@ pub const CASES: &[Case] = &[
     Case { name: "user.rdhwr_disabled_ri", run: rdhwr_disabled },
     Case { name: "user.tlb_refill_in_useg", run: refill },
     Case { name: "user.asid_isolation", run: asid },
+    Case { name: "user.large_page_64k", run: large_page },
     Case { name: "user.timer_interrupt_in_user_mode", run: timer_interrupt },
 ];
 
@@ -165,4 +166,27 @@ fn timer_interrupt() -> Outcome {
     let spin = USER_VA + user::SPIN;
     yes("EPC in the user spin loop", (spin..spin + 12).contains(&trap.epc))?;
     eq("back in kernel mode, IE cleared", rt::status() & 0x1F, 0)
+}
+
+fn large_page() -> Outcome {
+    rt::map_user(ASID);
+    // A pair of 64 KiB pages at useg 0x00800000 -> frames 0x00700000/0x00710000.
+    let (va, pa, size) = (0x0080_0000, 0x0070_0000, 0x1_0000);
+    let entry = Entry {
+        hi: va | ASID,
+        lo0: entry_lo(pa, LO_C3 | LO_V | LO_D),
+        lo1: entry_lo(pa + size, LO_C3 | LO_V | LO_D),
+        mask: 0x1_E000,
+    };
+    rt::tlb_write(3, entry);
+    rt::frame_write(pa + size - 4, 0x6464_0001);
+    let (v0, trap) = rt::run_user(user::LOAD, va + size - 4, 0, 0);
+    expect(trap, vec::GENERAL, code::SYS)?;
+    eq("user load at the end of the even page", v0, 0x6464_0001)?;
+    let (_, trap) = rt::run_user(user::STORE, va + size + 0xFFF0, 0x6464_0002, 0);
+    expect(trap, vec::GENERAL, code::SYS)?;
+    eq("user store at the end of the odd page", rt::frame_read(pa + 2 * size - 0x10), 0x6464_0002)?;
+    let (_, trap) = rt::run_user(user::LOAD, va + 2 * size, 0, 0);
+    let trap = expect(trap, vec::REFILL, code::TLBL)?;
+    eq("BadVAddr just past the pair", trap.badvaddr, va + 2 * size)
 }
