@@ -142,7 +142,7 @@ fn set_reg(gpr: &mut [u32; 32], r: u8, value: u32) {
 }
 
 fn aligned(va: GuestVirt, width: u32, store: bool) -> Result<(), MmioError> {
-    if va.0 % width == 0 {
+    if va.0.is_multiple_of(width) {
         Ok(())
     } else {
         Err(MmioError::Unaligned { va, store })
@@ -253,4 +253,327 @@ fn store_partial(
         bus.write(GuestPhys(gpa.0.wrapping_add(delta as u32)), AccessSize::Byte, u32::from(byte))?;
     }
     Ok(MmioDone { kind: access.kind, va, gpa, value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::testdev::{Logged, Recorder};
+    use crate::devices::{Device, MaltaReset, Uart16550};
+
+    const BASE: u32 = 0x1F00_1000;
+    /// The guest address of the recorder: a KSEG1-like alias, translated
+    /// by subtracting `ALIAS`.
+    const ALIAS: u32 = 0x2000_0000;
+    const T0: u8 = 8;
+    const T1: u8 = 9;
+
+    fn i_type(op: u32, base: u8, rt: u8, offset: i16) -> u32 {
+        (op << 26) | (u32::from(base) << 21) | (u32::from(rt) << 16) | u32::from(offset as u16)
+    }
+
+    fn bus() -> Bus {
+        let mut bus = Bus::new();
+        let mut rec = Recorder::default();
+        for (i, byte) in rec.mem.iter_mut().enumerate() {
+            *byte = 0x80 + i as u8;
+        }
+        bus.attach(GuestPhys(BASE), 16, "rec", None, Device::Test(rec)).unwrap();
+        bus
+    }
+
+    fn translate(va: GuestVirt, _: Access) -> Result<GuestPhys, Exception> {
+        Ok(GuestPhys(va.0.wrapping_sub(ALIAS)))
+    }
+
+    fn recorder(bus: &mut Bus) -> &mut Recorder {
+        let id = bus.find(GuestPhys(BASE)).unwrap();
+        match bus.device_mut(id).unwrap() {
+            Device::Test(rec) => rec,
+            _ => unreachable!(),
+        }
+    }
+
+    /// Runs `word` with `$t0` = the device's guest address; returns the
+    /// result and the accesses the device saw.
+    fn run(bus: &mut Bus, gpr: &mut [u32; 32], word: u32) -> (Result<MmioDone, MmioError>, Vec<Logged>) {
+        gpr[usize::from(T0)] = BASE + ALIAS;
+        let result = emulate_mmio_word(word, gpr, bus, translate);
+        (result, core::mem::take(&mut recorder(bus).log))
+    }
+
+    fn read(offset: u32, size: AccessSize, value: u32) -> Logged {
+        Logged { write: false, offset, size, value }
+    }
+
+    fn write(offset: u32, size: AccessSize, value: u32) -> Logged {
+        Logged { write: true, offset, size, value }
+    }
+
+    #[test]
+    fn loads_of_every_width_and_extension() {
+        let mut bus = bus();
+        let mut gpr = [0u32; 32];
+        for offset in 0..16i16 {
+            let o = offset as u32;
+            let byte = 0x80 + o;
+            let (r, log) = run(&mut bus, &mut gpr, i_type(0x20, T0, T1, offset)); // lb
+            assert_eq!((r.unwrap().value, gpr[9]), (0xFFFF_FF00 | byte, 0xFFFF_FF00 | byte));
+            assert_eq!(log, [read(o, AccessSize::Byte, byte)]);
+            run(&mut bus, &mut gpr, i_type(0x24, T0, T1, offset)).0.unwrap(); // lbu
+            assert_eq!(gpr[9], byte);
+            if o.is_multiple_of(2) {
+                let half = byte | ((byte + 1) << 8);
+                let (_, log) = run(&mut bus, &mut gpr, i_type(0x21, T0, T1, offset)); // lh
+                assert_eq!(gpr[9], 0xFFFF_0000 | half);
+                assert_eq!(log, [read(o, AccessSize::Half, half)]);
+                run(&mut bus, &mut gpr, i_type(0x25, T0, T1, offset)).0.unwrap(); // lhu
+                assert_eq!(gpr[9], half);
+            }
+            if o.is_multiple_of(4) {
+                let word = u32::from_le_bytes([byte as u8, byte as u8 + 1, byte as u8 + 2, byte as u8 + 3]);
+                for op in [0x23, 0x30] {
+                    // lw, ll
+                    let (_, log) = run(&mut bus, &mut gpr, i_type(op, T0, T1, offset));
+                    assert_eq!(gpr[9], word);
+                    assert_eq!(log, [read(o, AccessSize::Word, word)]);
+                }
+            }
+        }
+        // Positive bytes are not sign-extended; a negative offset works.
+        recorder(&mut bus).mem[3] = 0x7F;
+        gpr[T1 as usize] = 0xDEAD;
+        let word = i_type(0x21, T1, T1, -4 + 2); // lh t1, -2(t1)
+        gpr[T1 as usize] = BASE + ALIAS + 4;
+        emulate_mmio_word(word, &mut gpr, &mut bus, translate).unwrap();
+        assert_eq!(gpr[9], 0x7F82);
+    }
+
+    #[test]
+    fn stores_of_every_width() {
+        let mut bus = bus();
+        let mut gpr = [0u32; 32];
+        gpr[T1 as usize] = 0xAABB_CCDD;
+        for offset in 0..16i16 {
+            let o = offset as u32;
+            let (r, log) = run(&mut bus, &mut gpr, i_type(0x28, T0, T1, offset)); // sb
+            assert_eq!(r.unwrap(), MmioDone { kind: MemKind::Store, va: GuestVirt(BASE + ALIAS + o), gpa: GuestPhys(BASE + o), value: 0xAABB_CCDD });
+            assert_eq!(log, [write(o, AccessSize::Byte, 0xDD)]);
+            if o.is_multiple_of(2) {
+                let (_, log) = run(&mut bus, &mut gpr, i_type(0x29, T0, T1, offset)); // sh
+                assert_eq!(log, [write(o, AccessSize::Half, 0xCCDD)]);
+            }
+            if o.is_multiple_of(4) {
+                let (_, log) = run(&mut bus, &mut gpr, i_type(0x2B, T0, T1, offset)); // sw
+                assert_eq!(log, [write(o, AccessSize::Word, 0xAABB_CCDD)]);
+            }
+        }
+        assert_eq!(gpr[9], 0xAABB_CCDD);
+        // sw $zero stores 0.
+        let (_, log) = run(&mut bus, &mut gpr, i_type(0x2B, T0, 0, 0));
+        assert_eq!(log, [write(0, AccessSize::Word, 0)]);
+    }
+
+    #[test]
+    fn unaligned_accesses_are_address_errors() {
+        let mut bus = bus();
+        let mut gpr = [0u32; 32];
+        let cases = [(0x21, 1, false), (0x25, 3, false), (0x23, 2, false), (0x30, 1, false), (0x29, 1, true), (0x2B, 3, true), (0x38, 2, true)];
+        for (n, (op, offset, store)) in cases.into_iter().enumerate() {
+            gpr[T1 as usize] = 0x1234;
+            let (r, log) = run(&mut bus, &mut gpr, i_type(op, T0, T1, offset));
+            let va = GuestVirt(BASE + ALIAS + offset as u32);
+            assert_eq!(r, Err(MmioError::Unaligned { va, store }), "op {op:#x}");
+            let kind = if store { ExceptionKind::AddressErrorStore } else { ExceptionKind::AddressErrorLoad };
+            assert_eq!(r.unwrap_err().exception(), Some(Exception::at(kind, va.0)));
+            assert!(log.is_empty());
+            assert_eq!(gpr[9], 0x1234);
+            assert_eq!(bus.stats.rejected, n as u32 + 1);
+        }
+    }
+
+    #[test]
+    fn lwl_lwr_follow_the_little_endian_tables() {
+        let mut bus = bus();
+        recorder(&mut bus).mem[4..8].copy_from_slice(&[0x11, 0x22, 0x33, 0x44]);
+        let lwr = [0x4433_2211, 0xAA44_3322, 0xAABB_4433, 0xAABB_CC44];
+        let lwl = [0x11BB_CCDD, 0x2211_CCDD, 0x3322_11DD, 0x4433_2211];
+        let mut gpr = [0u32; 32];
+        for k in 0..4 {
+            for (op, expected) in [(0x26, lwr[k]), (0x22, lwl[k])] {
+                gpr[T1 as usize] = 0xAABB_CCDD;
+                let (r, log) = run(&mut bus, &mut gpr, i_type(op, T0, T1, 4 + k as i16));
+                assert_eq!(gpr[9], expected, "op {op:#x} k {k}");
+                assert_eq!(r.unwrap().value, expected);
+                assert_eq!(log, [read(4, AccessSize::Word, 0x4433_2211)], "one aligned word read");
+            }
+        }
+        // lwl/lwr into $zero read the device and change nothing.
+        let (_, log) = run(&mut bus, &mut gpr, i_type(0x22, T0, 0, 5));
+        assert_eq!((gpr[0], log.len()), (0, 1));
+    }
+
+    #[test]
+    fn swl_swr_follow_the_little_endian_tables() {
+        let swr = [0xAABB_CCDD, 0xBBCC_DD11, 0xCCDD_2211, 0xDD33_2211];
+        let swl = [0x4433_22AA, 0x4433_AABB, 0x44AA_BBCC, 0xAABB_CCDD];
+        for k in 0..4u32 {
+            for (op, expected) in [(0x2E, swr[k as usize]), (0x2A, swl[k as usize])] {
+                let mut bus = bus();
+                recorder(&mut bus).mem[4..8].copy_from_slice(&[0x11, 0x22, 0x33, 0x44]);
+                let mut gpr = [0u32; 32];
+                gpr[T1 as usize] = 0xAABB_CCDD;
+                let (r, log) = run(&mut bus, &mut gpr, i_type(op, T0, T1, 4 + k as i16));
+                assert!(r.is_ok());
+                let mem = recorder(&mut bus).mem;
+                assert_eq!(u32::from_le_bytes([mem[4], mem[5], mem[6], mem[7]]), expected, "op {op:#x} k {k}");
+                assert_eq!((mem[3], mem[8]), (0x83, 0x88), "neighbours untouched");
+                // Byte writes in QEMU's order: swr upwards from the address,
+                // swl downwards, most significant byte first.
+                let order: Vec<u32> = log.iter().map(|l| l.offset).collect();
+                let expected_order: Vec<u32> = if op == 0x2E { (4 + k..8).collect() } else { (4..=4 + k).rev().collect() };
+                assert_eq!(order, expected_order);
+                assert!(log.iter().all(|l| l.write && l.size == AccessSize::Byte));
+            }
+        }
+    }
+
+    #[test]
+    fn unaligned_word_through_left_right_pairs() {
+        // usw/ulw at device offset 5: swl/lwl at 8, swr/lwr at 5.
+        let mut bus = bus();
+        let mut gpr = [0u32; 32];
+        gpr[T1 as usize] = 0x0102_0304;
+        run(&mut bus, &mut gpr, i_type(0x2A, T0, T1, 8)).0.unwrap();
+        run(&mut bus, &mut gpr, i_type(0x2E, T0, T1, 5)).0.unwrap();
+        assert_eq!(recorder(&mut bus).mem[4..10], [0x84, 0x04, 0x03, 0x02, 0x01, 0x89]);
+        gpr[10] = 0xFFFF_FFFF;
+        run(&mut bus, &mut gpr, i_type(0x22, T0, 10, 8)).0.unwrap();
+        run(&mut bus, &mut gpr, i_type(0x26, T0, 10, 5)).0.unwrap();
+        assert_eq!(gpr[10], 0x0102_0304);
+    }
+
+    #[test]
+    fn zero_register_sc_and_ll() {
+        let mut bus = bus();
+        let mut gpr = [0u32; 32];
+        let (r, log) = run(&mut bus, &mut gpr, i_type(0x23, T0, 0, 0)); // lw $zero
+        assert!(r.is_ok());
+        assert_eq!((gpr[0], log.len()), (0, 1), "the read happens, the value is dropped");
+        gpr[T1 as usize] = 7;
+        let (r, log) = run(&mut bus, &mut gpr, i_type(0x38, T0, T1, 4)); // sc
+        assert_eq!(r.unwrap().kind, MemKind::StoreConditional);
+        assert_eq!((gpr[9], log.len()), (0, 0), "sc fails without touching the device");
+    }
+
+    #[test]
+    fn coprocessor_and_non_memory_words_are_rejected() {
+        let mut bus = bus();
+        let mut gpr = [0u32; 32];
+        for op in [0x31, 0x35, 0x39, 0x3D] {
+            // lwc1 ldc1 swc1 sdc1
+            let (r, log) = run(&mut bus, &mut gpr, i_type(op, T0, 2, 0));
+            assert_eq!(r, Err(MmioError::Coprocessor { va: GuestVirt(BASE + ALIAS) }), "op {op:#x}");
+            assert_eq!(r.unwrap_err().exception(), Some(Exception::new(ExceptionKind::BusErrorData)));
+            assert!(log.is_empty());
+        }
+        // lwxc1 $f0, $t1($t0)
+        let lwxc1 = (0x13 << 26) | (u32::from(T0) << 21) | (u32::from(T1) << 16);
+        assert!(matches!(run(&mut bus, &mut gpr, lwxc1).0, Err(MmioError::Coprocessor { .. })));
+        for word in [0x2508_0001 /* addiu */, i_type(0x33, T0, 0, 0) /* pref */, i_type(0x2F, T0, 0, 0) /* cache */, 0xFFFF_FFFF] {
+            let (r, log) = run(&mut bus, &mut gpr, word);
+            assert_eq!(r, Err(MmioError::NotLoadStore), "{word:#010x}");
+            assert_eq!(r.unwrap_err().exception(), None);
+            assert!(log.is_empty());
+        }
+    }
+
+    #[test]
+    fn translation_and_bus_faults_are_reported() {
+        let mut bus = bus();
+        let mut gpr = [0u32; 32];
+        gpr[T0 as usize] = 0x0040_0000;
+        let refill = Exception::at(ExceptionKind::TlbRefillLoad, 0x0040_0000);
+        let r = emulate_mmio_word(i_type(0x23, T0, T1, 0), &mut gpr, &mut bus, |_, _| Err(refill));
+        assert_eq!(r, Err(MmioError::Translation(refill)));
+        assert_eq!(r.unwrap_err().exception(), Some(refill));
+        // Nothing at the address.
+        let (r, _) = run(&mut bus, &mut gpr, i_type(0x23, T0, T1, 16));
+        assert_eq!(r, Err(MmioError::Bus(BusFault::Unmapped(GuestPhys(BASE + 16)))));
+        assert_eq!(r.unwrap_err().exception(), Some(Exception::new(ExceptionKind::BusErrorData)));
+        // swr/swl whose bytes leave the region write nothing.
+        let mut small = Bus::new();
+        small.attach(GuestPhys(BASE), 6, "rec", None, Device::Test(Recorder::default())).unwrap();
+        let (r, log) = run(&mut small, &mut gpr, i_type(0x2E, T0, T1, 4));
+        assert_eq!(r, Err(MmioError::Bus(BusFault::OutOfRange(GuestPhys(BASE + 4)))));
+        assert!(log.is_empty());
+        assert_eq!(small.stats.out_of_range, 1);
+    }
+
+    #[test]
+    fn guest_console_output_through_sb() {
+        let mut bus = Bus::new();
+        bus.attach(GuestPhys(0x1800_03F8), 8, "guest0", Some(2), Device::Uart(Uart16550::new(0))).unwrap();
+        let mut gpr = [0u32; 32];
+        gpr[T0 as usize] = 0x1800_03F8 + ALIAS;
+        for &b in b"ok\n" {
+            gpr[T1 as usize] = u32::from(b);
+            emulate_mmio_word(i_type(0x28, T0, T1, 0), &mut gpr, &mut bus, translate).unwrap();
+        }
+        // lbu t1, 5(t0): LSR
+        emulate_mmio_word(i_type(0x24, T0, T1, 5), &mut gpr, &mut bus, translate).unwrap();
+        assert_eq!(gpr[9], 0x20, "THRE; not TEMT: the host has not taken the bytes");
+        let mut out = String::new();
+        bus.pump_serial(&mut out).unwrap();
+        assert_eq!(out, "[guest0] ok\n");
+        emulate_mmio_word(i_type(0x24, T0, T1, 5), &mut gpr, &mut bus, translate).unwrap();
+        assert_eq!(gpr[9], 0x60);
+    }
+
+    #[test]
+    fn power_off_through_sw() {
+        let mut bus = Bus::new();
+        let id = bus.attach(GuestPhys(0x1F00_0500), 4, "reset", None, Device::Reset(MaltaReset::new())).unwrap();
+        let mut gpr = [0u32; 32];
+        gpr[T0 as usize] = 0x1F00_0500 + ALIAS;
+        gpr[T1 as usize] = 0x42;
+        emulate_mmio_word(i_type(0x2B, T0, T1, 0), &mut gpr, &mut bus, translate).unwrap();
+        assert_eq!(bus.take_event(), Some((id, crate::devices::DeviceEvent::PowerOff)));
+    }
+
+    #[test]
+    fn random_words_never_panic() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut bus = bus();
+        bus.attach(GuestPhys(BASE + 0x10), 8, "g", Some(0), Device::Uart(Uart16550::new(0))).unwrap();
+        bus.attach(GuestPhys(BASE + 0x18), 4, "r", None, Device::Reset(MaltaReset::new())).unwrap();
+        let mut gpr = [0u32; 32];
+        let mut out = String::new();
+        let mut emulated = 0;
+        for i in 0..200_000 {
+            let r = next();
+            // Mostly load/store opcodes, with a base near the devices.
+            let word = if i % 2 == 0 { (r as u32 & 0x03FF_0000) | ((r >> 48) as u32 & 0x3F) | (((0x20 + (r >> 40) % 0x20) as u32) << 26) } else { r as u32 };
+            let base = ((word >> 21) & 31) as usize;
+            gpr[base] = BASE + ALIAS + ((r >> 32) as u32 & 0x3F);
+            gpr[0] = 0;
+            if emulate_mmio_word(word, &mut gpr, &mut bus, translate).is_ok() {
+                emulated += 1;
+            }
+            assert_eq!(gpr[0], 0);
+            recorder(&mut bus).log.clear();
+            if i % 64 == 0 {
+                bus.pump_serial(&mut out).unwrap();
+                out.clear();
+            }
+            bus.take_event();
+        }
+        assert!(emulated > 2_000, "{emulated}");
+    }
 }

@@ -207,7 +207,7 @@ mod tests {
         }
         let history: Vec<u8> = port.history().collect();
         assert_eq!(history.len(), HISTORY);
-        assert_eq!(history[0], b'a' + (10 % 26) as u8);
+        assert_eq!(history[0], b'k', "the 11th letter written is the oldest kept");
         assert_eq!(*history.last().unwrap(), b'a' + ((HISTORY + 9) % 26) as u8);
         let mut short = VSerial::new("g");
         feed(&mut short, b"a\r\n");

@@ -9,6 +9,8 @@
 //! ([`MmioDevice::malformed`]) and ignored.
 pub mod malta_reset;
 pub mod ring;
+#[cfg(test)]
+pub mod testdev;
 pub mod uart16550;
 
 pub use malta_reset::MaltaReset;
@@ -87,6 +89,9 @@ pub trait MmioDevice {
 pub enum Device {
     Uart(Uart16550),
     Reset(MaltaReset),
+    /// Host tests only: memory that records every access.
+    #[cfg(test)]
+    Test(testdev::Recorder),
 }
 
 impl Device {
@@ -94,6 +99,8 @@ impl Device {
         match self {
             Device::Uart(d) => d,
             Device::Reset(d) => d,
+            #[cfg(test)]
+            Device::Test(d) => d,
         }
     }
 
@@ -101,6 +108,8 @@ impl Device {
         match self {
             Device::Uart(d) => d,
             Device::Reset(d) => d,
+            #[cfg(test)]
+            Device::Test(d) => d,
         }
     }
 

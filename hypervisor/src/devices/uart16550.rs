@@ -331,7 +331,7 @@ impl Uart16550 {
     /// not on a register boundary.
     fn register(&mut self, offset: u32, size: AccessSize) -> Option<u32> {
         let stride = 1u32 << self.reg_shift;
-        if offset % stride != 0 || offset >= self.window() {
+        if !offset.is_multiple_of(stride) || offset >= self.window() {
             self.malformed = self.malformed.wrapping_add(1);
             return None;
         }
@@ -409,5 +409,294 @@ impl MmioDevice for Uart16550 {
 
     fn malformed(&self) -> u32 {
         self.malformed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RBR: u32 = 0;
+    const IER: u32 = 1;
+    const IIR: u32 = 2;
+    const LCR: u32 = 3;
+    const MCR: u32 = 4;
+    const LSR: u32 = 5;
+    const MSR: u32 = 6;
+    const SCR: u32 = 7;
+
+    fn rd(uart: &mut Uart16550, reg: u32) -> u8 {
+        uart.read(reg, AccessSize::Byte) as u8
+    }
+
+    fn wr(uart: &mut Uart16550, reg: u32, value: u8) {
+        uart.write(reg, AccessSize::Byte, u32::from(value));
+    }
+
+    fn drain_tx(uart: &mut Uart16550) -> Vec<u8> {
+        core::iter::from_fn(|| uart.take_tx()).collect()
+    }
+
+    #[test]
+    fn reset_state() {
+        let mut u = Uart16550::new(0);
+        assert_eq!(rd(&mut u, IER), 0);
+        assert_eq!(rd(&mut u, IIR), IIR_NONE);
+        assert_eq!(rd(&mut u, LCR), 0);
+        assert_eq!(rd(&mut u, MCR), 0);
+        assert_eq!(rd(&mut u, LSR), LSR_THRE | LSR_TEMT);
+        assert_eq!(rd(&mut u, MSR), MSR_CTS | MSR_DSR | MSR_DCD);
+        assert_eq!(rd(&mut u, SCR), 0);
+        assert_eq!(rd(&mut u, RBR), 0);
+        assert_eq!(u.divisor(), 12);
+        assert!(!u.irq_level());
+        assert_eq!(u.malformed(), 0);
+    }
+
+    #[test]
+    fn divisor_latch_behind_dlab() {
+        let mut u = Uart16550::new(0);
+        wr(&mut u, IER, IER_ERBFI);
+        wr(&mut u, LCR, LCR_DLAB | 0x03);
+        wr(&mut u, RBR, 0x01);
+        wr(&mut u, IER, 0x02);
+        assert_eq!(u.divisor(), 0x0201);
+        assert_eq!((rd(&mut u, RBR), rd(&mut u, IER)), (0x01, 0x02));
+        // Nothing was transmitted and IER kept its value.
+        assert_eq!(u.tx_pending(), 0);
+        wr(&mut u, LCR, 0x03);
+        assert_eq!(rd(&mut u, LCR), 0x03);
+        assert_eq!(rd(&mut u, IER), IER_ERBFI);
+        wr(&mut u, RBR, b'x');
+        assert_eq!(drain_tx(&mut u), b"x");
+        assert_eq!(u.divisor(), 0x0201);
+    }
+
+    #[test]
+    fn scratch_register_and_read_only_registers() {
+        let mut u = Uart16550::new(0);
+        wr(&mut u, SCR, 0xA5);
+        assert_eq!(rd(&mut u, SCR), 0xA5);
+        wr(&mut u, LSR, 0xFF);
+        wr(&mut u, MSR, 0x0F);
+        assert_eq!(rd(&mut u, LSR), LSR_THRE | LSR_TEMT);
+        assert_eq!(rd(&mut u, MSR), MSR_CTS | MSR_DSR | MSR_DCD);
+        wr(&mut u, IER, 0xFF);
+        assert_eq!(rd(&mut u, IER), 0x0F);
+        wr(&mut u, MCR, 0xFF);
+        assert_eq!(rd(&mut u, MCR), 0x1F);
+    }
+
+    #[test]
+    fn transmit_and_thre_interrupt() {
+        let mut u = Uart16550::new(0);
+        for &b in b"hello" {
+            assert_ne!(rd(&mut u, LSR) & LSR_THRE, 0);
+            wr(&mut u, RBR, b);
+        }
+        assert_eq!(rd(&mut u, LSR) & (LSR_THRE | LSR_TEMT), LSR_THRE);
+        assert_eq!(drain_tx(&mut u), b"hello");
+        assert_eq!(rd(&mut u, LSR) & (LSR_THRE | LSR_TEMT), LSR_THRE | LSR_TEMT);
+        // Enabling ETBEI with THR empty raises THRE at once.
+        wr(&mut u, IER, IER_ETBEI);
+        assert!(u.irq_level());
+        assert_eq!(rd(&mut u, IIR), IIR_THRE);
+        // Reading IIR acknowledged it.
+        assert!(!u.irq_level());
+        assert_eq!(rd(&mut u, IIR), IIR_NONE);
+        // Each THR write empties at once and raises it again.
+        wr(&mut u, RBR, b'a');
+        assert_eq!(rd(&mut u, IIR), IIR_THRE);
+        // Re-writing IER with ETBEI already set does not raise it.
+        wr(&mut u, IER, IER_ETBEI);
+        assert_eq!(rd(&mut u, IIR), IIR_NONE);
+        wr(&mut u, IER, 0);
+        wr(&mut u, IER, IER_ETBEI);
+        assert_eq!(rd(&mut u, IIR), IIR_THRE);
+    }
+
+    #[test]
+    fn full_tx_queue_holds_thre_until_the_host_drains() {
+        let mut u = Uart16550::new(0);
+        wr(&mut u, IER, IER_ETBEI);
+        rd(&mut u, IIR);
+        for i in 0..TX_QUEUE {
+            wr(&mut u, RBR, i as u8);
+        }
+        assert_eq!(rd(&mut u, LSR) & (LSR_THRE | LSR_TEMT), 0);
+        assert!(!u.irq_level());
+        wr(&mut u, RBR, 0xEE);
+        assert_eq!(u.malformed(), 1);
+        assert_eq!(u.take_tx(), Some(0));
+        assert_eq!(rd(&mut u, LSR) & (LSR_THRE | LSR_TEMT), LSR_THRE);
+        assert_eq!(rd(&mut u, IIR), IIR_THRE);
+        let rest = drain_tx(&mut u);
+        assert_eq!(rest, (1..TX_QUEUE as u8).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn receive_without_fifo_and_overrun() {
+        let mut u = Uart16550::new(0);
+        assert!(u.receive(b'a'));
+        assert_eq!(rd(&mut u, LSR), LSR_DR | LSR_THRE | LSR_TEMT);
+        assert!(!u.irq_level(), "ERBFI is off");
+        wr(&mut u, IER, IER_ERBFI | IER_ELSI);
+        assert_eq!(rd(&mut u, IIR), IIR_RDA);
+        assert!(u.irq_level());
+        assert_eq!(rd(&mut u, RBR), b'a');
+        assert_eq!(rd(&mut u, LSR) & LSR_DR, 0);
+        assert_eq!(rd(&mut u, IIR), IIR_NONE);
+        // 16450 mode: a second byte before the first is read overruns and
+        // replaces it.
+        assert!(u.receive(b'b'));
+        assert!(!u.can_receive());
+        assert!(!u.receive(b'c'));
+        assert_eq!(u.overruns(), 1);
+        assert_eq!(rd(&mut u, IIR), IIR_RLS);
+        assert_eq!(rd(&mut u, LSR), LSR_DR | LSR_OE | LSR_THRE | LSR_TEMT);
+        // Reading LSR cleared OE; the data interrupt is next.
+        assert_eq!(rd(&mut u, IIR), IIR_RDA);
+        assert_eq!(rd(&mut u, RBR), b'c');
+        assert_eq!(rd(&mut u, IIR), IIR_NONE);
+    }
+
+    #[test]
+    fn fifo_mode_depth_trigger_levels_and_clear() {
+        let mut u = Uart16550::new(0);
+        wr(&mut u, IIR, FCR_ENABLE | 0x80); // trigger level 8
+        assert_eq!(rd(&mut u, IIR), IIR_FIFO_ENABLED | IIR_NONE);
+        wr(&mut u, IER, IER_ERBFI | IER_ELSI);
+        for i in 0..3 {
+            assert!(u.receive(i));
+        }
+        assert_eq!(rd(&mut u, IIR), IIR_FIFO_ENABLED | IIR_TIMEOUT);
+        for i in 3..8 {
+            assert!(u.receive(i));
+        }
+        assert_eq!(rd(&mut u, IIR), IIR_FIFO_ENABLED | IIR_RDA);
+        for i in 8..FIFO_SIZE as u8 {
+            assert!(u.receive(i));
+        }
+        assert!(!u.can_receive());
+        assert!(!u.receive(0xFF), "the 17th byte overruns and is lost");
+        assert_eq!(rd(&mut u, IIR), IIR_FIFO_ENABLED | IIR_RLS);
+        assert_ne!(rd(&mut u, LSR) & LSR_OE, 0);
+        let got: Vec<u8> = (0..FIFO_SIZE).map(|_| rd(&mut u, RBR)).collect();
+        assert_eq!(got, (0..FIFO_SIZE as u8).collect::<Vec<_>>());
+        assert_eq!(rd(&mut u, LSR) & LSR_DR, 0);
+        // Trigger levels 1, 4 and 14.
+        for (fcr, level) in [(0x01, 1), (0x41, 4), (0xC1, 14)] {
+            wr(&mut u, IIR, fcr | FCR_CLEAR_RX);
+            for i in 0..level {
+                assert_eq!(rd(&mut u, IIR) & 0x0F, if i == 0 { IIR_NONE } else { IIR_TIMEOUT }, "level {level}");
+                u.receive(0);
+            }
+            assert_eq!(rd(&mut u, IIR) & 0x0F, IIR_RDA, "level {level}");
+        }
+        // FCR bit 1 clears the RX FIFO; turning the FIFOs off clears it too.
+        wr(&mut u, IIR, 0xC1 | FCR_CLEAR_RX);
+        assert_eq!(rd(&mut u, LSR) & LSR_DR, 0);
+        u.receive(1);
+        wr(&mut u, IIR, 0);
+        assert_eq!(rd(&mut u, LSR) & LSR_DR, 0);
+        assert_eq!(rd(&mut u, IIR), IIR_NONE);
+    }
+
+    #[test]
+    fn interrupt_priorities() {
+        let mut u = Uart16550::new(0);
+        wr(&mut u, IER, IER_ERBFI | IER_ETBEI | IER_ELSI | IER_EDSSI);
+        wr(&mut u, MCR, MCR_LOOP); // modem lines all drop: delta bits set
+        u.receive(1);
+        u.receive(2); // overrun (16450 mode)
+        assert_eq!(rd(&mut u, IIR), IIR_RLS);
+        rd(&mut u, LSR);
+        assert_eq!(rd(&mut u, IIR), IIR_RDA);
+        rd(&mut u, RBR);
+        assert_eq!(rd(&mut u, IIR), IIR_THRE);
+        assert_eq!(rd(&mut u, IIR), IIR_MSI);
+        assert!(u.irq_level());
+        assert_eq!(rd(&mut u, MSR), MSR_DCTS | MSR_DDSR | MSR_DDCD);
+        assert_eq!(rd(&mut u, IIR), IIR_NONE);
+        assert!(!u.irq_level());
+    }
+
+    #[test]
+    fn loopback_routes_tx_to_rx_and_mcr_to_msr() {
+        let mut u = Uart16550::new(0);
+        wr(&mut u, MCR, MCR_LOOP);
+        assert_eq!(rd(&mut u, MSR), MSR_DCTS | MSR_DDSR | MSR_DDCD);
+        wr(&mut u, MCR, MCR_LOOP | MCR_RTS);
+        assert_eq!(rd(&mut u, MSR), MSR_CTS | MSR_DCTS);
+        wr(&mut u, MCR, MCR_LOOP | MCR_RTS | MCR_DTR | MCR_OUT1 | MCR_OUT2);
+        assert_eq!(rd(&mut u, MSR), MSR_CTS | MSR_DSR | MSR_RI | MSR_DCD | MSR_DDSR | MSR_DDCD);
+        // RI's trailing edge sets TERI; its leading edge does not.
+        wr(&mut u, MCR, MCR_LOOP | MCR_RTS | MCR_DTR | MCR_OUT2);
+        assert_eq!(rd(&mut u, MSR), MSR_CTS | MSR_DSR | MSR_DCD | MSR_TERI);
+        wr(&mut u, RBR, b'L');
+        assert_eq!(u.tx_pending(), 0);
+        assert_eq!(rd(&mut u, LSR) & LSR_DR, LSR_DR);
+        assert_eq!(rd(&mut u, RBR), b'L');
+        // Leaving loopback reconnects the host's (asserted) lines.
+        wr(&mut u, MCR, 0);
+        assert_eq!(rd(&mut u, MSR), MSR_CTS | MSR_DSR | MSR_DCD);
+        wr(&mut u, RBR, b'T');
+        assert_eq!(drain_tx(&mut u), b"T");
+    }
+
+    #[test]
+    fn register_shift_and_malformed_accesses() {
+        let mut u = Uart16550::new(2);
+        assert_eq!(u.window(), 32);
+        u.write(SCR << 2, AccessSize::Word, 0x1234_5678);
+        assert_eq!(u.read(SCR << 2, AccessSize::Word), 0x78);
+        assert_eq!(u.malformed(), 0);
+        // Not on a register boundary: ignored.
+        u.write((SCR << 2) + 1, AccessSize::Byte, 0x11);
+        assert_eq!(u.read((SCR << 2) + 2, AccessSize::Byte), 0);
+        assert_eq!(u.read(SCR << 2, AccessSize::Byte), 0x78);
+        assert_eq!(u.read(32, AccessSize::Byte), 0);
+        assert_eq!(u.malformed(), 3);
+        // Wider than a byte-wide register: performed, counted.
+        let mut u = Uart16550::new(0);
+        u.write(SCR, AccessSize::Half, 0xBEEF);
+        assert_eq!(u.read(SCR, AccessSize::Word), 0xEF);
+        assert_eq!(u.malformed(), 2);
+        assert_eq!(Uart16550::new(7).window(), 32);
+    }
+
+    #[test]
+    fn random_register_traffic_never_panics() {
+        // A small xorshift generator: deterministic, no dependency.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for shift in 0..3 {
+            let mut u = Uart16550::new(shift);
+            for _ in 0..100_000 {
+                let r = next();
+                let offset = (r >> 8) as u32 % 40;
+                let size = [AccessSize::Byte, AccessSize::Half, AccessSize::Word][(r >> 16) as usize % 3];
+                match r % 5 {
+                    0 => {
+                        u.read(offset, size);
+                    }
+                    1 | 2 => u.write(offset, size, (r >> 32) as u32),
+                    3 => {
+                        u.receive(r as u8);
+                    }
+                    _ => {
+                        u.take_tx();
+                    }
+                }
+                // The interrupt line always agrees with IIR.
+                assert_eq!(u.irq_level(), u.iir() & 1 == 0);
+                assert!(u.tx_pending() <= TX_QUEUE);
+            }
+        }
     }
 }
