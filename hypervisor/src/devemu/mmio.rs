@@ -118,10 +118,7 @@ pub fn emulate_mmio(
         }
         MemKind::Load | MemKind::LoadLinked => load(access, va, gpr, bus, &mut translate),
         MemKind::Store => store(access, va, gpr, bus, &mut translate),
-        MemKind::StoreConditional => aligned(va, 4, true).map(|()| {
-            set_reg(gpr, access.rt, 0);
-            MmioDone { kind: access.kind, va, gpa: GuestPhys(0), value: 0 }
-        }),
+        MemKind::StoreConditional => store_conditional(access, va, gpr, &mut translate),
         MemKind::LoadLeft | MemKind::LoadRight => load_partial(access, va, gpr, bus, &mut translate),
         MemKind::StoreLeft | MemKind::StoreRight => store_partial(access, va, gpr, bus, &mut translate),
     };
@@ -188,6 +185,21 @@ fn store(
     let gpa = translate(va, Access::Store).map_err(MmioError::Translation)?;
     let value = reg(gpr, access.rt);
     bus.write(gpa, size, value & size.mask())?;
+    Ok(MmioDone { kind: access.kind, va, gpa, value })
+}
+
+/// `sc` to a device: checked and translated like a store, then fails
+/// (`rt` = 0) without writing.
+fn store_conditional(
+    access: MemAccess,
+    va: GuestVirt,
+    gpr: &mut [u32; 32],
+    translate: &mut Translate<'_>,
+) -> Result<MmioDone, MmioError> {
+    aligned(va, 4, true)?;
+    let gpa = translate(va, Access::Store).map_err(MmioError::Translation)?;
+    let value = reg(gpr, access.rt);
+    set_reg(gpr, access.rt, 0);
     Ok(MmioDone { kind: access.kind, va, gpa, value })
 }
 
@@ -462,7 +474,7 @@ mod tests {
         assert_eq!((gpr[0], log.len()), (0, 1), "the read happens, the value is dropped");
         gpr[T1 as usize] = 7;
         let (r, log) = run(&mut bus, &mut gpr, i_type(0x38, T0, T1, 4)); // sc
-        assert_eq!(r.unwrap().kind, MemKind::StoreConditional);
+        assert_eq!(r.unwrap().gpa, GuestPhys(BASE + 4));
         assert_eq!((gpr[9], log.len()), (0, 0), "sc fails without touching the device");
     }
 
