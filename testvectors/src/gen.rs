@@ -714,6 +714,48 @@ fn interrupts(rng: &mut Rng, out: &mut Vec<Input>) {
     }
 }
 
+/// ADD, ADDI and SUB, which trap on signed overflow (rd unchanged), with
+/// edge operands, rd = $0, and in a delay slot.
+fn overflow(rng: &mut Rng, out: &mut Vec<Input>) {
+    const EDGES: &[u32] = &[0, 1, 0xFFFF_FFFF, 0x7FFF_FFFF, 0x8000_0000, 0x7FFF_8000, 0x8000_7FFF, 0x4000_0000];
+    let rtype = |rs: u32, rt: u32, rd: u32, funct: u32| (rs << 21) | (rt << 16) | (rd << 11) | funct;
+    for (name, funct) in [("add", 0x20u32), ("sub", 0x22)] {
+        for (i, &a) in EDGES.iter().enumerate() {
+            for (j, &b) in EDGES.iter().enumerate() {
+                let (rs, rt) = (rng.pick(TEST_REGS), rng.pick(TEST_REGS));
+                if rs == rt {
+                    continue;
+                }
+                let rd = if (i + j) % 7 == 3 { 0 } else { rng.pick(TEST_REGS) };
+                let input = Input::new("overflow", format!("{name}.{i}.{j}"), rtype(rs, rt, rd, funct)).set_gpr(rs as usize, a).set_gpr(rt as usize, b);
+                out.push(input);
+            }
+        }
+    }
+    for (i, &a) in EDGES.iter().enumerate() {
+        for imm in [0u16, 1, 0x7FFF, 0x8000, 0xFFFF] {
+            let (rs, rt) = (rng.pick(TEST_REGS), rng.pick(TEST_REGS));
+            out.push(Input::new("overflow", format!("addi.{i}.{imm:04x}"), itype(0x08, rs, rt, imm)).set_gpr(rs as usize, a));
+        }
+    }
+    // In the delay slot of a taken and a not-taken branch, and of a jal
+    // whose link the slot reads.
+    for n in 0..6u32 {
+        let (rs, rt) = (rng.pick(&[1u32, 2, 3]), rng.pick(&[4u32, 5, 6]));
+        let slot = rtype(rs, rt, 7, 0x20);
+        let imm = (2 * (1 + rng.below(100)) + 1) as u16;
+        let word = if n % 2 == 0 { branch(0x1000_0000, 0, 0, imm) } else { branch(0x1400_0000, 0, 0, imm) };
+        let (a, b) = if n < 4 { (0x7FFF_FFFF, 1) } else { (5, 6) };
+        out.push(Input::new("overflow", format!("add.slot.{n}"), word).with_slot(slot).set_gpr(rs as usize, a).set_gpr(rt as usize, b));
+    }
+    for n in 0..2u32 {
+        let t = pad_target(rng, PAD_KERNEL);
+        let slot = rtype(31, 8, 9, 0x20);
+        let b = if n == 0 { 0x7FFF_FFFF } else { 1 };
+        out.push(Input::new("overflow", format!("jal.add_link.{n}"), jal(t)).with_slot(slot).set_gpr(8, b));
+    }
+}
+
 /// Every vector input, in recording order.
 pub fn generate() -> Vec<Input> {
     let mut rng = Rng::new(SEED);
@@ -729,12 +771,13 @@ pub fn generate() -> Vec<Input> {
     branches(&mut rng, &mut out);
     exceptions(&mut rng, &mut out);
     interrupts(&mut rng, &mut out);
+    overflow(&mut rng, &mut out);
     out
 }
 
 /// The categories, in file order.
 pub const CATEGORIES: &[&str] =
-    &["cp0_mfc0", "cp0_mtc0", "random", "tlb", "eret", "privileged", "branch", "exceptions", "interrupts"];
+    &["cp0_mfc0", "cp0_mtc0", "random", "tlb", "eret", "privileged", "branch", "exceptions", "interrupts", "overflow"];
 
 #[cfg(test)]
 mod tests {
