@@ -9,6 +9,8 @@ use crate::devices::{self, AccessSize, Device, DeviceEvent, DeviceParams, MmioDe
 pub const MAX_REGIONS: usize = 8;
 /// Most virtual serial ports (UARTs) per guest.
 pub const MAX_PORTS: usize = 2;
+/// The highest guest interrupt line (line n is Cause.IP(n + 2)).
+pub const MAX_IRQ_LINE: u8 = 5;
 
 /// Index of a region in its bus (stable: regions are never removed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -50,6 +52,8 @@ pub enum AttachError<'a> {
     Overlap(DeviceId),
     /// `MAX_REGIONS` (or, for a UART, `MAX_PORTS`) reached.
     Full,
+    /// An interrupt line above `MAX_IRQ_LINE`.
+    BadIrq(u8),
     Unknown(UnknownCompatible<'a>),
 }
 
@@ -59,6 +63,7 @@ impl core::fmt::Display for AttachError<'_> {
             AttachError::BadRange => write!(f, "empty or wrapping address range"),
             AttachError::Overlap(id) => write!(f, "overlaps device region {}", id.0),
             AttachError::Full => write!(f, "too many emulated devices"),
+            AttachError::BadIrq(line) => write!(f, "interrupt line {line} out of range (0-{MAX_IRQ_LINE})"),
             AttachError::Unknown(unknown) => unknown.fmt(f),
         }
     }
@@ -118,6 +123,9 @@ impl Bus {
     ) -> Result<DeviceId, AttachError<'static>> {
         if size == 0 || u64::from(base.0) + u64::from(size) > 1 << 32 {
             return Err(AttachError::BadRange);
+        }
+        if let Some(line) = irq.filter(|&line| line > MAX_IRQ_LINE) {
+            return Err(AttachError::BadIrq(line));
         }
         let end = u64::from(base.0) + u64::from(size);
         for (id, region) in self.regions() {
@@ -277,6 +285,8 @@ mod tests {
         assert_eq!(bus.attach(GuestPhys(0x0800), 0x1000, "b", None, uart()).unwrap_err(), AttachError::Overlap(a));
         assert_eq!(bus.attach(GuestPhys(0x2000), 0, "b", None, uart()).unwrap_err(), AttachError::BadRange);
         assert_eq!(bus.attach(GuestPhys(0xFFFF_FFF0), 0x20, "b", None, uart()).unwrap_err(), AttachError::BadRange);
+        assert_eq!(bus.attach(GuestPhys(0x2000), 8, "b", Some(6), uart()).unwrap_err(), AttachError::BadIrq(6));
+        assert_eq!(AttachError::BadIrq(6).to_string(), "interrupt line 6 out of range (0-5)");
         // Adjacent on both sides is fine; the very top of the space too.
         bus.attach(GuestPhys(0x0FF0), 0x10, "below", None, Device::Reset(MaltaReset::new())).unwrap();
         bus.attach(GuestPhys(0x1010), 0x10, "above", None, Device::Reset(MaltaReset::new())).unwrap();

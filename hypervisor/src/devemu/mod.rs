@@ -15,6 +15,6 @@ pub mod bus;
 pub mod mmio;
 pub mod vserial;
 
-pub use bus::{AttachError, Bus, BusFault, BusStats, DeviceId, Region, MAX_PORTS, MAX_REGIONS};
+pub use bus::{AttachError, Bus, BusFault, BusStats, DeviceId, Region, MAX_IRQ_LINE, MAX_PORTS, MAX_REGIONS};
 pub use mmio::{emulate_mmio, emulate_mmio_word, MmioDone, MmioError};
 pub use vserial::{Name, VSerial};
