@@ -407,7 +407,8 @@ mod tests {
     // The four tables below (register 0xAABBCCDD, memory word 0x44332211,
     // byte offsets 0-3) are the MIPS32 manual's little-endian LWL/LWR/
     // SWL/SWR figures; the same values were printed by a bare-metal
-    // program doing these instructions on RAM under QEMU Malta (24Kf).
+    // program doing these instructions on RAM under QEMU Malta (24Kf):
+    // `src/devices/traces/lwlr_trace.S`.
     #[test]
     fn lwl_lwr_follow_the_little_endian_tables() {
         let mut bus = bus();

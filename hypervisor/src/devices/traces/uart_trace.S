@@ -1,0 +1,87 @@
+# Prints UART register reads for the script replayed by
+# hypervisor/src/devices/uart16550.rs (mod qemu_trace), against QEMU Malta's
+# CBUS UART (0x1F000900, registers 8 bytes apart); output on the ISA UART.
+#   mipsel-linux-gnu-as -mips32r2 -EL -o u.o uart_trace.S
+#   mipsel-linux-gnu-ld -EL -Ttext=0x80100000 -e _start -o u.elf u.o
+#   qemu-system-mipsel -M malta -cpu 24Kf -nographic -no-reboot -kernel u.elf
+        .set noreorder
+        .set noat
+        .macro RD r
+        lbu   $a0, (\r << 3)($s6)
+        jal   puthex2
+        nop
+        .endm
+        .macro WR r, v
+        li    $t0, \v
+        sb    $t0, (\r << 3)($s6)
+        .endm
+        .macro NL
+        li    $a1, 10
+        jal   putc
+        nop
+        .endm
+        .text
+        .globl _start
+_start:
+        lui   $s7, 0xB800
+        ori   $s7, $s7, 0x03F8
+        lui   $s6, 0xBF00
+        ori   $s6, $s6, 0x0900
+        # 1 reset state: IER IIR LCR MCR LSR MSR SCR
+        RD 1; RD 2; RD 3; RD 4; RD 5; RD 6; RD 7; NL
+        # 2 scratch, divisor
+        WR 7, 0xA5; RD 7
+        WR 3, 0x83; WR 0, 1; WR 1, 2; RD 0; RD 1; WR 3, 3; RD 3; RD 1; NL
+        # 3 interrupts: IER=0x0F, IIR twice, IER
+        WR 1, 0x0F; RD 2; RD 2; RD 1; NL
+        # 4 FIFO enable
+        WR 2, 0x01; RD 2; NL
+        # 5 loopback MSR
+        WR 4, 0x10; RD 6; RD 6; WR 4, 0x12; RD 6; WR 4, 0x1F; RD 6; WR 4, 0x1B; RD 6; RD 6; NL
+        # 6 loopback data
+        WR 0, 0x41; WR 0, 0x42; RD 5; RD 2; RD 0; RD 0; RD 5; RD 2; RD 2; NL
+        # 7 FIFO trigger 8, 3 bytes, then 8
+        WR 2, 0x83; WR 0, 1; WR 0, 2; WR 0, 3; RD 2; RD 5; WR 0, 4; WR 0, 5; WR 0, 6; WR 0, 7; WR 0, 8; RD 2; NL
+        # 8 overrun: 9 more bytes (17 total)
+        WR 0, 9; WR 0, 10; WR 0, 11; WR 0, 12; WR 0, 13; WR 0, 14; WR 0, 15; WR 0, 16; WR 0, 17
+        RD 2; RD 5; RD 2; RD 5; NL
+        # 9 drain 16 bytes
+        RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 0; RD 5; RD 2; NL
+        # 10 FIFO off: IIR, 16450 overrun
+        WR 2, 0x00; RD 2; WR 0, 0x61; WR 0, 0x62; RD 2; RD 5; RD 2; RD 0; RD 5; NL
+        # 11 leave loopback
+        WR 4, 0x00; RD 6; RD 6; RD 4; NL
+        lui   $t0, 0xBF00
+        li    $t1, 0x42
+        sw    $t1, 0x500($t0)
+1:      b 1b
+        nop
+
+puthex2:
+        move  $t8, $ra
+        li    $t6, 4
+2:      srlv  $t3, $a0, $t6
+        andi  $t3, $t3, 0xF
+        sltiu $t4, $t3, 10
+        bnez  $t4, 3f
+        addiu $a1, $t3, 48
+        addiu $a1, $t3, 87
+3:      jal   putc
+        nop
+        addiu $t6, $t6, -4
+        bgez  $t6, 2b
+        nop
+        li    $a1, 32
+        jal   putc
+        nop
+        jr    $t8
+        nop
+
+putc:
+        lbu   $t5, 5($s7)
+        andi  $t5, $t5, 0x20
+        beqz  $t5, putc
+        nop
+        sb    $a1, 0($s7)
+        jr    $ra
+        nop
