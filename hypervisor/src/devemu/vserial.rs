@@ -61,6 +61,9 @@ pub struct VSerial {
     line: [u8; LINE_MAX],
     line_len: usize,
     input: ByteRing<INPUT_QUEUE>,
+    /// Bound to the terminal: output goes to the console as it comes.
+    raw: bool,
+    utf8: Utf8Out,
     /// Input bytes refused because the queue was full.
     pub input_dropped: u32,
 }
@@ -73,8 +76,33 @@ impl VSerial {
             line: [0; LINE_MAX],
             line_len: 0,
             input: ByteRing::new(),
+            raw: false,
+            utf8: Utf8Out::new(),
             input_dropped: 0,
         }
+    }
+
+    /// Binds the port to the terminal (`raw`: every byte goes to the
+    /// console at once, control characters included, no prefix) or back
+    /// to attributed lines. The pending partial line is written first.
+    pub fn set_raw(&mut self, raw: bool, console: &mut dyn Write) -> fmt::Result {
+        self.flush(console)?;
+        self.raw = raw;
+        Ok(())
+    }
+
+    pub fn is_raw(&self) -> bool {
+        self.raw
+    }
+
+    /// Writes the history to `console` as the guest sent it (UTF-8
+    /// decoded, U+FFFD for invalid bytes).
+    pub fn dump(&self, console: &mut dyn Write) -> fmt::Result {
+        let mut utf8 = Utf8Out::new();
+        for byte in self.history.iter() {
+            utf8.feed(byte, console)?;
+        }
+        utf8.finish(console)
     }
 
     pub fn name(&self) -> &str {
@@ -85,8 +113,13 @@ impl VSerial {
     /// when its line ends (`\n`) or fills up. `\r` and other control
     /// characters except tab are left out of the console copy (the
     /// history keeps every byte); bytes that are not UTF-8 show as U+FFFD.
+    /// When bound ([`set_raw`](Self::set_raw)), the byte goes to the
+    /// console at once.
     pub fn output(&mut self, byte: u8, console: &mut dyn Write) -> fmt::Result {
         self.history.push_overwrite(byte);
+        if self.raw {
+            return self.utf8.feed(byte, console);
+        }
         match byte {
             b'\n' => return self.emit_line(console),
             b'\t' => {}
@@ -154,6 +187,59 @@ impl VSerial {
         }
         while let Some(byte) = uart.take_tx() {
             self.output(byte, console)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes a byte stream as UTF-8 text, holding back an incomplete
+/// sequence until it completes; invalid bytes become U+FFFD.
+#[derive(Clone, Copy, Debug)]
+struct Utf8Out {
+    pending: [u8; 4],
+    len: usize,
+    need: usize,
+}
+
+impl Utf8Out {
+    const fn new() -> Utf8Out {
+        Utf8Out { pending: [0; 4], len: 0, need: 0 }
+    }
+
+    fn feed(&mut self, byte: u8, out: &mut dyn Write) -> fmt::Result {
+        if self.len > 0 {
+            if byte & 0xC0 == 0x80 {
+                self.pending[self.len] = byte;
+                self.len += 1;
+                if self.len == self.need {
+                    let len = core::mem::take(&mut self.len);
+                    return match core::str::from_utf8(&self.pending[..len]) {
+                        Ok(text) => out.write_str(text),
+                        Err(_) => out.write_char(char::REPLACEMENT_CHARACTER),
+                    };
+                }
+                return Ok(());
+            }
+            // The sequence broke off.
+            self.finish(out)?;
+        }
+        let need = match byte {
+            0x00..=0x7F => return out.write_char(char::from(byte)),
+            0xC2..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF4 => 4,
+            _ => return out.write_char(char::REPLACEMENT_CHARACTER),
+        };
+        self.pending[0] = byte;
+        self.len = 1;
+        self.need = need;
+        Ok(())
+    }
+
+    /// Ends the stream: an incomplete sequence shows as U+FFFD.
+    fn finish(&mut self, out: &mut dyn Write) -> fmt::Result {
+        if core::mem::take(&mut self.len) > 0 {
+            out.write_char(char::REPLACEMENT_CHARACTER)?;
         }
         Ok(())
     }
@@ -245,5 +331,38 @@ mod tests {
         assert_eq!(received, (0..INPUT_QUEUE as u8).collect::<Vec<_>>());
         assert_eq!(uart.overruns(), 0);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn raw_mode_passes_bytes_through_and_keeps_utf8_whole() {
+        let mut port = VSerial::new("g");
+        let mut out = String::new();
+        port.output(b'a', &mut out).unwrap();
+        port.set_raw(true, &mut out).unwrap();
+        assert!(port.is_raw());
+        assert_eq!(out, "[g] a\n", "the partial line is written before binding");
+        let out = feed(&mut port, b"\x1b[1m\r\n\xE2\x82");
+        assert_eq!(out, "\x1b[1m\r\n");
+        assert_eq!(feed(&mut port, b"\xAC"), "\u{20AC}");
+        // A broken sequence, a stray continuation byte, an overlong form.
+        assert_eq!(feed(&mut port, b"\xE2x\x80\xC0\x80\xF0\x9F\x98\x80"), "\u{FFFD}x\u{FFFD}\u{FFFD}\u{FFFD}\u{1F600}");
+        let mut out = String::new();
+        port.set_raw(false, &mut out).unwrap();
+        assert_eq!(feed(&mut port, b"z\n"), "[g] z\n");
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn dump_writes_the_history() {
+        let mut port = VSerial::new("g");
+        feed(&mut port, b"one\r\ntw\xC3\xA9\xFF");
+        let mut out = String::new();
+        port.dump(&mut out).unwrap();
+        assert_eq!(out, "one\r\ntw\u{e9}\u{FFFD}");
+        let mut cut = VSerial::new("g");
+        feed(&mut cut, b"\xE2\x82");
+        let mut out = String::new();
+        cut.dump(&mut out).unwrap();
+        assert_eq!(out, "\u{FFFD}");
     }
 }
