@@ -98,7 +98,9 @@ fn extract(f: &Field) -> TokenStream {
     for &(hi, lo) in &f.ranges {
         let rw = (hi - lo + 1) as u32;
         let mask = lit_u32(if rw == 32 { u32::MAX } else { (1u32 << rw) - 1 });
-        let part = if lo == 0 { quote!((word & #mask)) } else { quote!(((word >> #lo) & #mask)) };
+        let lo = unsuffixed(lo as u32);
+        let part = if lo.to_string() == "0" { quote!((word & #mask)) } else { quote!(((word >> #lo) & #mask)) };
+        let rw = unsuffixed(rw);
         acc = Some(match acc {
             None => part,
             Some(prev) => quote!((#prev << #rw) | #part),
@@ -107,7 +109,7 @@ fn extract(f: &Field) -> TokenStream {
     let raw = acc.unwrap_or_else(|| quote!(0u32));
     let ty = field_type(f);
     if f.signed {
-        let sh = 32 - w as u32;
+        let sh = unsuffixed(32 - w as u32);
         quote!(((#raw << #sh) as i32 >> #sh) as #ty)
     } else if ty.to_string() == "bool" {
         quote!(#raw != 0)
@@ -128,11 +130,25 @@ fn insert(f: &Field) -> TokenStream {
         let shift_in = w - consumed - rw;
         consumed += rw;
         let mask = lit_u32(if rw == 32 { u32::MAX } else { (1u32 << rw) - 1 });
-        let lo = lo as u32;
-        let v = if shift_in == 0 { quote!(#value) } else { quote!((#value >> #shift_in)) };
-        parts.push(if lo == 0 { quote!((#v & #mask)) } else { quote!(((#v & #mask) << #lo)) });
+        let v = if shift_in == 0 {
+            quote!(#value)
+        } else {
+            let shift_in = unsuffixed(shift_in);
+            quote!((#value >> #shift_in))
+        };
+        parts.push(if lo == 0 {
+            quote!((#v & #mask))
+        } else {
+            let lo = unsuffixed(lo as u32);
+            quote!(((#v & #mask) << #lo))
+        });
     }
     quote!(#(#parts)|*)
+}
+
+/// A shift amount or other small number, printed without a type suffix.
+fn unsuffixed(v: u32) -> proc_macro2::Literal {
+    proc_macro2::Literal::u32_unsuffixed(v)
 }
 
 fn lit_u32(v: u32) -> proc_macro2::Literal {

@@ -194,7 +194,8 @@ fn node(spec: &Spec, view: View, pats: &[Pat], known: u32) -> TokenStream {
         arms.push(quote!(#lit => #body,));
     }
     let default = node(spec, view, &rest, known | run_mask);
-    let sel = if lo == 0 { quote!(word & #width_mask) } else { quote!((word >> #lo) & #width_mask) };
+    let lo_lit = proc_macro2::Literal::u32_unsuffixed(lo);
+    let sel = if lo == 0 { quote!(word & #width_mask) } else { quote!((word >> #lo_lit) & #width_mask) };
     quote! {
         match #sel {
             #(#arms)*
