@@ -16,6 +16,7 @@ pub mod devices;
 pub mod devtree;
 pub mod mterm;
 pub mod trap;
+pub mod vm;
 
 /// Name printed by the banner and `version`.
 pub const NAME: &str = "mipsvisor";

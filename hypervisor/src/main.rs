@@ -16,11 +16,16 @@ mod arch;
 
 #[cfg(target_os = "none")]
 mod boot {
-    use crate::arch::mips::{self, cp0, uart::Console};
+    use crate::arch::mips::{self, cp0, guestmem, uart::Console, world};
     use core::fmt::Write;
+    use fdt::Fdt;
     use hypervisor::bootenv::{BootBlock, BOOT_BLOCK_BASE};
     use hypervisor::cpu::{CpuInfo, Size};
     use hypervisor::mterm::{self, Action, LineEditor, System};
+    use hypervisor::vm::config;
+    use hypervisor::vm::guest::{known_compatible, next_runnable, write_status, Guest, GuestState};
+    use hypervisor::vm::memory::{HostPhys, HostRam};
+    use hypervisor::vm::vcpu::{Action as VcpuAction, Exit, Host, Shadow};
     use hypervisor::{devtree, trap::TrapFrame};
 
     /// The host device tree, compiled from `dts/host.dts` by xtask.
@@ -51,35 +56,231 @@ mod boot {
             Err(why) => writeln!(console, "RAM: unknown, {why}"),
         };
 
+        let mut guests: Guests = [const { None }; MAX_GUESTS];
         let _ = match devtree::parse(&DEVTREE.0) {
-            Ok(fdt) => devtree::write_summary(&fdt, &mut console),
+            Ok(fdt) => {
+                let _ = devtree::write_summary(&fdt, &mut console);
+                build_guests(&fdt, *ram.as_ref().unwrap_or(&0), &mut guests, &mut console);
+                Ok(())
+            }
             Err(error) => writeln!(console, "{error}"),
         };
 
         let system = System { cpu, ram, devtree: &DEVTREE.0 };
         let _ = writeln!(console, "type `help` for commands");
         let _ = console.write_str(mterm::PROMPT);
+        let mut sched = Scheduler { current: 0, fpu_owner: None, fpu: [[0; 33]; MAX_GUESTS], tlb_entries: entries };
         let mut editor = LineEditor::new();
+        let mut bound: Option<usize> = None;
+        let mut last_input: Option<u32> = None;
         loop {
-            let Some(byte) = console.try_read() else {
-                continue;
-            };
-            let Ok(Some(line)) = editor.feed(byte, &mut console) else {
-                continue;
-            };
-            match mterm::execute(line, &system, &mut console) {
-                Ok(Action::Halt) => mips::halt(),
-                Ok(Action::Fault(fault)) => mips::raise(fault),
-                Ok(Action::Continue) | Err(_) => {}
+            while let Some(byte) = console.try_read() {
+                last_input = Some(cp0::count());
+                if let Some(index) = bound {
+                    if byte == mterm::UNBIND {
+                        bound = None;
+                        let _ = write!(console, "\n[mterm] console back to mterm\n{}", mterm::PROMPT);
+                    } else if let Some(guest) = guests[index].as_mut() {
+                        let name = guest.name;
+                        if let Some(port) = guest.bus.port_mut(name) {
+                            port.push_input(byte);
+                        }
+                    }
+                    continue;
+                }
+                let Ok(Some(line)) = editor.feed(byte, &mut console) else {
+                    continue;
+                };
+                match mterm::execute(line, &system, &mut console) {
+                    Ok(Action::Halt) => mips::halt(),
+                    Ok(Action::Fault(fault)) => mips::raise(fault),
+                    Ok(Action::Guests) => {
+                        for guest in guests.iter().flatten() {
+                            let _ = write_status(guest, &mut console);
+                        }
+                    }
+                    Ok(Action::WaitGuests) => {
+                        while guests.iter().flatten().any(|g| g.state == GuestState::Running) {
+                            sched.run_one(&mut guests, &mut console);
+                        }
+                        let _ = writeln!(console, "[mterm] no guest is running");
+                    }
+                    Ok(Action::Bind(name)) => {
+                        match guests.iter().flatten().find(|g| g.bus.ports().any(|p| p.name() == name)) {
+                            Some(guest) => {
+                                bound = Some(guest.index);
+                                let _ = writeln!(console, "[mterm] console bound to {name}; Ctrl-] returns");
+                                continue;
+                            }
+                            None => {
+                                let _ = writeln!(console, "vserial: no serial port `{name}`");
+                            }
+                        }
+                    }
+                    Ok(Action::Continue) | Err(_) => {}
+                }
+                let _ = console.write_str(mterm::PROMPT);
             }
-            let _ = console.write_str(mterm::PROMPT);
+            // Typed (or scripted) mterm input keeps the console for a
+            // moment, so guest output does not cut a command line in two.
+            if bound.is_none() && last_input.is_some_and(|t| cp0::count().wrapping_sub(t) < INPUT_GRACE) {
+                continue;
+            }
+            sched.run_one(&mut guests, &mut console);
         }
     }
 
-    /// Called by the exception vectors with the saved registers. Every host
-    /// exception is unexpected for now: report it and stop.
+    /// How long mterm keeps the console after a typed byte: 100 ms.
+    const INPUT_GRACE: u32 = 100 * hypervisor::vm::guest::TICKS_PER_MS;
+
+    const MAX_GUESTS: usize = hypervisor::vm::config::MAX_GUESTS;
+    type Guests = [Option<Guest<'static>>; MAX_GUESTS];
+
+    /// Reads, validates and builds every guest of the device tree; a
+    /// refused guest is reported and skipped.
+    fn build_guests(fdt: &Fdt<'static>, ram: u64, guests: &mut Guests, console: &mut Console) {
+        let pack = guestmem::pack(ram);
+        let mut host_ram = HostRam::new(ram);
+        for (index, (node, config)) in config::guests(fdt, &known_compatible).enumerate() {
+            let built = config.and_then(|c| Guest::build(index, &c, &mut host_ram, pack.as_ref(), cp0::count()));
+            match built {
+                Ok((guest, image)) => {
+                    for chunk in image.chunks() {
+                        if let Some(pa) = guest.memory.host_range(chunk.gpa, chunk.data.len() as u32) {
+                            guestmem::copy_in(pa, chunk.data);
+                        }
+                    }
+                    let _ = writeln!(
+                        console,
+                        "guest {node}: image `{}`, RAM {} at host {:#x}, ROM at host {:#x}, starts at {:#010x}",
+                        image.name,
+                        Size(u64::from(guest.memory.ram_size)),
+                        guest.memory.ram_host,
+                        guest.memory.rom_host,
+                        guest.vcpu.cpu.pc
+                    );
+                    if let Some(slot) = guests.get_mut(index) {
+                        *slot = Some(guest);
+                    }
+                }
+                Err(refusal) => {
+                    let _ = writeln!(console, "guest {node}: refused: {refusal}");
+                }
+            }
+        }
+    }
+
+    /// The host side of a VCPU exit.
+    struct HostHw {
+        tlb_entries: u32,
+    }
+
+    impl Host for HostHw {
+        fn read_word(&mut self, pa: HostPhys) -> u32 {
+            guestmem::read_word(pa)
+        }
+        fn install(&mut self, shadow: Shadow) {
+            mips::tlb::install(shadow.entry_hi, shadow.entry_lo);
+        }
+        fn flush(&mut self, asids: [u8; 2]) {
+            mips::tlb::flush(self.tlb_entries, asids);
+        }
+    }
+
+    struct Scheduler {
+        current: usize,
+        fpu_owner: Option<usize>,
+        fpu: [[u32; 33]; MAX_GUESTS],
+        tlb_entries: u32,
+    }
+
+    const STATUS_IE: u32 = 1 << 0;
+    const STATUS_IM7: u32 = 1 << 15;
+    const STATUS_CU1: u32 = 1 << 29;
+
+    impl Scheduler {
+        /// Runs the next runnable guest for its time slice (or until it
+        /// waits, stops, or console input arrives). Without one, brings
+        /// the waiting guests' timers up to date and returns.
+        fn run_one(&mut self, guests: &mut Guests, console: &mut Console) {
+            let now = cp0::count();
+            let mut runnable = [false; MAX_GUESTS];
+            for (slot, guest) in runnable.iter_mut().zip(guests.iter_mut()) {
+                if let Some(guest) = guest {
+                    guest.vcpu.sync_timer(now);
+                    guest.update_irq_lines();
+                    *slot = guest.runnable();
+                }
+            }
+            let Some(index) = next_runnable(self.current, &runnable) else { return };
+            self.current = index;
+            let Some(guest) = guests[index].as_mut() else { return };
+            let start = cp0::count();
+            let mut host = HostHw { tlb_entries: self.tlb_entries };
+            loop {
+                guest.update_irq_lines();
+                let now = cp0::count();
+                guest.vcpu.sync_timer(now);
+                if !guest.vcpu.prepare_entry() {
+                    break;
+                }
+                let cu1 = guest.vcpu.cpu.cp0.status_cu1() != 0;
+                if cu1 && self.fpu_owner != Some(index) {
+                    if let Some(owner) = self.fpu_owner {
+                        guestmem::save_fpu(&mut self.fpu[owner]);
+                    }
+                    guestmem::restore_fpu(&self.fpu[index]);
+                    self.fpu_owner = Some(index);
+                }
+                let used = now.wrapping_sub(start);
+                let left = guest.time_slice_ticks.saturating_sub(used);
+                cp0::arm_timer(left.min(guest.vcpu.ticks_to_compare()));
+                let mut frame = TrapFrame::default();
+                frame.regs = guest.vcpu.cpu.gpr;
+                frame.hi = guest.vcpu.cpu.hi;
+                frame.lo = guest.vcpu.cpu.lo;
+                frame.epc = guest.vcpu.cpu.pc;
+                let status = STATUS_IE | STATUS_IM7 | if cu1 { STATUS_CU1 } else { 0 };
+                let out = world::enter(&frame, status, guest.vcpu.host_asid());
+                guest.vcpu.cpu.gpr = out.regs;
+                guest.vcpu.cpu.gpr[0] = 0;
+                guest.vcpu.cpu.hi = out.hi;
+                guest.vcpu.cpu.lo = out.lo;
+                guest.vcpu.sync_timer(cp0::count());
+                let exit = Exit { cause: out.cause, epc: out.epc, badvaddr: out.badvaddr };
+                let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
+                let _ = guest.bus.pump_serial(console);
+                match action {
+                    VcpuAction::Resume => {}
+                    VcpuAction::PowerOff => {
+                        guest.state = GuestState::PoweredOff;
+                        let _ = write_status(guest, console);
+                        break;
+                    }
+                    VcpuAction::Stop(why) => {
+                        guest.state = GuestState::Stopped(why);
+                        let _ = writeln!(console, "{}: stopped: {why} (EPC {:#010x}, Cause {:#010x})", guest.name, out.epc, out.cause);
+                        let _ = write_status(guest, console);
+                        break;
+                    }
+                }
+                if exit.code() == 0 && (cp0::count().wrapping_sub(start) >= guest.time_slice_ticks || console.has_input()) {
+                    break;
+                }
+            }
+            mips::tlb::set_asid(0);
+        }
+    }
+
+    /// Called by the exception vectors with the saved registers. From user
+    /// mode it is a guest's exit: back to the scheduler. Anything else is
+    /// a hypervisor bug: report it and stop.
     #[no_mangle]
     extern "C" fn exception_entry(frame: &TrapFrame) -> ! {
+        const KSU_USER: u32 = 2 << 3;
+        if frame.status & (3 << 3) == KSU_USER {
+            world::return_to_host(frame);
+        }
         let mut console = Console::get();
         let _ = frame.write_report(&mut console);
         let _ = writeln!(console, "*** halting");

@@ -113,7 +113,16 @@ pub enum Command<'a> {
     Devtree,
     Halt,
     Fault(Fault),
+    /// `guests`: state and exit counters of every guest.
+    Guests,
+    /// `guests wait`: run the guests until none is running.
+    GuestsWait,
+    /// `vserial bind NAME`: console input goes to that virtual serial port.
+    VserialBind(&'a str),
 }
+
+/// The byte that ends `vserial bind` and returns the console to mterm (Ctrl-]).
+pub const UNBIND: u8 = 0x1D;
 
 /// The host exceptions mterm's `fault` command can raise on purpose, to
 /// exercise the exception vectors and the report.
@@ -156,6 +165,16 @@ pub const COMMANDS: &[CommandInfo] = &[
     },
     CommandInfo { name: "devtree", args: "", about: "print the host device tree" },
     CommandInfo { name: "halt", args: "", about: "stop the machine (QEMU exits)" },
+    CommandInfo {
+        name: "guests",
+        args: "[wait]",
+        about: "guests: state, PC, exits per reason; `wait`: until all have stopped",
+    },
+    CommandInfo {
+        name: "vserial",
+        args: "bind NAME",
+        about: "send console input to a guest's serial port (Ctrl-] returns to mterm)",
+    },
     CommandInfo {
         name: "fault",
         args: "[tlb|break|align]",
@@ -200,6 +219,9 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
         ("devtree", None) => Command::Devtree,
         ("halt", None) => Command::Halt,
         ("fault", kind) => Command::Fault(Fault::parse(kind).ok_or(ParseError::Usage(info))?),
+        ("guests", None) => Command::Guests,
+        ("guests", Some("wait")) => Command::GuestsWait,
+        ("vserial", Some("bind")) => Command::VserialBind(words.next().ok_or(ParseError::Usage(info))?),
         _ => return Err(ParseError::Usage(info)),
     };
     if words.next().is_some() {
@@ -210,10 +232,16 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
 
 /// What the hardware side must do after a command has printed its reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
+pub enum Action<'a> {
     Continue,
     Halt,
     Fault(Fault),
+    /// Print the guests (the target knows them).
+    Guests,
+    /// Run the guests until none is running, then go on reading commands.
+    WaitGuests,
+    /// Bind the console to this virtual serial port.
+    Bind(&'a str),
 }
 
 /// Everything the commands report on, gathered at boot.
@@ -235,7 +263,7 @@ pub fn write_version(out: &mut dyn Write) -> fmt::Result {
 }
 
 /// Handles one line: parses it, prints the reply or a usage message.
-pub fn execute(line: &str, system: &System<'_>, out: &mut dyn Write) -> Result<Action, fmt::Error> {
+pub fn execute<'l>(line: &'l str, system: &System<'_>, out: &mut dyn Write) -> Result<Action<'l>, fmt::Error> {
     let command = match parse(line) {
         Ok(Some(command)) => command,
         Ok(None) => return Ok(Action::Continue),
@@ -285,6 +313,9 @@ pub fn execute(line: &str, system: &System<'_>, out: &mut dyn Write) -> Result<A
             writeln!(out, "{what}; s0-s7 hold 0x5a000010-0x5a000017")?;
             return Ok(Action::Fault(fault));
         }
+        Command::Guests => return Ok(Action::Guests),
+        Command::GuestsWait => return Ok(Action::WaitGuests),
+        Command::VserialBind(name) => return Ok(Action::Bind(name)),
     }
     Ok(Action::Continue)
 }
@@ -293,6 +324,18 @@ pub fn execute(line: &str, system: &System<'_>, out: &mut dyn Write) -> Result<A
 mod tests {
     use super::*;
     use crate::bootenv::BootEnvError;
+
+    #[test]
+    fn guest_commands() {
+        assert_eq!(parse("guests"), Ok(Some(Command::Guests)));
+        assert_eq!(parse("guests wait"), Ok(Some(Command::GuestsWait)));
+        assert!(parse("guests later").is_err());
+        assert_eq!(parse("vserial bind guest1"), Ok(Some(Command::VserialBind("guest1"))));
+        assert!(parse("vserial").is_err());
+        assert!(parse("vserial bind").is_err());
+        assert!(parse("vserial bind a b").is_err());
+        assert!(parse("vserial dump a").is_err());
+    }
 
     fn feed_all(editor: &mut LineEditor, input: &[u8]) -> (Vec<String>, String) {
         let mut echo = String::new();
@@ -365,7 +408,7 @@ mod tests {
         }
     }
 
-    fn run(line: &str, system: &System<'_>) -> (Action, String) {
+    fn run<'l>(line: &'l str, system: &System<'_>) -> (Action<'l>, String) {
         let mut out = String::new();
         let action = execute(line, system, &mut out).unwrap();
         (action, out)

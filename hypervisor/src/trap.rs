@@ -10,8 +10,8 @@ use core::fmt::{self, Write};
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TrapFrame {
-    /// General-purpose registers `$0`–`$31`. `k0`/`k1` hold whatever the
-    /// entry code left in them, not the values at the time of the fault.
+    /// General-purpose registers `$0`–`$31` at the time of the exception
+    /// (k0/k1 included: the vectors park them in CP0 scratch registers).
     pub regs: [u32; 32],
     pub hi: u32,
     pub lo: u32,

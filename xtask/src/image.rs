@@ -60,3 +60,173 @@ pub fn build_hypervisor() -> Result<PathBuf, String> {
         .ok_or("dts/host.dts is missing")?;
     qemu::build_baremetal("hypervisor", "hypervisor", &[("HYPERVISOR_DTB", host)])
 }
+
+/// Where the hypervisor looks for the guest image pack (host-physical;
+/// `hypervisor::vm::memory::PACK_BASE`) and the most it reads.
+pub const PACK_BASE: u32 = 0x0080_0000;
+pub const PACK_MAX: usize = 0x0080_0000;
+const PACK_MAGIC: &[u8; 8] = b"MVGPACK1";
+
+/// One guest image: its name and the bytes for each guest-physical range.
+#[derive(Debug, PartialEq, Eq)]
+pub struct GuestImage {
+    pub name: String,
+    pub chunks: Vec<(u32, Vec<u8>)>,
+}
+
+/// The guest-physical address a guest-map link address stands for:
+/// guest KSEG0 (0x00000000-0x1FFFFFFF) is guest-physical as is, guest KSEG1
+/// (0x20000000-0x3FFFFFFF) is guest-physical + 0x20000000.
+pub fn guest_phys(link: u32) -> Option<u32> {
+    match link {
+        0x0000_0000..=0x1FFF_FFFF => Some(link),
+        0x2000_0000..=0x3FFF_FFFF => Some(link - 0x2000_0000),
+        _ => None,
+    }
+}
+
+/// Guest-physical address of the ROM region, where a raw image goes.
+pub const GUEST_ROM: u32 = 0x1FC0_0000;
+
+/// Reads a guest image: an ELF32 little-endian MIPS file (its PT_LOAD
+/// segments, placed by link address in the guest map, BSS zero-filled) or
+/// anything else as a raw binary for the ROM.
+pub fn read_guest_image(path: &Path) -> Result<GuestImage, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read guest image {}: {e}", path.display()))?;
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let chunks = if bytes.starts_with(b"\x7fELF") {
+        elf_chunks(&bytes).map_err(|why| format!("guest image {}: {why}", path.display()))?
+    } else {
+        vec![(GUEST_ROM, bytes)]
+    };
+    Ok(GuestImage { name, chunks })
+}
+
+fn elf_chunks(elf: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, String> {
+    let u16_at = |at: usize| elf.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u32_at = |at: usize| elf.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    if elf.get(4) != Some(&1) || elf.get(5) != Some(&1) {
+        return Err("not a 32-bit little-endian ELF".into());
+    }
+    if u16_at(18) != Some(8) {
+        return Err("not a MIPS ELF".into());
+    }
+    let (phoff, phentsize, phnum) = match (u32_at(28), u16_at(42), u16_at(44)) {
+        (Some(off), Some(size), Some(num)) => (off as usize, size as usize, num as usize),
+        _ => return Err("truncated ELF header".into()),
+    };
+    let mut chunks = Vec::new();
+    for i in 0..phnum {
+        let at = phoff + i * phentsize;
+        let field = |n: usize| u32_at(at + 4 * n).ok_or_else(|| "truncated program header".to_string());
+        if field(0)? != 1 {
+            continue; // not PT_LOAD
+        }
+        let (offset, vaddr, filesz, memsz) = (field(1)? as usize, field(2)?, field(4)? as usize, field(5)? as usize);
+        if memsz == 0 {
+            continue;
+        }
+        let gpa = guest_phys(vaddr).ok_or_else(|| {
+            format!("segment at {vaddr:#x} is not in the guest map (link guests at guest KSEG0/KSEG1, below 0x40000000)")
+        })?;
+        let mut data = elf.get(offset..offset + filesz).ok_or("segment beyond the end of the file")?.to_vec();
+        data.resize(memsz.max(filesz), 0);
+        chunks.push((gpa, data));
+    }
+    if chunks.is_empty() {
+        return Err("no loadable segment".into());
+    }
+    Ok(chunks)
+}
+
+/// The pack the hypervisor reads at PACK_BASE (format in
+/// `hypervisor::vm::memory`).
+pub fn pack(images: &[GuestImage]) -> Result<Vec<u8>, String> {
+    let mut out = PACK_MAGIC.to_vec();
+    out.extend([0; 8]);
+    let pad = |out: &mut Vec<u8>| out.resize(out.len().div_ceil(4) * 4, 0);
+    for image in images {
+        out.extend((image.name.len() as u32).to_le_bytes());
+        out.extend(image.name.as_bytes());
+        pad(&mut out);
+        out.extend((image.chunks.len() as u32).to_le_bytes());
+        for (gpa, data) in &image.chunks {
+            out.extend(gpa.to_le_bytes());
+            out.extend((data.len() as u32).to_le_bytes());
+            out.extend(data);
+            pad(&mut out);
+        }
+    }
+    if out.len() > PACK_MAX {
+        return Err(format!("the guest images take {} bytes; at most {PACK_MAX} fit", out.len()));
+    }
+    let total = out.len() as u32;
+    out[8..12].copy_from_slice(&total.to_le_bytes());
+    out[12..16].copy_from_slice(&(images.len() as u32).to_le_bytes());
+    Ok(out)
+}
+
+/// Writes the pack of `files` (or, if there are none, of the default guests)
+/// to `<target>/<name>`; returns its path.
+pub fn guest_pack(files: &[PathBuf], name: &str) -> Result<PathBuf, String> {
+    let files = if files.is_empty() { default_guests()? } else { files.to_vec() };
+    let images = files.iter().map(|f| read_guest_image(f)).collect::<Result<Vec<_>, _>>()?;
+    let path = target_dir().join(name);
+    std::fs::write(&path, pack(&images)?).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The default guests (`dts/host.dts` guest0 and guest1): the guest suite
+/// built for the guest map, twice.
+pub fn default_guests() -> Result<Vec<PathBuf>, String> {
+    let suite = crate::guests::build_suite(crate::guests::Map::Guest)?;
+    Ok(vec![suite.clone(), suite])
+}
+
+/// QEMU arguments that load `pack` where the hypervisor looks for it.
+pub fn pack_args(pack: &Path) -> [String; 2] {
+    ["-device".into(), format!("loader,file={},addr={PACK_BASE:#x},force-raw=on", pack.display())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_map_addresses() {
+        assert_eq!(guest_phys(0x0010_0000), Some(0x0010_0000));
+        assert_eq!(guest_phys(0x3FC0_0000), Some(0x1FC0_0000));
+        assert_eq!(guest_phys(0x8010_0000), None);
+        assert_eq!(guest_phys(0x4000_0000), None);
+    }
+
+    #[test]
+    fn pack_layout() {
+        let images = [GuestImage { name: "ab".into(), chunks: vec![(0x1FC0_0000, vec![1, 2, 3])] }];
+        let bytes = pack(&images).unwrap();
+        assert_eq!(&bytes[..8], b"MVGPACK1");
+        assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize, bytes.len());
+        assert_eq!(&bytes[12..16], &1u32.to_le_bytes());
+        assert_eq!(&bytes[16..20], &2u32.to_le_bytes());
+        assert_eq!(&bytes[20..24], b"ab\0\0");
+        assert_eq!(&bytes[24..28], &1u32.to_le_bytes());
+        assert_eq!(&bytes[28..32], &0x1FC0_0000u32.to_le_bytes());
+        assert_eq!(&bytes[32..36], &3u32.to_le_bytes());
+        assert_eq!(&bytes[36..40], &[1, 2, 3, 0]);
+        assert_eq!(bytes.len(), 40);
+    }
+
+    #[test]
+    fn raw_and_bad_images() {
+        let dir = std::env::temp_dir().join(format!("xtask-image-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let raw = dir.join("raw.bin");
+        std::fs::write(&raw, [0u8; 8]).unwrap();
+        assert_eq!(read_guest_image(&raw).unwrap().chunks, vec![(GUEST_ROM, vec![0; 8])]);
+        let bad = dir.join("bad.elf");
+        std::fs::write(&bad, b"\x7fELF\x02\x01").unwrap();
+        assert!(read_guest_image(&bad).unwrap_err().contains("not a 32-bit little-endian ELF"));
+        assert!(read_guest_image(&dir.join("missing")).unwrap_err().starts_with("cannot read guest image"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -20,8 +20,11 @@ const USAGE: &str = "usage: cargo xtask <command> [args]
 commands:
   setup                install what is missing (QEMU, dtc, binutils, gdb, rust-src)
   build                build the hypervisor image (prints its path and size)
-  run [--gdb] [--mem MiB] [--timeout SECONDS]
+  run [--gdb] [--mem MiB] [--timeout SECONDS] [--guest FILE]...
                        build and boot it on QEMU Malta, serial port on the terminal;
+                       --guest (repeatable) gives guest N its image (ELF linked for
+                       the guest map, or a raw binary for its ROM); without it the
+                       default guests from guests/ run;
                        --gdb waits for gdb-multiarch on :1234; --mem sets the RAM
                        size (default 128); --timeout stops QEMU after that long
   test [--host | --qemu] [FILTER]
@@ -83,10 +86,12 @@ struct RunOptions {
     gdb: bool,
     memory_mib: u32,
     timeout: Option<Duration>,
+    guests: Vec<std::path::PathBuf>,
 }
 
 fn parse_run_options(args: &[String]) -> Result<RunOptions, String> {
-    let mut options = RunOptions { gdb: false, memory_mib: qemu::DEFAULT_MEMORY_MIB, timeout: None };
+    let mut options =
+        RunOptions { gdb: false, memory_mib: qemu::DEFAULT_MEMORY_MIB, timeout: None, guests: Vec::new() };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -94,6 +99,10 @@ fn parse_run_options(args: &[String]) -> Result<RunOptions, String> {
             "--mem" | "-m" => {
                 let value = args.next().ok_or("--mem needs a size in MiB")?;
                 options.memory_mib = parse_mib(value)?;
+            }
+            "--guest" => {
+                let value = args.next().ok_or("--guest needs a file (ELF or raw binary)")?;
+                options.guests.push(value.into());
             }
             "--timeout" => {
                 let value = args.next().ok_or("--timeout needs a number of seconds")?;
@@ -127,7 +136,11 @@ fn run(args: &[String]) -> Result<(), String> {
     let options = parse_run_options(args)?;
     setup::ensure()?;
     let elf = image::build_hypervisor()?;
-    let machine = qemu::Machine { gdb: options.gdb, ..qemu::Machine::new(&elf).memory(options.memory_mib) };
+    let pack = image::guest_pack(&options.guests, "guests.pack")?;
+    let mut machine = qemu::Machine { gdb: options.gdb, ..qemu::Machine::new(&elf).memory(options.memory_mib) };
+    for arg in image::pack_args(&pack) {
+        machine = machine.arg(arg);
+    }
     eprintln!("xtask: booting {} on QEMU Malta, {} MiB", elf.display(), options.memory_mib);
     eprintln!("xtask: quit with `halt` at the mterm prompt, or Ctrl-A x");
     if options.gdb {
@@ -177,8 +190,10 @@ fn test(args: &[String]) -> Result<(), String> {
         }
     }
     if qemu_tests {
-        let result = image::build_hypervisor()
-            .and_then(|hypervisor| qemu_tests::run(&qemu_tests::Images { hypervisor }, filter));
+        let result = image::build_hypervisor().and_then(|hypervisor| {
+            let guests = image::guest_pack(&[], "default-guests.pack")?;
+            qemu_tests::run(&qemu_tests::Images { hypervisor, guests }, filter)
+        });
         if let Err(why) = result {
             failures.push(why);
         }
@@ -200,11 +215,20 @@ mod tests {
 
     #[test]
     fn run_options() {
-        assert_eq!(parse_run_options(&[]), Ok(RunOptions { gdb: false, memory_mib: 128, timeout: None }));
         assert_eq!(
-            parse_run_options(&strings(&["--gdb", "--mem", "256", "--timeout", "5"])),
-            Ok(RunOptions { gdb: true, memory_mib: 256, timeout: Some(Duration::from_secs(5)) })
+            parse_run_options(&[]),
+            Ok(RunOptions { gdb: false, memory_mib: 128, timeout: None, guests: vec![] })
         );
+        assert_eq!(
+            parse_run_options(&strings(&["--gdb", "--mem", "256", "--timeout", "5", "--guest", "a.elf", "--guest", "b"])),
+            Ok(RunOptions {
+                gdb: true,
+                memory_mib: 256,
+                timeout: Some(Duration::from_secs(5)),
+                guests: vec!["a.elf".into(), "b".into()]
+            })
+        );
+        assert!(parse_run_options(&strings(&["--guest"])).is_err());
         assert!(parse_run_options(&strings(&["--timeout", "soon"])).is_err());
         assert!(parse_run_options(&strings(&["--timeout", "0"])).is_err());
         assert_eq!(parse_run_options(&strings(&["--mem=512M"])).map(|o| o.memory_mib), Ok(512));

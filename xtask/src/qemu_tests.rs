@@ -12,6 +12,23 @@ use std::time::{Duration, Instant};
 /// Images built once before the tests run.
 pub struct Images {
     pub hypervisor: PathBuf,
+    /// The default guest images (`dts/host.dts` guest0 and guest1), packed.
+    pub guests: PathBuf,
+}
+
+impl Images {
+    /// The hypervisor with the default guests.
+    pub fn with_guests(&self) -> Machine {
+        with_pack(Machine::new(&self.hypervisor), &self.guests)
+    }
+}
+
+/// `machine` with the guest image pack `pack` loaded.
+pub fn with_pack(mut machine: Machine, pack: &std::path::Path) -> Machine {
+    for arg in crate::image::pack_args(pack) {
+        machine = machine.arg(arg);
+    }
+    machine
 }
 
 pub struct QemuTest {
@@ -33,6 +50,9 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "guest-suite-native", run: crate::guests::suite_native },
     QemuTest { name: "guest-suite-guest-map-build", run: crate::guests::suite_guest_map_build },
     QemuTest { name: "general_vector_exceptions", run: general_vector_exceptions },
+    QemuTest { name: "guest_suite_virtualized", run: guest_suite_virtualized },
+    QemuTest { name: "two_guests_at_once", run: two_guests_at_once },
+    QemuTest { name: "guests_refused_alone", run: guests_refused_alone },
 ];
 
 /// The workspace version, which the hypervisor reports too.
@@ -68,7 +88,7 @@ fn mterm_version_host_halt(images: &Images) -> Result<(), String> {
     let banner = format!("mipsvisor {VERSION} booting");
     let version = format!("mipsvisor {VERSION} - trap-and-emulate hypervisor for MIPS32r2");
     let run = expect_session(
-        &Machine::new(&images.hypervisor),
+        &images.with_guests(),
         "version\nhost\nhalt\n",
         &[
             &banner,
@@ -104,7 +124,11 @@ fn mterm_devtree(images: &Images) -> Result<(), String> {
             "  cpu:    cpu@0 mti,mips24kf",
             "  memory: memory@0 at 0x0, 128 MiB",
             "  serial: serial@180003f8 ns16550a at 0x180003f8",
-            "  guest:  guest0 (1 vcpu, 2 address-space regions)",
+            "  guest:  guest0 (1 vcpu, 4 address-space regions)",
+            "  guest:  guest1 (1 vcpu, 4 address-space regions)",
+            // Without an image pack both guests are refused, and say why.
+            "guest guest0: refused: image 0 is missing (0 image(s) given",
+            "guest guest1: refused: image 1 is missing (0 image(s) given",
             // ... and the whole tree on request.
             "mterm> devtree\n",
             "/ {\n    model = \"MIPS Malta (QEMU)\";",
@@ -204,6 +228,99 @@ fn general_vector_exceptions(images: &Images) -> Result<(), String> {
             MARKERS_0_3,
             MARKERS_4_7,
             "*** halting",
+        ],
+    )
+    .map(drop)
+}
+
+/// The lines guest `name` printed on its UART (without the `[name] ` prefix).
+fn guest_lines(output: &str, name: &str) -> String {
+    let prefix = format!("[{name}] ");
+    output
+        .lines()
+        .filter_map(|line| line.trim_end_matches('\r').strip_prefix(&prefix))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// The hypervisor's report of a guest (state line and exit counters).
+fn guest_report<'a>(output: &'a str, name: &str) -> Option<&'a str> {
+    let start = output.find(&format!("\n{name}: powered off"))? + 1;
+    let end = output[start..].find("exits:").map(|e| start + e)?;
+    let line_end = output[end..].find('\n').map_or(output.len(), |e| end + e);
+    Some(&output[start..line_end])
+}
+
+/// The guest suite as guest0 (alone), its UART bound to the console for the
+/// input case; every case must give the same result as natively.
+fn guest_suite_virtualized(images: &Images) -> Result<(), String> {
+    use crate::guests;
+    let native = guests::run_native(&guests::build_suite(guests::Map::Native)?)?;
+    guests::check_native_run(&native)?;
+    let suite = guests::build_suite(guests::Map::Guest)?;
+    let pack = crate::image::guest_pack(&[suite], "suite.pack")?;
+    let machine = with_pack(Machine::new(&images.hypervisor), &pack);
+    let script = format!("vserial bind guest0\n{}\x1dguests wait\nhalt\n", guests::UART_INPUT);
+    let run = machine.run_script(&script, TIME_LIMIT)?;
+    let output = run.stdout.replace('\r', "");
+    let context = || format!("QEMU {}; serial output:\n{output}\nQEMU stderr:\n{}", run.ending(), run.stderr);
+    if run.timed_out() || !run.success() {
+        return Err(format!("the machine did not halt cleanly: {}", context()));
+    }
+    if !output.contains("guest guest1: refused: image 1 is missing") {
+        return Err(format!("guest1 should have been refused (one image given): {}", context()));
+    }
+    let transcript = guest_lines(&output, "guest0");
+    guests::compare_results(&native.stdout.replace('\r', ""), &transcript).map_err(|why| format!("{why}: {}", context()))?;
+    let cases = guests::check_transcript(&transcript).map_err(|why| format!("{why}: {}", context()))?;
+    let report = guest_report(&output, "guest0").ok_or_else(|| format!("no exit report: {}", context()))?;
+    println!("      ({cases} cases, identical to the native run; {})", report.replace('\n', ";"));
+    Ok(())
+}
+
+/// The default guests (the suite twice) run at once, each with its own
+/// UART output, interleaved by the scheduler.
+fn two_guests_at_once(images: &Images) -> Result<(), String> {
+    let run = images.with_guests().run_script("guests wait\nguests\nhalt\n", TIME_LIMIT)?;
+    let output = run.stdout.replace('\r', "");
+    let context = || format!("QEMU {}; serial output:\n{output}\nQEMU stderr:\n{}", run.ending(), run.stderr);
+    if run.timed_out() || !run.success() {
+        return Err(format!("the machine did not halt cleanly: {}", context()));
+    }
+    let mut summaries = Vec::new();
+    for name in ["guest0", "guest1"] {
+        let transcript = guest_lines(&output, name);
+        let summary = crate::guests::summary(&transcript)
+            .ok_or_else(|| format!("{name} printed no summary: {}", context()))?;
+        if summary.0 < crate::guests::MIN_CASES {
+            return Err(format!("{name}: only {} cases passed: {}", summary.0, context()));
+        }
+        summaries.push(summary);
+    }
+    // Interleaved: guest1 printed before guest0 finished.
+    let first_guest1 = output.find("[guest1] ").unwrap_or(usize::MAX);
+    let last_guest0 = output.rfind("[guest0] ").unwrap_or(0);
+    if first_guest1 > last_guest0 {
+        return Err(format!("the guests did not run at once: {}", context()));
+    }
+    if !output.contains("[mterm] no guest is running") {
+        return Err(format!("`guests wait` did not return: {}", context()));
+    }
+    println!("      (guest0 {:?}, guest1 {:?} passed/failed; input case has no input here)", summaries[0], summaries[1]);
+    Ok(())
+}
+
+/// With RAM for one guest only, guest1 is refused with a clear message and
+/// guest0 still runs.
+fn guests_refused_alone(images: &Images) -> Result<(), String> {
+    expect_session(
+        &images.with_guests().memory(40),
+        "guests\nhalt\n",
+        &[
+            "guest guest0: image `guest-suite-guest`, RAM 16 MiB",
+            "guest guest1: refused: needs 20480 KiB of host RAM for RAM+ROM, only 4096 KiB left",
+            "mterm> guests\nguest0: running",
+            "mterm> halt\nhalting\n",
         ],
     )
     .map(drop)

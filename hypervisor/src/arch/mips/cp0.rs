@@ -54,3 +54,24 @@ pub fn ebase() -> u32 {
 pub fn status() -> u32 {
     mfc0!(12, 0)
 }
+
+pub fn index() -> u32 {
+    mfc0!(0, 0)
+}
+
+pub fn entry_hi() -> u32 {
+    mfc0!(10, 0)
+}
+
+pub fn count() -> u32 {
+    mfc0!(9, 0)
+}
+
+/// Sets Compare `ticks` ahead of Count (at least 256, so it is not already
+/// in the past), which also acknowledges the timer interrupt.
+pub fn arm_timer(ticks: u32) {
+    let ticks = ticks.max(256);
+    // SAFETY: Compare only schedules the timer interrupt (IP7), which is
+    // masked while the hypervisor runs (Status.IE = 0).
+    unsafe { mtc0!(11, 0, count().wrapping_add(ticks)) };
+}

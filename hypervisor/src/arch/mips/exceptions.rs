@@ -7,7 +7,11 @@ use hypervisor::trap::{
     FRAME_VECTOR,
 };
 
-// Each vector jumps to `exception_save` with its offset in k0. The save code
+// Each vector parks k0 in DESAVE (CP0 31,0) and jumps to `exception_save`
+// with its offset in k0; the save code parks k1 in DataLo (CP0 28,1), so
+// k0/k1 of the interrupted code (a guest's exception handler uses them)
+// are saved too. Neither register is used otherwise (no EJTAG, no cache
+// diagnostics). The save code
 // stores every register into the frame at the top of the exception stack,
 // switches to that stack and calls `exception_entry(frame)`, which does not
 // return. A fault inside the handler re-enters here and overwrites the frame
@@ -21,17 +25,21 @@ core::arch::global_asm!(
     .set noat
 __ebase:
     .org 0x000
+    mtc0  $k0, $31, 0
     j     exception_save
     ori   $k0, $zero, 0x000
     .org 0x180
+    mtc0  $k0, $31, 0
     j     exception_save
     ori   $k0, $zero, 0x180
     .org 0x200
+    mtc0  $k0, $31, 0
     j     exception_save
     ori   $k0, $zero, 0x200
     .org 0x280
 
 exception_save:
+    mtc0  $k1, $28, 1
     lui   $k1, %hi(__exception_stack_top - {size})
     addiu $k1, $k1, %lo(__exception_stack_top - {size})
     sw    $k0, {vector}($k1)
@@ -61,8 +69,6 @@ exception_save:
     sw    $23, 92($k1)
     sw    $24, 96($k1)
     sw    $25, 100($k1)
-    sw    $26, 104($k1)
-    sw    $27, 108($k1)
     sw    $28, 112($k1)
     sw    $29, 116($k1)
     sw    $30, 120($k1)
@@ -79,6 +85,10 @@ exception_save:
     sw    $k0, {cause}($k1)
     mfc0  $k0, $8, 0
     sw    $k0, {badvaddr}($k1)
+    mfc0  $k0, $31, 0
+    sw    $k0, 104($k1)
+    mfc0  $k0, $28, 1
+    sw    $k0, 108($k1)
     lui   $gp, %hi(_gp)
     addiu $gp, $gp, %lo(_gp)
     move  $a0, $k1

@@ -4,8 +4,10 @@
 
 pub mod cp0;
 pub mod exceptions;
+pub mod guestmem;
 pub mod tlb;
 pub mod uart;
+pub mod world;
 
 use hypervisor::bootenv::{BOOT_BLOCK_BASE, BOOT_BLOCK_SIZE};
 use hypervisor::mterm::Fault;

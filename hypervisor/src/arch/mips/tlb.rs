@@ -37,3 +37,50 @@ fn write_invalid(index: u32, entry_hi: u32) {
         core::arch::asm!("tlbwi", "ehb", options(nostack, preserves_flags));
     }
 }
+
+/// Writes a shadow entry: over the entry already holding its VPN2 and
+/// ASID (TLBP), else at a random one (TLBWR; Wired is 0).
+pub fn install(entry_hi: u32, entry_lo: [u32; 2]) {
+    // SAFETY: the entry maps a user-segment VPN2 (below 0x80000000, the
+    // caller's shadow policy) under a guest's host ASID, to frames inside
+    // that guest's allocation; the hypervisor runs unmapped, so none of its
+    // own accesses change. Index, EntryHi and the EntryLos are scratch.
+    unsafe {
+        mtc0!(10, 0, entry_hi & 0x7FFF_E0FF);
+        mtc0!(5, 0, 0u32);
+        mtc0!(2, 0, entry_lo[0]);
+        mtc0!(3, 0, entry_lo[1]);
+        core::arch::asm!("tlbp", "ehb", options(nostack, preserves_flags));
+    }
+    let index = super::cp0::index();
+    // SAFETY: as above; TLBWI replaces the matching entry, TLBWR any one.
+    unsafe {
+        if index & 0x8000_0000 == 0 {
+            core::arch::asm!("tlbwi", "ehb", options(nostack, preserves_flags));
+        } else {
+            core::arch::asm!("tlbwr", "ehb", options(nostack, preserves_flags));
+        }
+    }
+}
+
+/// Invalidates every host TLB entry whose ASID is one of `asids`.
+pub fn flush(entries: u32, asids: [u8; 2]) {
+    for index in 0..entries {
+        // SAFETY: TLBR only loads EntryHi, EntryLo0/1 and PageMask.
+        unsafe {
+            mtc0!(0, 0, index);
+            core::arch::asm!("tlbr", "ehb", options(nostack, preserves_flags));
+        }
+        let asid = (super::cp0::entry_hi() & 0xFF) as u8;
+        if asids.contains(&asid) {
+            write_invalid(index, PARK_BASE + index * VPN2_STEP);
+        }
+    }
+}
+
+/// Sets the current host ASID (EntryHi.ASID, VPN2 0).
+pub fn set_asid(asid: u8) {
+    // SAFETY: the hypervisor runs unmapped; the ASID only selects which
+    // guest shadows match in user mode.
+    unsafe { mtc0!(10, 0, u32::from(asid)) };
+}

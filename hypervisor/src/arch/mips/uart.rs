@@ -55,6 +55,11 @@ impl Console {
         write(RBR_THR, byte);
     }
 
+    /// A byte is waiting to be read.
+    pub fn has_input(&self) -> bool {
+        read(LSR) & LSR_DATA_READY != 0
+    }
+
     /// A received byte, if one is waiting.
     pub fn try_read(&mut self) -> Option<u8> {
         (read(LSR) & LSR_DATA_READY != 0).then(|| read(RBR_THR))

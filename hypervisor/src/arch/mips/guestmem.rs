@@ -1,0 +1,102 @@
+//! The hypervisor's access to guest memory and to the image pack, through
+//! KSEG0 (host-physical addresses below 256 MiB), and the guests' FPU
+//! registers.
+
+use hypervisor::vm::memory::{HostPhys, Pack, KSEG0_LIMIT, PACK_BASE, PACK_MAX};
+
+const KSEG0: u32 = 0x8000_0000;
+
+/// A word of guest memory. `pa` comes from `GuestMemory::host_phys`, so it
+/// is inside a guest's allocation, which `HostRam` keeps below the RAM
+/// size and the KSEG0 limit.
+pub fn read_word(pa: HostPhys) -> u32 {
+    let pa = pa.0 & !3;
+    if pa >= KSEG0_LIMIT {
+        return 0;
+    }
+    // SAFETY: `pa` is RAM given to a guest (see above), reachable through
+    // KSEG0, aligned; a read has no side effect.
+    unsafe { core::ptr::read_volatile((KSEG0 | pa) as *const u32) }
+}
+
+/// Copies `bytes` to guest memory at `pa` (an image chunk whose range
+/// `GuestMemory::host_range` checked).
+pub fn copy_in(pa: HostPhys, bytes: &[u8]) {
+    if u64::from(pa.0) + bytes.len() as u64 > u64::from(KSEG0_LIMIT) {
+        return;
+    }
+    // SAFETY: the range is RAM allocated to one guest (checked by the
+    // caller through host_range), below the KSEG0 limit, and not memory
+    // the hypervisor's own Rust objects live in (those are in the image,
+    // below PACK_BASE).
+    let dst = unsafe { core::slice::from_raw_parts_mut((KSEG0 | pa.0) as *mut u8, bytes.len()) };
+    dst.copy_from_slice(bytes);
+}
+
+/// The image pack xtask loaded at PACK_BASE, if there is one. `ram` is the
+/// host RAM size.
+pub fn pack(ram: u64) -> Option<Pack<'static>> {
+    if ram < u64::from(PACK_BASE + PACK_MAX) {
+        return None;
+    }
+    // SAFETY: PACK_BASE..PACK_BASE+PACK_MAX is RAM (checked against the RAM
+    // size) that the hypervisor image does not use and that nothing writes
+    // after boot (guest RAM starts above it); it is only read.
+    let window = unsafe { core::slice::from_raw_parts((KSEG0 | PACK_BASE) as *const u8, PACK_MAX as usize) };
+    Pack::parse(window)
+}
+
+core::arch::global_asm!(
+    r#"
+    .text
+    .set push
+    .set noreorder
+    .set hardfloat
+    .globl fpu_save
+# fpu_save(a0 = &mut [u32; 33]): FPRs 0-31 and FCSR (CU1 must be on).
+fpu_save:
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    swc1  $f\n, (\n*4)($a0)
+    .endr
+    cfc1  $t0, $31
+    jr    $ra
+    sw    $t0, 128($a0)
+    .globl fpu_restore
+fpu_restore:
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    lwc1  $f\n, (\n*4)($a0)
+    .endr
+    lw    $t0, 128($a0)
+    jr    $ra
+    ctc1  $t0, $31
+    .set pop
+"#
+);
+
+extern "C" {
+    fn fpu_save(regs: *mut [u32; 33]);
+    fn fpu_restore(regs: *const [u32; 33]);
+}
+
+const CU1: u32 = 1 << 29;
+
+fn with_cu1(f: impl FnOnce()) {
+    let status = super::cp0::status();
+    // SAFETY: enabling CU1 only makes FPU instructions legal in kernel mode.
+    unsafe { super::cp0::mtc0!(12, 0, status | CU1) };
+    f();
+    // SAFETY: restores the previous Status.
+    unsafe { super::cp0::mtc0!(12, 0, status) };
+}
+
+/// Saves the FPU registers (FR=0 view: 32 single registers, FCSR).
+pub fn save_fpu(regs: &mut [u32; 33]) {
+    // SAFETY: fpu_save stores 33 words into `regs` and touches only t0.
+    with_cu1(|| unsafe { fpu_save(regs) });
+}
+
+/// Loads the FPU registers saved by `save_fpu`.
+pub fn restore_fpu(regs: &[u32; 33]) {
+    // SAFETY: fpu_restore reads 33 words from `regs` and touches only t0 and the FPU.
+    with_cu1(|| unsafe { fpu_restore(regs) });
+}

@@ -1,0 +1,431 @@
+//! Guest configuration from the host device tree (`/guests`), validated.
+//!
+//! The bindings are documented in `dts/README.md`. Each guest node is read
+//! and checked on its own: a bad node gives a [`Refusal`] naming the guest
+//! and the reason, and the other guests are unaffected.
+
+use core::fmt;
+use fdt::node::FdtNode;
+use fdt::Fdt;
+
+/// Guest-physical address of the ROM region (the reset vector's target).
+pub const ROM_BASE: u32 = 0x1FC0_0000;
+/// Default VCPU start PC: the guest-map reset vector (KSEG1 view of ROM_BASE).
+pub const DEFAULT_START_PC: u32 = 0x3FC0_0000;
+/// Default time slice, in milliseconds.
+pub const DEFAULT_TIME_SLICE_MS: u32 = 10;
+/// Guest-physical addresses must stay below this: the guest map reaches
+/// guest-physical memory through KSEG0/KSEG1, which cover 512 MiB.
+pub const GUEST_PHYS_LIMIT: u64 = 0x2000_0000;
+/// At most this many regions per guest.
+pub const MAX_REGIONS: usize = 8;
+/// At most this many guests.
+pub const MAX_GUESTS: usize = 4;
+/// Host pages are 4 KiB; RAM/ROM regions must be multiples of this.
+pub const PAGE: u32 = 0x1000;
+
+/// What a region of a guest's address space is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionKind<'a> {
+    /// Host RAM given to the guest (`device_type = "alloced_ram"`).
+    Ram,
+    /// Host RAM holding the guest image, at the reset vector
+    /// (`device_type = "alloced_rom"`).
+    Rom,
+    /// An emulated device, bound by `compatible`; `irq` is the guest
+    /// Cause.IP line (2..=6) its interrupt output drives, if any.
+    Device { compatible: &'a str, irq: Option<u8> },
+}
+
+/// One region of a guest's address space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region<'a> {
+    pub name: &'a str,
+    pub kind: RegionKind<'a>,
+    /// Guest-physical base.
+    pub base: u32,
+    pub size: u32,
+}
+
+impl Region<'_> {
+    pub fn end(&self) -> u64 {
+        u64::from(self.base) + u64::from(self.size)
+    }
+
+    pub fn contains(&self, gpa: u32) -> bool {
+        gpa >= self.base && u64::from(gpa) < self.end()
+    }
+}
+
+/// A validated guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuestConfig<'a> {
+    pub name: &'a str,
+    /// Index of the guest's image in the image pack (`image = <N>`).
+    pub image: u32,
+    pub start_pc: u32,
+    pub time_slice_ms: u32,
+    regions: [Option<Region<'a>>; MAX_REGIONS],
+}
+
+impl<'a> GuestConfig<'a> {
+    pub fn regions(&self) -> impl Iterator<Item = &Region<'a>> {
+        self.regions.iter().flatten()
+    }
+
+    /// The RAM region (always at guest-physical 0).
+    pub fn ram(&self) -> Region<'a> {
+        self.find(|k| k == RegionKind::Ram)
+    }
+
+    /// The ROM region (always at [`ROM_BASE`]).
+    pub fn rom(&self) -> Region<'a> {
+        self.find(|k| k == RegionKind::Rom)
+    }
+
+    fn find(&self, want: impl Fn(RegionKind<'a>) -> bool) -> Region<'a> {
+        // Validation guarantees exactly one RAM and one ROM region.
+        self.regions().find(|r| want(r.kind)).copied().unwrap_or(Region {
+            name: "",
+            kind: RegionKind::Ram,
+            base: 0,
+            size: 0,
+        })
+    }
+
+    pub fn devices(&self) -> impl Iterator<Item = &Region<'a>> {
+        self.regions().filter(|r| matches!(r.kind, RegionKind::Device { .. }))
+    }
+
+    /// The region holding guest-physical `gpa`.
+    pub fn region_at(&self, gpa: u32) -> Option<&Region<'a>> {
+        self.regions().find(|r| r.contains(gpa))
+    }
+}
+
+/// Why a guest node was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal<'a> {
+    /// A required property is missing or malformed.
+    BadProperty { node: &'a str, property: &'static str },
+    NoVcpu,
+    /// Only one VCPU per guest is supported.
+    TooManyVcpus(usize),
+    TooManyRegions,
+    /// A region with no known `device_type`/`manifest_type` combination.
+    UnknownRegion { node: &'a str },
+    /// A virtual device whose `compatible` no emulator handles.
+    UnknownCompatible { node: &'a str, compatible: &'a str },
+    /// Zero size, not page-aligned RAM/ROM, or beyond guest-physical 512 MiB.
+    BadRegion { node: &'a str, base: u32, size: u32 },
+    Overlap { first: &'a str, second: &'a str },
+    NoRam,
+    NoRom,
+    /// RAM must start at guest-physical 0, the ROM at 0x1FC00000.
+    Misplaced { node: &'a str, want: u32 },
+    DuplicateRegion { node: &'a str },
+    BadInterrupt { node: &'a str, line: u32 },
+    /// No image with this index was given.
+    MissingImage { index: u32, available: u32 },
+    /// An image segment falls outside RAM and ROM.
+    ImageOutside { gpa: u32, len: u32 },
+    /// The host cannot give this much RAM.
+    RamTooLarge { wanted: u32, available: u32 },
+    TooManyGuests,
+}
+
+impl fmt::Display for Refusal<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Refusal::BadProperty { node, property } => {
+                write!(f, "node `{node}`: property `{property}` is missing or malformed")
+            }
+            Refusal::NoVcpu => write!(f, "no VCPU (vcpus/vcpu0 with device_type = \"vcpu\")"),
+            Refusal::TooManyVcpus(n) => write!(f, "{n} VCPUs; one VCPU per guest is supported"),
+            Refusal::TooManyRegions => write!(f, "more than {MAX_REGIONS} address-space regions"),
+            Refusal::UnknownRegion { node } => write!(
+                f,
+                "region `{node}`: unknown kind (want device_type \"alloced_ram\" or \"alloced_rom\", or manifest_type \"virtual\" with a compatible)"
+            ),
+            Refusal::UnknownCompatible { node, compatible } => {
+                write!(f, "region `{node}`: no emulator for compatible \"{compatible}\"")
+            }
+            Refusal::BadRegion { node, base, size } => write!(
+                f,
+                "region `{node}` at {base:#x} size {size:#x}: empty, not 4 KiB-aligned, or above guest-physical 0x20000000"
+            ),
+            Refusal::Overlap { first, second } => write!(f, "regions `{first}` and `{second}` overlap"),
+            Refusal::NoRam => write!(f, "no RAM region (device_type = \"alloced_ram\")"),
+            Refusal::NoRom => write!(f, "no ROM region (device_type = \"alloced_rom\") for the image"),
+            Refusal::Misplaced { node, want } => write!(f, "region `{node}` must start at guest-physical {want:#x}"),
+            Refusal::DuplicateRegion { node } => write!(f, "region `{node}`: a second RAM or ROM region"),
+            Refusal::BadInterrupt { node, line } => {
+                write!(f, "region `{node}`: cause_ip = <{line}>, want a Cause.IP line 2..6")
+            }
+            Refusal::MissingImage { index, available } => write!(
+                f,
+                "image {index} is missing ({available} image(s) given; `cargo xtask run --guest FILE` adds one)"
+            ),
+            Refusal::ImageOutside { gpa, len } => write!(
+                f,
+                "image segment at guest-physical {gpa:#x} ({len} bytes) is outside the guest's RAM and ROM"
+            ),
+            Refusal::RamTooLarge { wanted, available } => write!(
+                f,
+                "needs {} KiB of host RAM for RAM+ROM, only {} KiB left",
+                wanted / 1024,
+                available / 1024
+            ),
+            Refusal::TooManyGuests => write!(f, "more than {MAX_GUESTS} guests; ignored"),
+        }
+    }
+}
+
+fn string<'a>(node: FdtNode<'_, 'a>, name: &str) -> Option<&'a str> {
+    let value = node.property(name)?.value;
+    let first = value.split(|&b| b == 0).next()?;
+    core::str::from_utf8(first).ok()
+}
+
+/// A one-cell property: `Ok(None)` when absent, `Err` when malformed.
+fn cell<'a>(node: FdtNode<'_, 'a>, name: &'static str) -> Result<Option<u32>, Refusal<'a>> {
+    match node.property(name) {
+        None => Ok(None),
+        Some(p) if p.value.len() == 4 => {
+            Ok(Some(u32::from_be_bytes([p.value[0], p.value[1], p.value[2], p.value[3]])))
+        }
+        Some(_) => Err(Refusal::BadProperty { node: node.name, property: name }),
+    }
+}
+
+fn required<'a>(node: FdtNode<'_, 'a>, name: &'static str) -> Result<u32, Refusal<'a>> {
+    cell(node, name)?.ok_or(Refusal::BadProperty { node: node.name, property: name })
+}
+
+/// The guest nodes of the tree, each validated: `(node name, result)`.
+/// `known` says whether an emulator exists for a `compatible`.
+pub fn guests<'b, 'a: 'b>(
+    fdt: &'b Fdt<'a>,
+    known: &'b dyn Fn(&str) -> bool,
+) -> impl Iterator<Item = (&'a str, Result<GuestConfig<'a>, Refusal<'a>>)> + 'b {
+    let nodes = fdt.find_node("/guests").into_iter().flat_map(|g| g.children());
+    nodes.enumerate().map(move |(i, node)| {
+        if i >= MAX_GUESTS {
+            return (node.name, Err(Refusal::TooManyGuests));
+        }
+        (node.name, guest(node, known))
+    })
+}
+
+/// Reads and validates one guest node.
+pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<GuestConfig<'a>, Refusal<'a>> {
+    let name = string(node, "model").unwrap_or(node.name);
+    let image = cell(node, "image")?.unwrap_or(0);
+
+    let vcpus = node.children().find(|c| c.name == "vcpus");
+    let mut vcpu_nodes = vcpus.into_iter().flat_map(|v| v.children());
+    let vcpu = vcpu_nodes.next().ok_or(Refusal::NoVcpu)?;
+    let extra = vcpu_nodes.count();
+    if extra > 0 {
+        return Err(Refusal::TooManyVcpus(extra + 1));
+    }
+    let start_pc = cell(vcpu, "start_pc")?.unwrap_or(DEFAULT_START_PC);
+    if start_pc >= 0x8000_0000 || start_pc % 4 != 0 {
+        return Err(Refusal::BadProperty { node: vcpu.name, property: "start_pc" });
+    }
+    let time_slice_ms = cell(vcpu, "time_slice")?.unwrap_or(DEFAULT_TIME_SLICE_MS);
+    if time_slice_ms == 0 || time_slice_ms > 1000 {
+        return Err(Refusal::BadProperty { node: vcpu.name, property: "time_slice" });
+    }
+
+    let mut regions = [None; MAX_REGIONS];
+    let aspace = node.children().find(|c| c.name == "aspace");
+    for (i, r) in aspace.into_iter().flat_map(|a| a.children()).enumerate() {
+        let slot = regions.get_mut(i).ok_or(Refusal::TooManyRegions)?;
+        *slot = Some(region(r, known)?);
+    }
+    let config = GuestConfig { name, image, start_pc, time_slice_ms, regions };
+    check_layout(&config)?;
+    Ok(config)
+}
+
+fn region<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<Region<'a>, Refusal<'a>> {
+    let base = required(node, "guest_physical_addr")?;
+    let size = required(node, "physical_size")?;
+    let manifest = string(node, "manifest_type");
+    let device_type = string(node, "device_type");
+    let kind = match (manifest, device_type) {
+        (Some("real"), Some("alloced_ram")) => RegionKind::Ram,
+        (Some("real"), Some("alloced_rom")) => RegionKind::Rom,
+        (Some("virtual"), _) => {
+            let compatible = string(node, "compatible")
+                .ok_or(Refusal::BadProperty { node: node.name, property: "compatible" })?;
+            if !known(compatible) {
+                return Err(Refusal::UnknownCompatible { node: node.name, compatible });
+            }
+            let irq = match cell(node, "cause_ip")? {
+                None => None,
+                Some(line @ 2..=6) => Some(line as u8),
+                Some(line) => return Err(Refusal::BadInterrupt { node: node.name, line }),
+            };
+            RegionKind::Device { compatible, irq }
+        }
+        _ => return Err(Refusal::UnknownRegion { node: node.name }),
+    };
+    let r = Region { name: node.name, kind, base, size };
+    let page_aligned = base % PAGE == 0 && size % PAGE == 0;
+    if size == 0 || r.end() > GUEST_PHYS_LIMIT || (!matches!(kind, RegionKind::Device { .. }) && !page_aligned) {
+        return Err(Refusal::BadRegion { node: node.name, base, size });
+    }
+    Ok(r)
+}
+
+fn check_layout<'a>(config: &GuestConfig<'a>) -> Result<(), Refusal<'a>> {
+    let (mut ram, mut rom) = (None, None);
+    for r in config.regions() {
+        let slot = match r.kind {
+            RegionKind::Ram => &mut ram,
+            RegionKind::Rom => &mut rom,
+            RegionKind::Device { .. } => continue,
+        };
+        if slot.replace(r).is_some() {
+            return Err(Refusal::DuplicateRegion { node: r.name });
+        }
+    }
+    let ram = ram.ok_or(Refusal::NoRam)?;
+    let rom = rom.ok_or(Refusal::NoRom)?;
+    if ram.base != 0 {
+        return Err(Refusal::Misplaced { node: ram.name, want: 0 });
+    }
+    if rom.base != ROM_BASE {
+        return Err(Refusal::Misplaced { node: rom.name, want: ROM_BASE });
+    }
+    let all = config.regions.iter().flatten();
+    for (i, a) in all.clone().enumerate() {
+        for b in all.clone().skip(i + 1) {
+            if u64::from(a.base) < b.end() && u64::from(b.base) < a.end() {
+                return Err(Refusal::Overlap { first: a.name, second: b.name });
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::devtree::tests::Builder;
+
+    pub fn known(c: &str) -> bool {
+        matches!(c, "ns16550a" | "mti,malta-reset")
+    }
+
+    /// Region description for the test builder.
+    pub struct R<'s>(pub &'s str, pub &'s str, pub u32, pub u32);
+
+    pub fn add_guest(b: &mut Builder, name: &str, vcpus: usize, regions: &[R<'_>]) {
+        b.begin(name).str("device_type", "guest").cells("image", &[0]);
+        b.begin("vcpus");
+        for i in 0..vcpus {
+            b.begin(&format!("vcpu{i}")).str("device_type", "vcpu").cells("start_pc", &[DEFAULT_START_PC]);
+            b.cells("time_slice", &[5]).end();
+        }
+        b.end().begin("aspace");
+        for R(node, kind, base, size) in regions {
+            b.begin(node);
+            match *kind {
+                "ram" => b.str("manifest_type", "real").str("device_type", "alloced_ram"),
+                "rom" => b.str("manifest_type", "real").str("device_type", "alloced_rom"),
+                "bogus" => b.str("manifest_type", "real").str("device_type", "bogus"),
+                compatible => {
+                    b.str("manifest_type", "virtual").str("compatible", compatible).cells("cause_ip", &[2])
+                }
+            };
+            b.cells("guest_physical_addr", &[*base]).cells("physical_size", &[*size]).end();
+        }
+        b.end().end();
+    }
+
+    pub fn good_regions() -> [R<'static>; 4] {
+        [
+            R("ram", "ram", 0, 0x0100_0000),
+            R("rom", "rom", ROM_BASE, 0x0040_0000),
+            R("uart0", "ns16550a", 0x1800_03F8, 8),
+            R("reset", "mti,malta-reset", 0x1F00_0500, 4),
+        ]
+    }
+
+    pub fn blob(guests: &[(&str, usize, &[R<'_>])]) -> Vec<u8> {
+        let mut b = Builder::new();
+        b.begin("").cells("#address-cells", &[1]).cells("#size-cells", &[1]);
+        b.begin("guests");
+        for (name, vcpus, regions) in guests {
+            add_guest(&mut b, name, *vcpus, regions);
+        }
+        b.end().end();
+        b.finish()
+    }
+
+    fn results(blob: &[u8]) -> Vec<(String, Result<(), String>)> {
+        let fdt = Fdt::new(blob).unwrap();
+        guests(&fdt, &known)
+            .map(|(n, r)| (n.to_string(), r.map(|_| ()).map_err(|e| e.to_string())))
+            .collect()
+    }
+
+    #[test]
+    fn a_good_guest() {
+        let regions = good_regions();
+        let blob = blob(&[("guest0", 1, &regions)]);
+        let fdt = Fdt::new(&blob).unwrap();
+        let (name, config) = guests(&fdt, &known).next().unwrap();
+        assert_eq!(name, "guest0");
+        let config = config.unwrap();
+        assert_eq!(config.start_pc, 0x3FC0_0000);
+        assert_eq!(config.time_slice_ms, 5);
+        assert_eq!(config.ram().size, 0x0100_0000);
+        assert_eq!(config.rom().base, ROM_BASE);
+        let uart = config.region_at(0x1800_03FD).unwrap();
+        assert_eq!(uart.kind, RegionKind::Device { compatible: "ns16550a", irq: Some(2) });
+        assert_eq!(config.devices().count(), 2);
+        assert!(config.region_at(0x1800_0400).is_none());
+    }
+
+    #[test]
+    fn bad_guests_are_refused_alone() {
+        let good = good_regions();
+        let overlap = [R("ram", "ram", 0, 0x0100_0000), R("rom", "rom", ROM_BASE, 0x1000), R("u", "ns16550a", 0x00FF_FFF8, 8)];
+        let unknown = [R("ram", "ram", 0, 0x1000), R("rom", "rom", ROM_BASE, 0x1000), R("gpu", "acme,gpu", 0x1000_0000, 8)];
+        let no_rom = [R("ram", "ram", 0, 0x1000)];
+        let bogus = [R("ram", "ram", 0, 0x1000), R("x", "bogus", 0x1000, 0x1000)];
+        let misaligned = [R("ram", "ram", 0, 0x1800), R("rom", "rom", ROM_BASE, 0x1000)];
+        let huge = [R("ram", "ram", 0, 0x2000_1000), R("rom", "rom", ROM_BASE, 0x1000)];
+        let moved_rom = [R("ram", "ram", 0, 0x1000), R("rom", "rom", 0x1000_0000, 0x1000)];
+        let two_rams = [R("ram", "ram", 0, 0x1000), R("ram2", "ram", 0x2000, 0x1000)];
+        let first = blob(&[
+            ("a", 1, &overlap),
+            ("b", 1, &unknown),
+            ("c", 1, &no_rom),
+            ("d", 1, &good),
+            ("e", 2, &good),
+        ]);
+        let got = results(&first);
+        assert_eq!(got[0].1, Err("regions `ram` and `u` overlap".into()));
+        assert_eq!(got[1].1, Err("region `gpu`: no emulator for compatible \"acme,gpu\"".into()));
+        assert!(got[2].1.as_ref().unwrap_err().starts_with("no ROM region"));
+        assert_eq!(got[3].1, Ok(()));
+        assert_eq!(got[4].1, Err("more than 4 guests; ignored".into()));
+        let more = blob(&[("f", 1, &bogus), ("g", 1, &misaligned), ("h", 1, &huge), ("i", 1, &moved_rom)]);
+        let got = results(&more);
+        assert!(got[0].1.as_ref().unwrap_err().contains("unknown kind"));
+        assert!(got[1].1.as_ref().unwrap_err().contains("not 4 KiB-aligned"));
+        assert!(got[2].1.as_ref().unwrap_err().contains("above guest-physical"));
+        assert!(got[3].1.as_ref().unwrap_err().contains("must start at guest-physical 0x1fc00000"));
+        let got = results(&blob(&[("j", 1, &two_rams)]));
+        assert!(got[0].1.as_ref().unwrap_err().contains("second RAM or ROM"));
+        let vcpus = blob(&[("k", 0, &good), ("l", 3, &good)]);
+        let got = results(&vcpus);
+        assert!(got[0].1.as_ref().unwrap_err().starts_with("no VCPU"));
+        assert!(got[1].1.as_ref().unwrap_err().starts_with("3 VCPUs"));
+    }
+}

@@ -1,0 +1,7 @@
+//! Guests: configuration, memory, VCPUs, the virtual MMU and timer, and
+//! the exit handler. Hardware-independent; the world switch and the host
+//! TLB writes are in `arch::mips`.
+pub mod config;
+pub mod memory;
+pub mod vcpu;
+pub mod guest;

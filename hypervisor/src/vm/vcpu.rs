@@ -1,0 +1,464 @@
+//! A VCPU and what happens when it leaves host user mode: the exit
+//! dispatch of trap-and-emulate, the virtual MMU's fault path, exception
+//! injection, the virtual timer and interrupt delivery.
+//!
+//! Hardware access goes through [`Host`], implemented by `arch::mips` on
+//! the target and by a model in the tests.
+
+use super::memory::{GuestMemory, HostPhys};
+use crate::devemu::{emulate_mmio_word, Bus};
+use crate::devices::DeviceEvent;
+use emulator::addrmap::{self, Access, GuestPhys, GuestVirt, Translation};
+use emulator::{Cpu, Exception, ExceptionKind, Outcome};
+
+/// Host Cause.ExcCode values the exit dispatch distinguishes.
+mod code {
+    pub const INT: u32 = 0;
+    pub const MOD: u32 = 1;
+    pub const TLBL: u32 = 2;
+    pub const TLBS: u32 = 3;
+    pub const ADEL: u32 = 4;
+    pub const ADES: u32 = 5;
+    pub const SYS: u32 = 8;
+    pub const BP: u32 = 9;
+    pub const RI: u32 = 10;
+    pub const CPU: u32 = 11;
+    pub const OV: u32 = 12;
+    pub const TR: u32 = 13;
+}
+
+/// Why the guest left host user mode, counted per VCPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum ExitReason {
+    /// A host interrupt (timer tick, guest timer deadline).
+    Interrupt,
+    /// Coprocessor Unusable (CE=0): a privileged instruction, emulated.
+    Privileged,
+    /// A host TLB miss filled from the guest view (a new shadow entry).
+    ShadowFill,
+    /// A load or store to an emulated device.
+    Mmio,
+    /// A guest TLB refill/invalid/modified exception injected.
+    GuestTlbFault,
+    /// An address error, passed on to the guest.
+    AddressError,
+    /// syscall, break, trap, overflow, passed on to the guest.
+    GuestException,
+    /// A reserved instruction (rdhwr is emulated, the rest passed on).
+    Reserved,
+    /// Coprocessor Unusable for COP1/2/3, passed on to the guest.
+    CopUnusable,
+    /// An access to guest-physical memory with nothing behind it (bus error).
+    BusError,
+    /// A host exception the VCPU cannot cause (reported, the guest stopped).
+    Unexpected,
+}
+
+impl ExitReason {
+    pub const ALL: [ExitReason; 11] = [
+        ExitReason::Interrupt,
+        ExitReason::Privileged,
+        ExitReason::ShadowFill,
+        ExitReason::Mmio,
+        ExitReason::GuestTlbFault,
+        ExitReason::AddressError,
+        ExitReason::GuestException,
+        ExitReason::Reserved,
+        ExitReason::CopUnusable,
+        ExitReason::BusError,
+        ExitReason::Unexpected,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExitReason::Interrupt => "interrupt",
+            ExitReason::Privileged => "privileged (emulated)",
+            ExitReason::ShadowFill => "shadow TLB fill",
+            ExitReason::Mmio => "MMIO",
+            ExitReason::GuestTlbFault => "guest TLB exception",
+            ExitReason::AddressError => "address error",
+            ExitReason::GuestException => "syscall/break/trap/overflow",
+            ExitReason::Reserved => "reserved instruction",
+            ExitReason::CopUnusable => "coprocessor unusable (CE>0)",
+            ExitReason::BusError => "bus error",
+            ExitReason::Unexpected => "unexpected",
+        }
+    }
+}
+
+/// Exit counters, indexed by [`ExitReason`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExitCounters(pub [u64; ExitReason::ALL.len()]);
+
+impl ExitCounters {
+    pub fn count(&mut self, reason: ExitReason) {
+        self.0[reason as usize] += 1;
+    }
+
+    pub fn get(&self, reason: ExitReason) -> u64 {
+        self.0[reason as usize]
+    }
+
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+}
+
+/// What the guest's exit left in the host's registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exit {
+    pub cause: u32,
+    pub epc: u32,
+    pub badvaddr: u32,
+}
+
+impl Exit {
+    pub fn code(&self) -> u32 {
+        (self.cause >> 2) & 0x1F
+    }
+
+    pub fn in_delay_slot(&self) -> bool {
+        self.cause & (1 << 31) != 0
+    }
+
+    pub fn ce(&self) -> u8 {
+        ((self.cause >> 28) & 3) as u8
+    }
+}
+
+/// A host TLB entry pair for a shadow mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shadow {
+    /// VPN2 | host ASID.
+    pub entry_hi: u32,
+    pub entry_lo: [u32; 2],
+}
+
+/// What the VCPU needs from the machine.
+pub trait Host {
+    /// A word of host-physical memory; only called with addresses
+    /// [`GuestMemory::host_phys`] produced.
+    fn read_word(&mut self, pa: HostPhys) -> u32;
+    /// Installs (or replaces the entry for the same VPN2 and ASID) a shadow.
+    fn install(&mut self, shadow: Shadow);
+    /// Invalidates every host TLB entry of these host ASIDs.
+    fn flush(&mut self, asids: [u8; 2]);
+}
+
+/// What the caller must do after an exit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Enter the guest again (after scheduling decisions).
+    Resume,
+    /// The guest asked to be powered off (its software-reset register).
+    PowerOff,
+    /// The guest did something the hypervisor does not support: stop it
+    /// (the message says what).
+    Stop(&'static str),
+}
+
+/// The host ASIDs a guest's shadows use: one for its kernel view, one for
+/// its user view. ASID 0 is the hypervisor's (it runs unmapped).
+pub fn shadow_asids(guest_index: usize) -> [u8; 2] {
+    let base = 2 + 2 * (guest_index as u8 & 0x3F);
+    [base, base + 1]
+}
+
+/// One VCPU: the architectural state (the emulator's `Cpu` in the guest
+/// map), its exit counters and its virtual-timer bookkeeping.
+#[derive(Clone, Debug)]
+pub struct Vcpu {
+    pub cpu: Cpu,
+    pub counters: ExitCounters,
+    /// Emulated instructions (a CpU exit may emulate a branch and its slot).
+    pub emulated: u64,
+    /// Host Count when the guest's Count was last brought up to date.
+    last_count: u32,
+    asids: [u8; 2],
+    /// Guest-IP lines (bit 0 = IP2) driven by devices.
+    device_lines: u8,
+}
+
+impl Vcpu {
+    /// A VCPU in its reset state, starting at `start_pc`, for guest number
+    /// `index` (which picks its host ASIDs). `now` is the host Count.
+    pub fn new(index: usize, start_pc: u32, now: u32) -> Vcpu {
+        let mut cpu = Cpu::new(emulator::AddressMap::Guest);
+        cpu.pc = start_pc;
+        Vcpu { cpu, counters: ExitCounters::default(), emulated: 0, last_count: now, asids: shadow_asids(index), device_lines: 0 }
+    }
+
+    /// The host ASID the guest runs under now.
+    pub fn host_asid(&self) -> u8 {
+        if self.cpu.kernel_mode() {
+            self.asids[0]
+        } else {
+            self.asids[1]
+        }
+    }
+
+    pub fn asids(&self) -> [u8; 2] {
+        self.asids
+    }
+
+    /// Brings the guest's Count up to host Count `now` (raising Cause.TI
+    /// when it passes Compare).
+    pub fn sync_timer(&mut self, now: u32) {
+        let ticks = now.wrapping_sub(self.last_count);
+        self.last_count = now;
+        self.cpu.advance_count(ticks);
+    }
+
+    /// Host Count ticks until the guest's Count reaches Compare (1 ..= 2^32-1;
+    /// `u32::MAX` when Count is frozen).
+    pub fn ticks_to_compare(&self) -> u32 {
+        if self.cpu.cp0.cause_dc() != 0 {
+            return u32::MAX;
+        }
+        match self.cpu.cp0.compare.wrapping_sub(self.cpu.cp0.count) {
+            0 => u32::MAX,
+            n => n,
+        }
+    }
+
+    /// Sets the device interrupt lines (bit n = Cause.IP(2+n)), level-triggered.
+    pub fn set_device_lines(&mut self, lines: u8) {
+        let mask = 0x1F << 10; // IP2..IP6
+        let mut ip = u32::from(lines & 0x1F) << 10;
+        // IP7 is the timer's (IntCtl.IPTI = 7); a device on it would be ORed in.
+        if lines & 0x20 != 0 {
+            ip |= 1 << 15;
+        }
+        self.cpu.cp0.cause = (self.cpu.cp0.cause & !mask) | (ip & mask) | (self.cpu.cp0.cause & (1 << 15)) | (ip & (1 << 15));
+        self.device_lines = lines;
+    }
+
+    /// Before entering the guest: takes a pending, enabled interrupt (as the
+    /// hardware would before the next instruction), waking a WAIT. Returns
+    /// whether the VCPU can run (false: it waits for an interrupt).
+    pub fn prepare_entry(&mut self) -> bool {
+        if self.cpu.interrupt_pending() {
+            self.cpu.raise(Exception::new(ExceptionKind::Interrupt));
+            return true;
+        }
+        !self.cpu.waiting
+    }
+
+    /// Handles an exit: `exit` is what the host saw, the guest's GPRs,
+    /// HI/LO are already in `self.cpu`. `memory` is this guest's RAM/ROM
+    /// and `is_device` tells whether a guest-physical address belongs to
+    /// an emulated device.
+    pub fn handle_exit(
+        &mut self,
+        exit: Exit,
+        memory: &GuestMemory,
+        bus: &mut Bus,
+        host: &mut dyn Host,
+    ) -> Action {
+        self.cpu.pc = exit.epc;
+        let bd = exit.in_delay_slot();
+        let (reason, action) = match exit.code() {
+            code::INT => (ExitReason::Interrupt, Action::Resume),
+            code::CPU if exit.ce() == 0 => (ExitReason::Privileged, self.emulate(bd, memory, host)),
+            code::CPU => {
+                self.inject(Exception::coprocessor_unusable(exit.ce()), bd);
+                (ExitReason::CopUnusable, Action::Resume)
+            }
+            code::RI => (ExitReason::Reserved, self.emulate(bd, memory, host)),
+            code::SYS | code::BP | code::OV | code::TR => {
+                let kind = match exit.code() {
+                    code::SYS => ExceptionKind::Syscall,
+                    code::BP => ExceptionKind::Breakpoint,
+                    code::OV => ExceptionKind::Overflow,
+                    _ => ExceptionKind::Trap,
+                };
+                self.inject(Exception::new(kind), bd);
+                (ExitReason::GuestException, Action::Resume)
+            }
+            code::ADEL | code::ADES => {
+                let kind = if exit.code() == code::ADEL {
+                    ExceptionKind::AddressErrorLoad
+                } else {
+                    ExceptionKind::AddressErrorStore
+                };
+                self.inject(Exception::at(kind, exit.badvaddr), bd);
+                (ExitReason::AddressError, Action::Resume)
+            }
+            code::MOD | code::TLBL | code::TLBS => {
+                let store = exit.code() != code::TLBL;
+                self.mmu_fault(exit, store, memory, bus, host)
+            }
+            _ => (ExitReason::Unexpected, Action::Stop("unexpected host exception from the guest")),
+        };
+        self.counters.count(reason);
+        action
+    }
+
+    /// Enters `exception` in the guest for the instruction at `cpu.pc`.
+    fn inject(&mut self, mut exception: Exception, in_delay_slot: bool) {
+        exception.in_delay_slot = in_delay_slot;
+        self.cpu.raise(exception);
+    }
+
+    /// Fetches the instruction word at guest VA `va` through the guest view.
+    pub fn fetch(&self, va: u32, memory: &GuestMemory, host: &mut dyn Host) -> Option<u32> {
+        if !va.is_multiple_of(4) {
+            return None;
+        }
+        let gpa = self.cpu.translate(va, Access::Fetch).ok()?;
+        Some(host.read_word(memory.host_phys(gpa)?))
+    }
+
+    /// Emulates the instruction at `cpu.pc` (with its slot when the
+    /// exception was in a delay slot: `cpu.pc` is then the branch).
+    fn emulate(&mut self, bd: bool, memory: &GuestMemory, host: &mut dyn Host) -> Action {
+        let pc = self.cpu.pc;
+        let Some(word) = self.fetch(pc, memory, host) else {
+            // The code is gone from under the guest (it rewrote its TLB
+            // between the fault and now): run it again and let it fault.
+            return Action::Resume;
+        };
+        let slot = if bd {
+            match self.fetch(pc.wrapping_add(4), memory, host) {
+                Some(slot) => Some(slot),
+                None => return Action::Resume,
+            }
+        } else {
+            None
+        };
+        let asid = self.cpu.cp0.entryhi & emulator::ASID_MASK;
+        let before = self.cpu.tlb.clone();
+        let outcome = self.cpu.execute(word, slot);
+        self.emulated += 1 + u64::from(slot.is_some());
+        if outcome == Outcome::NotEmulated {
+            // An ordinary instruction the host refused (RI): the guest sees RI.
+            self.inject(Exception::reserved_instruction(), bd);
+        }
+        if self.cpu.cp0.entryhi & emulator::ASID_MASK != asid || self.cpu.tlb != before {
+            host.flush(self.asids);
+        }
+        Action::Resume
+    }
+
+    /// A host TLB miss/invalid/modified in host user mode: fill a shadow,
+    /// route to a device, or inject the guest's own exception.
+    fn mmu_fault(
+        &mut self,
+        exit: Exit,
+        store: bool,
+        memory: &GuestMemory,
+        bus: &mut Bus,
+        host: &mut dyn Host,
+    ) -> (ExitReason, Action) {
+        let va = exit.badvaddr;
+        let bd = exit.in_delay_slot();
+        let fetch = !store && (va == exit.epc || (bd && va == exit.epc.wrapping_add(4)));
+        let access = if store {
+            Access::Store
+        } else if fetch {
+            Access::Fetch
+        } else {
+            Access::Load
+        };
+        let gpa = match self.guest_translate(va, access) {
+            Ok(t) => t,
+            Err(exception) => {
+                self.inject(exception, bd);
+                return (ExitReason::GuestTlbFault, Action::Resume);
+            }
+        };
+        if memory.host_phys(gpa).is_some() {
+            host.install(self.shadow(va, memory));
+            return (ExitReason::ShadowFill, Action::Resume);
+        }
+        if !fetch && bus.find(GuestPhys(gpa)).is_some() {
+            return (ExitReason::Mmio, self.mmio(exit, memory, bus, host));
+        }
+        let kind = if fetch { ExceptionKind::BusErrorFetch } else { ExceptionKind::BusErrorData };
+        self.inject(Exception::new(kind), bd);
+        (ExitReason::BusError, Action::Resume)
+    }
+
+    fn guest_translate(&self, va: u32, access: Access) -> Result<u32, Exception> {
+        let asid = (self.cpu.cp0.entryhi & emulator::ASID_MASK) as u8;
+        let kernel = self.cpu.kernel_mode();
+        addrmap::translate(GuestVirt(va), access, kernel, asid, &self.cpu.tlb).map(|t| match t {
+            Translation::Direct { phys, .. } | Translation::Mapped { phys } => phys.0,
+        })
+    }
+
+    /// The shadow pair for the VPN2 of `va` in the current guest mode: each
+    /// 4 KiB half valid when the guest view maps it to this guest's RAM or
+    /// ROM, dirty when the guest view allows stores there.
+    pub fn shadow(&self, va: u32, memory: &GuestMemory) -> Shadow {
+        let even = va & !0x1FFF;
+        let mut entry_lo = [0u32; 2];
+        for (half, lo) in entry_lo.iter_mut().enumerate() {
+            let page = even + half as u32 * 0x1000;
+            let Ok(gpa) = self.guest_translate(page, Access::Load) else { continue };
+            let Some(HostPhys(pa)) = memory.host_phys(gpa) else { continue };
+            let dirty = self.guest_translate(page, Access::Store).is_ok();
+            // PFN, C=3 (cacheable), D, V; G=0 so the ASID matters.
+            *lo = ((pa >> 12) << 6) | (3 << 3) | (u32::from(dirty) << 2) | (1 << 1);
+        }
+        Shadow { entry_hi: even | u32::from(self.host_asid()), entry_lo }
+    }
+
+    /// Emulates the load or store at EPC (in the delay slot of the branch
+    /// at EPC when BD) against the guest's devices, then moves past it
+    /// (following the branch), or enters the exception it raises.
+    fn mmio(&mut self, exit: Exit, memory: &GuestMemory, bus: &mut Bus, host: &mut dyn Host) -> Action {
+        let bd = exit.in_delay_slot();
+        let mut gpr = self.cpu.gpr;
+        let next_pc = if bd {
+            let Some(branch) = self.fetch(exit.epc, memory, host) else { return Action::Resume };
+            match self.cpu.branch_effect(branch) {
+                Some(Ok(effect)) => {
+                    // The link is written before the slot runs.
+                    if let Some((rd, value)) = effect.link {
+                        if rd != 0 {
+                            gpr[usize::from(rd & 31)] = value;
+                        }
+                    }
+                    effect.next_pc
+                }
+                Some(Err(exception)) => {
+                    self.inject(exception, false);
+                    return Action::Resume;
+                }
+                None => return Action::Stop("delay-slot fault after a word that is not a branch"),
+            }
+        } else {
+            exit.epc.wrapping_add(4)
+        };
+        let at = if bd { exit.epc.wrapping_add(4) } else { exit.epc };
+        let Some(word) = self.fetch(at, memory, host) else { return Action::Resume };
+        let cpu = &self.cpu;
+        let result = emulate_mmio_word(word, &mut gpr, bus, |va, access| {
+            let asid = (cpu.cp0.entryhi & emulator::ASID_MASK) as u8;
+            addrmap::translate(va, access, cpu.kernel_mode(), asid, &cpu.tlb).map(|t| match t {
+                Translation::Direct { phys, .. } | Translation::Mapped { phys } => phys,
+            })
+        });
+        match result {
+            Ok(_) => {
+                self.cpu.gpr = gpr;
+                self.cpu.pc = next_pc;
+            }
+            Err(error) => {
+                let exception = error.exception().unwrap_or(Exception::new(ExceptionKind::BusErrorData));
+                self.inject(exception, bd);
+            }
+        }
+        match bus.take_event() {
+            Some((_, DeviceEvent::PowerOff)) => Action::PowerOff,
+            None => Action::Resume,
+        }
+    }
+
+    /// The ExcCode the last exception entry wrote (for reports).
+    pub fn last_exccode(&self) -> u32 {
+        self.cpu.cp0.cause_exccode()
+    }
+}
