@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::hint::black_box;
 use std::time::Instant;
 
-use isa_bench::{cp0_match, realistic_mix, uniform, N};
+use isa_bench::{cp0_match, predictable, realistic_mix, uniform, N};
 use yaxpeax_arch::{Decoder, U8Reader};
 
 /// Best of `reps` runs of `f` over `words`, in ns per word.
@@ -138,7 +138,11 @@ fn main() {
     println!();
     println!("| decoder | input | decode only | decode + text |");
     println!("|---|---|---:|---:|");
-    for (label, words) in [("uniform random", uniform()), ("realistic mix (5% CP0)", realistic_mix())] {
+    for (label, words) in [
+        ("uniform random", uniform()),
+        ("realistic mix (5% CP0)", realistic_mix()),
+        ("addiu only (predictable)", predictable()),
+    ] {
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         let row = |name: &str, d: Option<f64>, t: Option<f64>| {
             let f = |v: Option<f64>| v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into());

@@ -24,6 +24,12 @@ pub fn uniform() -> Vec<u32> {
     (0..N).map(|_| rng.next_u32()).collect()
 }
 
+/// `N` `addiu` words with varying operands: a perfectly predictable stream,
+/// which shows the decoders' cost without branch mispredictions.
+pub fn predictable() -> Vec<u32> {
+    (0..N as u32).map(|i| 0x2400_0000 | (i.wrapping_mul(2_654_435_761) & 0x03ff_ffff)).collect()
+}
+
 /// Instruction mix of ordinary compiled code, in parts per thousand; the CP0
 /// rows add up to 50 (5%).
 const MIX: &[(&str, u32)] = &[
