@@ -53,7 +53,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
 /// Parses spec text and generates the whole expansion.
 pub fn generate(src: &str) -> Result<TokenStream, SpecError> {
     let spec = parse::parse(&read_lines(src)?)?;
-    Ok(emit(&spec)?)
+    emit(&spec)
 }
 
 fn camel(name: &str) -> Ident {

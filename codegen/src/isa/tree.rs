@@ -166,7 +166,7 @@ fn node(spec: &Spec, view: View, pats: &[Pat], known: u32) -> TokenStream {
         best.1
     };
     let (hi, lo) = top_run(split);
-    let run_mask = ((((1u64 << (hi - lo + 1)) - 1) as u32) << lo) as u32;
+    let run_mask = (((1u64 << (hi - lo + 1)) - 1) as u32) << lo;
     let width_mask = lit_u32(run_mask >> lo);
     let mut values: Vec<u32> = pats
         .iter()
