@@ -167,6 +167,7 @@ fn emit(spec: &Spec) -> Result<TokenStream, SpecError> {
     let mut mem_arms = Vec::new();
     let mut priv_arms = Vec::new();
     let mut isa_arms = Vec::new();
+    let mut target_arms = Vec::new();
 
     for insn in &spec.insns {
         let v = camel(&insn.name);
@@ -234,6 +235,22 @@ fn emit(spec: &Spec) -> Result<TokenStream, SpecError> {
                 #body
             }
         });
+
+        // The absolute target objdump prints, from the syntax's branch/jump operand.
+        let target_operand = insn.syntax.parts.iter().find_map(|p| match p {
+            Part::Operand { kind, fields } if ["branch", "jump", "jumpx"].contains(&kind.as_str()) => {
+                Some((kind.as_str(), field_ident(&spec.fields[fields[0]])))
+            }
+            _ => None,
+        });
+        if let Some((kind, f)) = target_operand {
+            let target = match kind {
+                "branch" => quote!(pc.wrapping_add(4).wrapping_add((*#f as i32 as u32) << 2)),
+                "jump" => quote!((pc.wrapping_add(4) & 0xF000_0000) | ((*#f as u32) << 2)),
+                _ => quote!((pc.wrapping_add(4) & 0xF000_0000) | ((*#f as u32) << 2) | 1),
+            };
+            target_arms.push(quote!(Insn::#v { #f, .. } => Some(#target),));
+        }
 
         for tag in &insn.tags {
             match tag {
@@ -413,6 +430,18 @@ fn emit(spec: &Spec) -> Result<TokenStream, SpecError> {
                 #[allow(unreachable_patterns)]
                 match self {
                     #(#flow_arms)*
+                    _ => None,
+                }
+            }
+
+            /// The absolute branch or jump target objdump prints for this
+            /// instruction at `pc` (every instruction with a `branch`, `jump`
+            /// or `jumpx` operand, including objdump-only ones).
+            pub fn branch_target(&self, pc: u32) -> Option<u32> {
+                let _ = pc;
+                #[allow(unreachable_patterns)]
+                match self {
+                    #(#target_arms)*
                     _ => None,
                 }
             }

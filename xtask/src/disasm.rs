@@ -244,14 +244,10 @@ fn disassemble_elf(b: &[u8], aliases: bool) -> Result<String, String> {
             }
             let word = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
             let mut text = isa_spec::disassemble(word, pc, aliases).to_string();
-            let flow = isa_spec::decode_objdump(word).and_then(|i| i.control_flow());
-            after_branch = flow.is_some();
+            let insn = isa_spec::decode_objdump(word);
+            after_branch = insn.is_some_and(|i| i.control_flow().is_some() || i.branch_target(pc).is_some());
             // objdump -d prints branch targets as `ADDR <symbol+off>`.
-            let target = flow.and_then(|f| match f {
-                isa_spec::ControlFlow::Branch { offset, .. } => Some(pc.wrapping_add(4).wrapping_add(offset as u32)),
-                isa_spec::ControlFlow::Jump { index, .. } => Some((pc.wrapping_add(4) & 0xF000_0000) | (index << 2)),
-                isa_spec::ControlFlow::JumpReg { .. } => None,
-            });
+            let target = insn.and_then(|i| i.branch_target(pc));
             if let Some(t) = target {
                 if let Some(pos) = text.rfind("0x") {
                     let mut replaced = format!("{}{t:x}", &text[..pos]);
