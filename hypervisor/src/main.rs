@@ -207,6 +207,8 @@ mod boot {
             let mut runnable = [false; MAX_GUESTS];
             for (slot, guest) in runnable.iter_mut().zip(guests.iter_mut()) {
                 if let Some(guest) = guest {
+                    // Console input reaches a waiting guest's UART too.
+                    let _ = guest.bus.pump_serial(console);
                     guest.vcpu.sync_timer(now);
                     guest.update_irq_lines();
                     *slot = guest.runnable();

@@ -178,6 +178,9 @@ pub struct Vcpu {
     asids: [u8; 2],
     /// Guest-IP lines (bit 0 = IP2) driven by devices.
     device_lines: u8,
+    /// `cpu.pc` is a branch whose delay slot the last exit interrupted
+    /// (host Cause.BD): an interrupt delivered there has Cause.BD = 1.
+    resume_in_slot: bool,
 }
 
 impl Vcpu {
@@ -186,7 +189,15 @@ impl Vcpu {
     pub fn new(index: usize, start_pc: u32, now: u32) -> Vcpu {
         let mut cpu = Cpu::new(emulator::AddressMap::Guest);
         cpu.pc = start_pc;
-        Vcpu { cpu, counters: ExitCounters::default(), emulated: 0, last_count: now, asids: shadow_asids(index), device_lines: 0 }
+        Vcpu {
+            cpu,
+            counters: ExitCounters::default(),
+            emulated: 0,
+            last_count: now,
+            asids: shadow_asids(index),
+            device_lines: 0,
+            resume_in_slot: false,
+        }
     }
 
     /// The host ASID the guest runs under now.
@@ -239,7 +250,8 @@ impl Vcpu {
     /// whether the VCPU can run (false: it waits for an interrupt).
     pub fn prepare_entry(&mut self) -> bool {
         if self.cpu.interrupt_pending() {
-            self.cpu.raise(Exception::new(ExceptionKind::Interrupt));
+            let in_delay_slot = core::mem::take(&mut self.resume_in_slot);
+            self.cpu.raise(Exception { in_delay_slot, ..Exception::new(ExceptionKind::Interrupt) });
             return true;
         }
         !self.cpu.waiting
@@ -258,6 +270,7 @@ impl Vcpu {
     ) -> Action {
         self.cpu.pc = exit.epc;
         let bd = exit.in_delay_slot();
+        self.resume_in_slot = false;
         let (reason, action) = match exit.code() {
             code::INT => (ExitReason::Interrupt, Action::Resume),
             code::CPU if exit.ce() == 0 => (ExitReason::Privileged, self.emulate(bd, memory, host)),
@@ -292,6 +305,8 @@ impl Vcpu {
             _ => (ExitReason::Unexpected, Action::Stop("unexpected host exception from the guest")),
         };
         self.counters.count(reason);
+        // Nothing moved the guest: it resumes at EPC, inside the slot if BD.
+        self.resume_in_slot = bd && self.cpu.pc == exit.epc;
         action
     }
 
@@ -460,5 +475,274 @@ impl Vcpu {
     /// The ExcCode the last exception entry wrote (for reports).
     pub fn last_exccode(&self) -> u32 {
         self.cpu.cp0.cause_exccode()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::DeviceParams;
+    use std::collections::HashMap;
+
+    const MEMORY: GuestMemory =
+        GuestMemory { ram_host: 0x0100_0000, ram_size: 0x0100_0000, rom_host: 0x0200_0000, rom_size: 0x0040_0000, rom_base: 0x1FC0_0000 };
+    const CODE: u32 = 0x1000;
+
+    #[derive(Default)]
+    struct Machine {
+        words: HashMap<u32, u32>,
+        installed: Vec<Shadow>,
+        flushes: usize,
+    }
+
+    impl Host for Machine {
+        fn read_word(&mut self, pa: HostPhys) -> u32 {
+            assert!(MEMORY.ranges().iter().any(|&(s, e)| (s..e).contains(&pa.0)), "read outside the guest: {pa:?}");
+            self.words.get(&pa.0).copied().unwrap_or(0)
+        }
+        fn install(&mut self, shadow: Shadow) {
+            self.installed.push(shadow);
+        }
+        fn flush(&mut self, _: [u8; 2]) {
+            self.flushes += 1;
+        }
+    }
+
+    impl Machine {
+        /// Puts `words` at guest-physical `gpa` (in RAM).
+        fn code(&mut self, gpa: u32, words: &[u32]) {
+            for (i, w) in words.iter().enumerate() {
+                self.words.insert(MEMORY.ram_host + gpa + 4 * i as u32, *w);
+            }
+        }
+    }
+
+    fn bus() -> Bus {
+        let mut bus = Bus::new();
+        let params = DeviceParams::default();
+        bus.attach_compatible(["ns16550a"], &params, GuestPhys(0x1800_03F8), 8, "g", Some(0)).unwrap();
+        bus.attach_compatible(["mti,malta-reset"], &params, GuestPhys(0x1F00_0500), 4, "reset", None).unwrap();
+        bus
+    }
+
+    /// A VCPU in kernel mode (BEV=0, ERL=0, EBase 0) at CODE.
+    fn vcpu() -> Vcpu {
+        let mut v = Vcpu::new(1, CODE, 0);
+        v.cpu.cp0.status = 0;
+        v
+    }
+
+    fn exit(code: u32, epc: u32, badvaddr: u32) -> Exit {
+        Exit { cause: code << 2, epc, badvaddr }
+    }
+
+    #[test]
+    fn privileged_instruction_is_emulated() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        m.code(CODE, &[0x4088_6000]); // mtc0 t0, Status
+        v.cpu.gpr[8] = 0x0000_FF01;
+        assert_eq!(v.handle_exit(exit(11, CODE, 0), &MEMORY, &mut bus, &mut m), Action::Resume);
+        assert_eq!(v.cpu.cp0.status, 0x0000_FF01);
+        assert_eq!(v.cpu.pc, CODE + 4);
+        assert_eq!(v.counters.get(ExitReason::Privileged), 1);
+        assert_eq!(m.flushes, 0);
+        // An ASID change drops the guest's shadows.
+        m.code(CODE + 4, &[0x4088_5000]); // mtc0 t0, EntryHi
+        v.cpu.gpr[8] = 0x42;
+        v.handle_exit(exit(11, CODE + 4, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!(m.flushes, 1);
+    }
+
+    #[test]
+    fn privileged_instruction_in_a_delay_slot() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        // beq $0, $0, +4 ; mtc0 t0, Status (slot)
+        m.code(CODE, &[0x1000_0004, 0x4088_6000]);
+        v.cpu.gpr[8] = 0x0000_0401;
+        let e = Exit { cause: (1 << 31) | (11 << 2), epc: CODE, badvaddr: 0 };
+        v.handle_exit(e, &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.cp0.status, 0x0000_0401);
+        assert_eq!(v.cpu.pc, CODE + 4 + 16);
+    }
+
+    #[test]
+    fn syscall_is_delivered_like_the_hardware() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        v.cpu.cp0.ebase = 0x0010_0000;
+        let e = Exit { cause: (1 << 31) | (8 << 2), epc: 0x2000, badvaddr: 0 };
+        v.handle_exit(e, &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.pc, 0x0010_0180);
+        assert_eq!(v.cpu.cp0.epc, 0x2000);
+        assert_eq!(v.cpu.cp0.cause_bd(), 1);
+        assert_eq!(v.cpu.cp0.cause_exccode(), 8);
+        assert_eq!(v.cpu.cp0.status_exl(), 1);
+        // With BEV, the vector is in the guest's ROM view.
+        let mut v = Vcpu::new(0, 0x3FC0_0000, 0);
+        v.handle_exit(exit(9, 0x3FC0_0010, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.pc, 0x3FC0_0380);
+        assert_eq!(v.cpu.cp0.cause_exccode(), 9);
+    }
+
+    #[test]
+    fn kseg0_fault_installs_a_shadow_inside_the_guest() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        v.handle_exit(exit(2, CODE, 0x0012_3456), &MEMORY, &mut bus, &mut m);
+        let s = m.installed[0];
+        assert_eq!(s.entry_hi, 0x0012_2000 | u32::from(shadow_asids(1)[0]));
+        assert_eq!(s.entry_lo[0] >> 6, (MEMORY.ram_host + 0x0012_2000) >> 12);
+        assert_eq!(s.entry_lo[1] >> 6, (MEMORY.ram_host + 0x0012_3000) >> 12);
+        assert_eq!(s.entry_lo[0] & 0x6, 0x6, "valid and dirty");
+        assert_eq!(v.cpu.pc, CODE, "the access runs again");
+        // The top of a 12 KiB RAM: the odd page is past it, so it stays invalid.
+        let small = GuestMemory { ram_size: 0x3000, ..MEMORY };
+        v.handle_exit(exit(2, CODE, 0x0000_2010), &small, &mut bus, &mut m);
+        assert_eq!(m.installed[1].entry_lo[1], 0);
+        assert_ne!(m.installed[1].entry_lo[0], 0);
+    }
+
+    #[test]
+    fn user_mode_sees_the_guest_tlb_and_never_the_kernel_view() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        v.cpu.cp0.status = 0x10; // user mode
+        v.cpu.cp0.ebase = 0x0010_0000;
+        v.handle_exit(exit(2, 0x0040_0000, 0x0040_0000), &MEMORY, &mut bus, &mut m);
+        assert!(m.installed.is_empty());
+        assert_eq!(v.cpu.pc, 0x0010_0000, "TLB refill vector");
+        assert_eq!(v.cpu.cp0.badvaddr, 0x0040_0000);
+        assert_eq!(v.counters.get(ExitReason::GuestTlbFault), 1);
+        // A kernel address from user mode is an address error, as natively.
+        let mut v = vcpu();
+        v.cpu.cp0.status = 0x10;
+        v.handle_exit(exit(4, 0x0040_0000, 0x8000_0000), &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.cp0.cause_exccode(), 4);
+        assert_eq!(v.cpu.cp0.badvaddr, 0x8000_0000);
+    }
+
+    /// Whatever a guest writes into its TLB, a shadow only ever points into
+    /// its own RAM or ROM; anything else is a guest exception.
+    #[test]
+    fn hostile_tlb_entries_never_reach_other_memory() {
+        let mut seed = 0x1234_5678u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            seed
+        };
+        for round in 0..2000 {
+            let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+            v.cpu.cp0.status = if round % 2 == 0 { 0x10 } else { 0 };
+            v.cpu.cp0.entryhi = next() & 0xFF;
+            for i in 0..emulator::TLB_ENTRIES {
+                let regs = emulator::TlbRegs {
+                    entry_hi: next() & 0x7FFF_E0FF,
+                    entry_lo0: next() & 0x03FF_FFFF,
+                    entry_lo1: next() & 0x03FF_FFFF,
+                    page_mask: [0, 0x6000, 0x1E000, 0x1FFE000][(next() % 4) as usize],
+                };
+                v.cpu.tlb.write(i as u32, emulator::TlbEntry::from_regs(regs));
+            }
+            let va = next() & 0x7FFF_FFFC;
+            let code = [1, 2, 3][(next() % 3) as usize];
+            m.code(CODE, &[0x8D09_0000]); // lw t1, 0(t0)
+            let _ = v.handle_exit(exit(code, CODE, va), &MEMORY, &mut bus, &mut m);
+            for s in &m.installed {
+                for lo in s.entry_lo {
+                    if lo & 2 != 0 {
+                        let pa = (lo >> 6) << 12;
+                        assert!(MEMORY.ranges().iter().any(|&(a, b)| (a..b).contains(&pa)), "{pa:#x}");
+                    }
+                }
+                assert!(s.entry_hi < 0x8000_0000);
+            }
+        }
+    }
+
+    #[test]
+    fn uart_store_and_load_through_kseg1() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        m.code(CODE, &[0xA109_0000, 0x8D09_0000]); // sb t1, 0(t0) ; lw t1, 0(t0)
+        v.cpu.gpr[8] = 0x3800_03F8 + 7; // scratch register, via guest KSEG1
+        v.cpu.gpr[9] = 0x5A;
+        assert_eq!(v.handle_exit(exit(3, CODE, 0x3800_03FF), &MEMORY, &mut bus, &mut m), Action::Resume);
+        assert_eq!(v.cpu.pc, CODE + 4);
+        assert_eq!(bus.read(GuestPhys(0x1800_03FF), crate::devices::AccessSize::Byte), Ok(0x5A));
+        // A misaligned word load from the device is the guest's AdEL.
+        v.cpu.gpr[9] = 0;
+        v.handle_exit(exit(2, CODE + 4, 0x3800_03FF), &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.cp0.cause_exccode(), 4);
+        assert_eq!(v.counters.get(ExitReason::Mmio), 2);
+    }
+
+    #[test]
+    fn mmio_in_a_delay_slot_follows_the_branch() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        // jal 0x2000 ; sw t1, 0(t0) (slot: the software reset)
+        m.code(CODE, &[0x0C00_0800, 0xAD09_0000]);
+        v.cpu.gpr[8] = 0x3F00_0500;
+        v.cpu.gpr[9] = 0x42;
+        let e = Exit { cause: (1 << 31) | (3 << 2), epc: CODE, badvaddr: 0x3F00_0500 };
+        assert_eq!(v.handle_exit(e, &MEMORY, &mut bus, &mut m), Action::PowerOff);
+        assert_eq!(v.cpu.pc, 0x2000);
+        assert_eq!(v.cpu.gpr[31], CODE + 8);
+    }
+
+    #[test]
+    fn unbacked_guest_physical_is_a_bus_error() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        m.code(CODE, &[0x8D09_0000]);
+        v.handle_exit(exit(2, CODE, 0x1000_0000), &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.cp0.cause_exccode(), 7);
+        assert!(m.installed.is_empty());
+    }
+
+    #[test]
+    fn timer_interrupt_gating_and_wait() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        v.cpu.cp0.compare = 1000;
+        v.cpu.cp0.count = 0;
+        assert_eq!(v.ticks_to_compare(), 1000);
+        // WAIT with the timer enabled but not yet due: the VCPU idles.
+        m.code(CODE, &[0x4200_0020]);
+        v.cpu.cp0.status = 0x8001; // IM7, IE
+        v.handle_exit(exit(11, CODE, 0), &MEMORY, &mut bus, &mut m);
+        assert!(v.cpu.waiting);
+        assert!(!v.prepare_entry());
+        v.sync_timer(999);
+        assert!(!v.prepare_entry());
+        v.sync_timer(1001);
+        assert_eq!(v.cpu.cp0.cause_ti(), 1);
+        assert!(v.prepare_entry());
+        assert_eq!(v.cpu.cp0.epc, CODE + 4, "EPC = WAIT + 4");
+        assert_eq!(v.cpu.cp0.cause_exccode(), 0);
+        // EXL blocks it; IV moves the vector.
+        let mut v = vcpu();
+        v.cpu.cp0.status = 0x8003;
+        v.sync_timer(0);
+        v.cpu.cp0.compare = 10;
+        v.sync_timer(20);
+        assert!(v.prepare_entry());
+        assert_eq!(v.cpu.pc, CODE, "not taken while EXL");
+        v.cpu.cp0.status = 0x8001;
+        v.cpu.cp0.cause |= 1 << 23;
+        assert!(v.prepare_entry());
+        assert_eq!(v.cpu.pc, 0x200);
+        // A device line drives IP2.
+        let mut v = vcpu();
+        v.cpu.cp0.status = 0x0401;
+        v.set_device_lines(1);
+        assert_eq!(v.cpu.cp0.cause & 0xFC00, 0x0400);
+        assert!(v.prepare_entry());
+        assert_eq!(v.cpu.pc, 0x180);
+    }
+
+    #[test]
+    fn interrupt_after_an_exit_in_a_delay_slot_has_bd() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        v.cpu.cp0.status = 0x0101; // IM0, IE
+        let e = Exit { cause: 1 << 31, epc: 0x3000, badvaddr: 0 };
+        v.handle_exit(e, &MEMORY, &mut bus, &mut m);
+        v.cpu.cp0.cause |= 1 << 8;
+        assert!(v.prepare_entry());
+        assert_eq!(v.cpu.cp0.epc, 0x3000);
+        assert_eq!(v.cpu.cp0.cause_bd(), 1);
     }
 }

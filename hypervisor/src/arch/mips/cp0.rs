@@ -67,11 +67,24 @@ pub fn count() -> u32 {
     mfc0!(9, 0)
 }
 
-/// Sets Compare `ticks` ahead of Count (at least 256, so it is not already
-/// in the past), which also acknowledges the timer interrupt.
+/// Sets Compare at least `ticks` ahead of Count, which also acknowledges
+/// the timer interrupt. QEMU's Count follows real time: if Count has
+/// already passed the new Compare when the write lands, the interrupt would
+/// only come after Count wraps (25 s), so the write is checked and redone
+/// further ahead until it is still in the future.
 pub fn arm_timer(ticks: u32) {
-    let ticks = ticks.max(256);
-    // SAFETY: Compare only schedules the timer interrupt (IP7), which is
-    // masked while the hypervisor runs (Status.IE = 0).
-    unsafe { mtc0!(11, 0, count().wrapping_add(ticks)) };
+    let mut ahead = ticks.max(MIN_TIMER_TICKS);
+    loop {
+        let start = count();
+        // SAFETY: Compare only schedules the timer interrupt (IP7), which
+        // is masked while the hypervisor runs (Status.IE = 0).
+        unsafe { mtc0!(11, 0, start.wrapping_add(ahead)) };
+        if count().wrapping_sub(start) < ahead {
+            return;
+        }
+        ahead = ahead.saturating_mul(2);
+    }
 }
+
+/// The shortest timer the hypervisor arms (about 12 µs).
+const MIN_TIMER_TICKS: u32 = 2000;
