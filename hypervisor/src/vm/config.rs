@@ -132,6 +132,8 @@ pub enum Refusal<'a> {
     /// The host cannot give this much RAM.
     RamTooLarge { wanted: u32, available: u32 },
     TooManyGuests,
+    /// The device bus refused the region (too many devices or UARTs).
+    DeviceAttach { node: &'a str },
 }
 
 impl fmt::Display for Refusal<'_> {
@@ -177,6 +179,9 @@ impl fmt::Display for Refusal<'_> {
                 available / 1024
             ),
             Refusal::TooManyGuests => write!(f, "more than {MAX_GUESTS} guests; ignored"),
+            Refusal::DeviceAttach { node } => {
+                write!(f, "region `{node}`: cannot attach the device (at most 2 UARTs and 8 devices per guest)")
+            }
         }
     }
 }

@@ -73,7 +73,7 @@ impl<'a> Guest<'a> {
             bus.attach_compatible([compatible], &DeviceParams::default(), GuestPhys(region.base), region.size, port_name, line)
                 .map_err(|e| match e {
                     AttachError::Unknown(_) => Refusal::UnknownCompatible { node: region.name, compatible },
-                    _ => Refusal::TooManyRegions,
+                    _ => Refusal::DeviceAttach { node: region.name },
                 })?;
         }
         let mut scratch = *ram;
@@ -111,6 +111,34 @@ impl<'a> Guest<'a> {
 pub fn next_runnable(current: usize, runnable: &[bool]) -> Option<usize> {
     let n = runnable.len();
     (1..=n).map(|step| (current + step) % n).find(|&i| runnable[i])
+}
+
+/// One line per guest state change and the exit counters, for the boot
+/// log, power-off and mterm's `guests`.
+pub fn write_status(guest: &Guest<'_>, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+    let state = match guest.state {
+        GuestState::Running if guest.vcpu.cpu.waiting => "waiting (WAIT)",
+        GuestState::Running => "running",
+        GuestState::PoweredOff => "powered off",
+        GuestState::Stopped(why) => why,
+    };
+    let c = &guest.vcpu.counters;
+    writeln!(
+        out,
+        "{}: {state}, pc {:#010x}, {} exits, {} instructions emulated",
+        guest.name,
+        guest.vcpu.cpu.pc,
+        c.total(),
+        guest.vcpu.emulated
+    )?;
+    write!(out, "  exits:")?;
+    for reason in super::vcpu::ExitReason::ALL {
+        let n = c.get(reason);
+        if n != 0 {
+            write!(out, " {} {n};", reason.name())?;
+        }
+    }
+    writeln!(out)
 }
 
 #[cfg(test)]
@@ -154,32 +182,4 @@ mod tests {
         let err = Guest::build(1, &configs[0], &mut ram, None, 0).unwrap_err();
         assert_eq!(err.to_string(), "image 0 is missing (0 image(s) given; `cargo xtask run --guest FILE` adds one)");
     }
-}
-
-/// One line per guest state change and the exit counters, for the boot
-/// log, power-off and mterm's `guests`.
-pub fn write_status(guest: &Guest<'_>, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
-    let state = match guest.state {
-        GuestState::Running if guest.vcpu.cpu.waiting => "waiting (WAIT)",
-        GuestState::Running => "running",
-        GuestState::PoweredOff => "powered off",
-        GuestState::Stopped(why) => why,
-    };
-    let c = &guest.vcpu.counters;
-    writeln!(
-        out,
-        "{}: {state}, pc {:#010x}, {} exits, {} instructions emulated",
-        guest.name,
-        guest.vcpu.cpu.pc,
-        c.total(),
-        guest.vcpu.emulated
-    )?;
-    write!(out, "  exits:")?;
-    for reason in super::vcpu::ExitReason::ALL {
-        let n = c.get(reason);
-        if n != 0 {
-            write!(out, " {} {n};", reason.name())?;
-        }
-    }
-    writeln!(out)
 }

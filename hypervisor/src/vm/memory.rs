@@ -227,12 +227,13 @@ pub(crate) mod tests {
     use crate::vm::config::{self};
 
     /// Builds a pack the way xtask does.
+    #[allow(clippy::type_complexity)]
     pub fn pack(images: &[(&str, &[(u32, &[u8])])]) -> Vec<u8> {
         let mut out = PACK_MAGIC.to_vec();
         out.extend([0; 8]);
         let put = |out: &mut Vec<u8>, w: u32| out.extend(w.to_le_bytes());
         let pad = |out: &mut Vec<u8>| {
-            while out.len() % 4 != 0 {
+            while !out.len().is_multiple_of(4) {
                 out.push(0)
             }
         };

@@ -25,6 +25,7 @@ mod code {
     pub const CPU: u32 = 11;
     pub const OV: u32 = 12;
     pub const TR: u32 = 13;
+    pub const FPE: u32 = 15;
 }
 
 /// Why the guest left host user mode, counted per VCPU.
@@ -43,7 +44,7 @@ pub enum ExitReason {
     GuestTlbFault,
     /// An address error, passed on to the guest.
     AddressError,
-    /// syscall, break, trap, overflow, passed on to the guest.
+    /// syscall, break, trap, overflow, floating point, passed on to the guest.
     GuestException,
     /// A reserved instruction (rdhwr is emulated, the rest passed on).
     Reserved,
@@ -78,7 +79,7 @@ impl ExitReason {
             ExitReason::Mmio => "MMIO",
             ExitReason::GuestTlbFault => "guest TLB exception",
             ExitReason::AddressError => "address error",
-            ExitReason::GuestException => "syscall/break/trap/overflow",
+            ExitReason::GuestException => "syscall/break/trap/overflow/FPE",
             ExitReason::Reserved => "reserved instruction",
             ExitReason::CopUnusable => "coprocessor unusable (CE>0)",
             ExitReason::BusError => "bus error",
@@ -279,11 +280,14 @@ impl Vcpu {
                 (ExitReason::CopUnusable, Action::Resume)
             }
             code::RI => (ExitReason::Reserved, self.emulate(bd, memory, host)),
-            code::SYS | code::BP | code::OV | code::TR => {
+            code::SYS | code::BP | code::OV | code::TR | code::FPE => {
+                // FPE: the guest's FPU state is live in the host FPU, so
+                // FCSR already holds the cause the guest's handler reads.
                 let kind = match exit.code() {
                     code::SYS => ExceptionKind::Syscall,
                     code::BP => ExceptionKind::Breakpoint,
                     code::OV => ExceptionKind::Overflow,
+                    code::FPE => ExceptionKind::FloatingPoint,
                     _ => ExceptionKind::Trap,
                 };
                 self.inject(Exception::new(kind), bd);
@@ -571,6 +575,7 @@ mod tests {
         v.cpu.cp0.ebase = 0x0010_0000;
         let e = Exit { cause: (1 << 31) | (8 << 2), epc: 0x2000, badvaddr: 0 };
         v.handle_exit(e, &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.counters.get(ExitReason::GuestException), 1);
         assert_eq!(v.cpu.pc, 0x0010_0180);
         assert_eq!(v.cpu.cp0.epc, 0x2000);
         assert_eq!(v.cpu.cp0.cause_bd(), 1);
@@ -581,6 +586,12 @@ mod tests {
         v.handle_exit(exit(9, 0x3FC0_0010, 0), &MEMORY, &mut bus, &mut m);
         assert_eq!(v.cpu.pc, 0x3FC0_0380);
         assert_eq!(v.cpu.cp0.cause_exccode(), 9);
+        // A host exception no guest action explains stops the guest.
+        let mut v = vcpu();
+        assert!(matches!(v.handle_exit(exit(24, CODE, 0), &MEMORY, &mut bus, &mut m), Action::Stop(_)));
+        let mut v = vcpu();
+        v.handle_exit(exit(15, CODE, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.cp0.cause_exccode(), 15);
     }
 
     #[test]
