@@ -25,7 +25,7 @@ mod boot {
     use hypervisor::vm::config;
     use hypervisor::vm::guest::{known_compatible, next_runnable, write_status, Guest, GuestState};
     use hypervisor::vm::memory::{HostPhys, HostRam};
-    use hypervisor::vm::vcpu::{Action as VcpuAction, Exit, Host, Shadow};
+    use hypervisor::vm::vcpu::{Action as VcpuAction, Exit, ExitReason, Host, Shadow};
     use hypervisor::{devtree, trap::TrapFrame};
 
     /// The host device tree, compiled from `dts/host.dts` by xtask.
@@ -100,8 +100,12 @@ mod boot {
                         }
                     }
                     Ok(Action::WaitGuests) => {
-                        while guests.iter().flatten().any(|g| g.state == GuestState::Running) {
+                        let running = |g: &&Guest<'_>| g.state == GuestState::Running && !g.stuck();
+                        while guests.iter().flatten().any(|g| running(&g)) {
                             sched.run_one(&mut guests, &mut console);
+                        }
+                        for guest in guests.iter().flatten().filter(|g| g.stuck()) {
+                            let _ = writeln!(console, "[mterm] {} waits with interrupts disabled", guest.name);
                         }
                         let _ = writeln!(console, "[mterm] no guest is running");
                     }
@@ -250,8 +254,12 @@ mod boot {
                 guest.vcpu.cpu.lo = out.lo;
                 guest.vcpu.sync_timer(cp0::count());
                 let exit = Exit { cause: out.cause, epc: out.epc, badvaddr: out.badvaddr };
+                let mmio_before = guest.vcpu.counters.get(ExitReason::Mmio);
                 let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
-                let _ = guest.bus.pump_serial(console);
+                // Only a device access or time (an interrupt exit) moves UART bytes.
+                if exit.code() == 0 || guest.vcpu.counters.get(ExitReason::Mmio) != mmio_before {
+                    let _ = guest.bus.pump_serial(console);
+                }
                 match action {
                     VcpuAction::Resume => {}
                     VcpuAction::PowerOff => {

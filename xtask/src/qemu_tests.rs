@@ -53,6 +53,7 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "guest_suite_virtualized", run: guest_suite_virtualized },
     QemuTest { name: "two_guests_at_once", run: two_guests_at_once },
     QemuTest { name: "guests_refused_alone", run: guests_refused_alone },
+    QemuTest { name: "raw_guest_mtc0_round_trip", run: raw_guest_mtc0_round_trip },
 ];
 
 /// The workspace version, which the hypervisor reports too.
@@ -325,6 +326,101 @@ fn guests_refused_alone(images: &Images) -> Result<(), String> {
         ],
     )
     .map(drop)
+}
+
+/// A raw guest image (for the ROM, so it starts at its first word): times
+/// `ROUND_TRIPS` iterations of a loop, first without and then with an
+/// `mtc0` (emulated), in Count ticks, prints both in hex on its UART and
+/// powers itself off.
+const MTC0_GUEST: &str = r#"
+    .set noreorder
+    .set noat
+    .text
+start:
+    lui   $s0, 0x3800
+    ori   $s0, $s0, 0x03f8
+    li    $t0, 1000
+    mfc0  $s1, $9
+1:  sll   $zero, $zero, 0
+    addiu $t0, $t0, -1
+    bnez  $t0, 1b
+    nop
+    mfc0  $s2, $9
+    bal   print
+    subu  $a0, $s2, $s1
+    li    $t0, 1000
+    mfc0  $s1, $9
+1:  mtc0  $zero, $14
+    addiu $t0, $t0, -1
+    bnez  $t0, 1b
+    nop
+    mfc0  $s2, $9
+    bal   print
+    subu  $a0, $s2, $s1
+    lui   $t4, 0x3f00
+    li    $t5, 0x42
+    sw    $t5, 0x500($t4)
+2:  b     2b
+    nop
+# print a0 as 8 hex digits and a newline
+print:
+    li    $t1, 8
+3:  srl   $t2, $a0, 28
+    sltiu $t3, $t2, 10
+    bnez  $t3, 4f
+    addiu $t2, $t2, 48
+    addiu $t2, $t2, 39
+4:  lbu   $t4, 5($s0)
+    andi  $t4, $t4, 0x20
+    beqz  $t4, 4b
+    nop
+    sb    $t2, 0($s0)
+    sll   $a0, $a0, 4
+    addiu $t1, $t1, -1
+    bnez  $t1, 3b
+    nop
+    li    $t2, 10
+    jr    $ra
+    sb    $t2, 0($s0)
+"#;
+const ROUND_TRIPS: u64 = 1000;
+
+/// A raw binary as guest0's ROM; with `-icount shift=0` (one instruction
+/// per ns, a Count tick per 6 ns), how many host instructions one emulated
+/// `mtc0` costs, from exit to re-entry.
+fn raw_guest_mtc0_round_trip(images: &Images) -> Result<(), String> {
+    let dir = crate::qemu::target_dir().join("mtc0-guest");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let (source, object, raw) = (dir.join("mtc0.S"), dir.join("mtc0.o"), dir.join("mtc0.bin"));
+    std::fs::write(&source, MTC0_GUEST).map_err(|e| format!("cannot write {}: {e}", source.display()))?;
+    let mut assemble = std::process::Command::new("mipsel-linux-gnu-as");
+    assemble.args(["-EL", "-march=24kf", "-o"]).arg(&object).arg(&source);
+    crate::process::output(assemble)?;
+    let mut copy = std::process::Command::new("mipsel-linux-gnu-objcopy");
+    copy.args(["-O", "binary", "-j", ".text"]).arg(&object).arg(&raw);
+    crate::process::output(copy)?;
+    let pack = crate::image::guest_pack(&[raw], "mtc0.pack")?;
+    let machine = with_pack(Machine::new(&images.hypervisor), &pack).arg("-icount").arg("shift=0");
+    let run = machine.run_script("guests wait\nguests\nhalt\n", TIME_LIMIT)?;
+    let output = run.stdout.replace('\r', "");
+    let context = || format!("QEMU {}; serial output:\n{output}\nQEMU stderr:\n{}", run.ending(), run.stderr);
+    if run.timed_out() || !run.success() {
+        return Err(format!("the machine did not halt cleanly: {}", context()));
+    }
+    let ticks: Vec<u64> = guest_lines(&output, "guest0")
+        .lines()
+        .filter_map(|l| u64::from_str_radix(l.trim(), 16).ok())
+        .collect();
+    let [plain, with_mtc0] = ticks[..] else {
+        return Err(format!("expected two tick counts from the guest: {}", context()));
+    };
+    if with_mtc0 <= plain {
+        return Err(format!("the mtc0 loop was not slower ({with_mtc0} <= {plain} ticks): {}", context()));
+    }
+    let per_trip = (with_mtc0 - plain) * 6 / ROUND_TRIPS;
+    let report = guest_report(&output, "guest0").unwrap_or("").replace('\n', ";");
+    println!("      (about {per_trip} host instructions per emulated mtc0 round trip; {report})");
+    Ok(())
 }
 
 /// Runs the tests whose names contain `filter`; prints one line per test

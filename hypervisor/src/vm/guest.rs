@@ -99,6 +99,15 @@ impl<'a> Guest<'a> {
         self.state == GuestState::Running && (!self.vcpu.cpu.waiting || self.vcpu.cpu.interrupt_pending())
     }
 
+    /// The guest waits (WAIT) in a state no interrupt can end: interrupts
+    /// disabled (IE = 0, EXL or ERL set) or every line masked.
+    pub fn stuck(&self) -> bool {
+        let c = &self.vcpu.cpu.cp0;
+        self.state == GuestState::Running
+            && self.vcpu.cpu.waiting
+            && (c.status_ie() == 0 || c.status_exl() != 0 || c.status_erl() != 0 || c.status_im() == 0)
+    }
+
     /// Device interrupt lines into Cause.IP2-IP6.
     pub fn update_irq_lines(&mut self) {
         let lines = self.bus.irq_lines();
@@ -174,6 +183,12 @@ mod tests {
         assert!(guest.bus.find(GuestPhys(0x1800_03F8)).is_some());
         assert!(guest.bus.find(GuestPhys(0x1F00_0500)).is_some());
         assert!(guest.runnable());
+        let mut waiting = guest.clone();
+        waiting.vcpu.cpu.waiting = true;
+        waiting.vcpu.cpu.cp0.status = 0x8001;
+        assert!(!waiting.stuck());
+        waiting.vcpu.cpu.cp0.status = 0x8000;
+        assert!(waiting.stuck() && !waiting.runnable());
         // guest1 has no image 0... it does (same pack), but its RAM does not fit.
         let left = ram.available();
         let err = Guest::build(1, &configs[1], &mut ram, Some(&pack), 0).unwrap_err();

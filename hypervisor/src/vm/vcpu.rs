@@ -347,14 +347,15 @@ impl Vcpu {
             None
         };
         let asid = self.cpu.cp0.entryhi & emulator::ASID_MASK;
-        let before = self.cpu.tlb.clone();
+        let writes_tlb = |w: u32| matches!(isa_spec::decode(w), Ok(isa_spec::Insn::Tlbwi | isa_spec::Insn::Tlbwr));
+        let tlb_write = writes_tlb(word) || slot.is_some_and(writes_tlb);
         let outcome = self.cpu.execute(word, slot);
         self.emulated += 1 + u64::from(slot.is_some());
         if outcome == Outcome::NotEmulated {
             // An ordinary instruction the host refused (RI): the guest sees RI.
             self.inject(Exception::reserved_instruction(), bd);
         }
-        if self.cpu.cp0.entryhi & emulator::ASID_MASK != asid || self.cpu.tlb != before {
+        if self.cpu.cp0.entryhi & emulator::ASID_MASK != asid || tlb_write {
             host.flush(self.asids);
         }
         Action::Resume
@@ -555,6 +556,11 @@ mod tests {
         v.cpu.gpr[8] = 0x42;
         v.handle_exit(exit(11, CODE + 4, 0), &MEMORY, &mut bus, &mut m);
         assert_eq!(m.flushes, 1);
+        // So does a TLB write, even one that changes nothing.
+        m.code(CODE + 8, &[0x4200_0002]); // tlbwi
+        v.handle_exit(exit(11, CODE + 8, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!(m.flushes, 2);
+        assert_eq!(v.cpu.pc, CODE + 12);
     }
 
     #[test]
