@@ -99,15 +99,20 @@ mod boot {
                             let _ = write_status(guest, &mut console);
                         }
                     }
-                    Ok(Action::WaitGuests) => {
-                        let running = |g: &&Guest<'_>| g.state == GuestState::Running && !g.stuck();
+                    Ok(Action::WaitGuests(name)) => {
+                        let running = |g: &&Guest<'_>| {
+                            g.state == GuestState::Running && !g.stuck() && name.is_none_or(|n| n == g.name)
+                        };
                         while guests.iter().flatten().any(|g| running(&g)) {
                             sched.run_one(&mut guests, &mut console);
                         }
                         for guest in guests.iter().flatten().filter(|g| g.stuck()) {
                             let _ = writeln!(console, "[mterm] {} waits with interrupts disabled", guest.name);
                         }
-                        let _ = writeln!(console, "[mterm] no guest is running");
+                        let _ = match name {
+                            Some(name) => writeln!(console, "[mterm] {name} is not running"),
+                            None => writeln!(console, "[mterm] no guest is running"),
+                        };
                     }
                     Ok(Action::Bind(name)) => {
                         match guests.iter().flatten().find(|g| g.bus.ports().any(|p| p.name() == name)) {

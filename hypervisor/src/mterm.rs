@@ -115,8 +115,8 @@ pub enum Command<'a> {
     Fault(Fault),
     /// `guests`: state and exit counters of every guest.
     Guests,
-    /// `guests wait`: run the guests until none is running.
-    GuestsWait,
+    /// `guests wait [NAME]`: run the guests until none (or NAME) is running.
+    GuestsWait(Option<&'a str>),
     /// `vserial bind NAME`: console input goes to that virtual serial port.
     VserialBind(&'a str),
 }
@@ -167,8 +167,8 @@ pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo { name: "halt", args: "", about: "stop the machine (QEMU exits)" },
     CommandInfo {
         name: "guests",
-        args: "[wait]",
-        about: "guests: state, PC, exits per reason; `wait`: until all have stopped",
+        args: "[wait [NAME]]",
+        about: "guests: state, PC, exits per reason; `wait`: until all (or NAME) stopped",
     },
     CommandInfo {
         name: "vserial",
@@ -220,7 +220,7 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
         ("halt", None) => Command::Halt,
         ("fault", kind) => Command::Fault(Fault::parse(kind).ok_or(ParseError::Usage(info))?),
         ("guests", None) => Command::Guests,
-        ("guests", Some("wait")) => Command::GuestsWait,
+        ("guests", Some("wait")) => Command::GuestsWait(words.next()),
         ("vserial", Some("bind")) => Command::VserialBind(words.next().ok_or(ParseError::Usage(info))?),
         _ => return Err(ParseError::Usage(info)),
     };
@@ -238,8 +238,9 @@ pub enum Action<'a> {
     Fault(Fault),
     /// Print the guests (the target knows them).
     Guests,
-    /// Run the guests until none is running, then go on reading commands.
-    WaitGuests,
+    /// Run the guests until none (or the one named) is running, then go on
+    /// reading commands.
+    WaitGuests(Option<&'a str>),
     /// Bind the console to this virtual serial port.
     Bind(&'a str),
 }
@@ -314,7 +315,7 @@ pub fn execute<'l>(line: &'l str, system: &System<'_>, out: &mut dyn Write) -> R
             return Ok(Action::Fault(fault));
         }
         Command::Guests => return Ok(Action::Guests),
-        Command::GuestsWait => return Ok(Action::WaitGuests),
+        Command::GuestsWait(name) => return Ok(Action::WaitGuests(name)),
         Command::VserialBind(name) => return Ok(Action::Bind(name)),
     }
     Ok(Action::Continue)
@@ -328,7 +329,9 @@ mod tests {
     #[test]
     fn guest_commands() {
         assert_eq!(parse("guests"), Ok(Some(Command::Guests)));
-        assert_eq!(parse("guests wait"), Ok(Some(Command::GuestsWait)));
+        assert_eq!(parse("guests wait"), Ok(Some(Command::GuestsWait(None))));
+        assert_eq!(parse("guests wait guest1"), Ok(Some(Command::GuestsWait(Some("guest1")))));
+        assert!(parse("guests wait a b").is_err());
         assert!(parse("guests later").is_err());
         assert_eq!(parse("vserial bind guest1"), Ok(Some(Command::VserialBind("guest1"))));
         assert!(parse("vserial").is_err());

@@ -54,6 +54,7 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "two_guests_at_once", run: two_guests_at_once },
     QemuTest { name: "guests_refused_alone", run: guests_refused_alone },
     QemuTest { name: "raw_guest_mtc0_round_trip", run: raw_guest_mtc0_round_trip },
+    QemuTest { name: "hostile_guest_beside_the_suite", run: hostile_guest_beside_the_suite },
 ];
 
 /// The workspace version, which the hypervisor reports too.
@@ -389,16 +390,7 @@ const ROUND_TRIPS: u64 = 1000;
 /// per ns, a Count tick per 6 ns), how many host instructions one emulated
 /// `mtc0` costs, from exit to re-entry.
 fn raw_guest_mtc0_round_trip(images: &Images) -> Result<(), String> {
-    let dir = crate::qemu::target_dir().join("mtc0-guest");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let (source, object, raw) = (dir.join("mtc0.S"), dir.join("mtc0.o"), dir.join("mtc0.bin"));
-    std::fs::write(&source, MTC0_GUEST).map_err(|e| format!("cannot write {}: {e}", source.display()))?;
-    let mut assemble = std::process::Command::new("mipsel-linux-gnu-as");
-    assemble.args(["-EL", "-march=24kf", "-o"]).arg(&object).arg(&source);
-    crate::process::output(assemble)?;
-    let mut copy = std::process::Command::new("mipsel-linux-gnu-objcopy");
-    copy.args(["-O", "binary", "-j", ".text"]).arg(&object).arg(&raw);
-    crate::process::output(copy)?;
+    let raw = assemble_raw("mtc0", MTC0_GUEST)?;
     let pack = crate::image::guest_pack(&[raw], "mtc0.pack")?;
     let machine = with_pack(Machine::new(&images.hypervisor), &pack).arg("-icount").arg("shift=0");
     let run = machine.run_script("guests wait\nguests\nhalt\n", TIME_LIMIT)?;
@@ -420,6 +412,145 @@ fn raw_guest_mtc0_round_trip(images: &Images) -> Result<(), String> {
     let per_trip = (with_mtc0 - plain) * 6 / ROUND_TRIPS;
     let report = guest_report(&output, "guest0").unwrap_or("").replace('\n', ";");
     println!("      (about {per_trip} host instructions per emulated mtc0 round trip; {report})");
+    Ok(())
+}
+
+/// Assembles `source` into a raw binary (`.text` only) for a guest's ROM.
+fn assemble_raw(name: &str, source: &str) -> Result<PathBuf, String> {
+    let dir = crate::qemu::target_dir().join("raw-guests");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let (asm, object, raw) = (dir.join(format!("{name}.S")), dir.join(format!("{name}.o")), dir.join(format!("{name}.bin")));
+    std::fs::write(&asm, source).map_err(|e| format!("cannot write {}: {e}", asm.display()))?;
+    let mut assemble = std::process::Command::new("mipsel-linux-gnu-as");
+    assemble.args(["-EL", "-march=24kf", "-o"]).arg(&object).arg(&asm);
+    crate::process::output(assemble)?;
+    let mut copy = std::process::Command::new("mipsel-linux-gnu-objcopy");
+    copy.args(["-O", "binary", "-j", ".text"]).arg(&object).arg(&raw);
+    crate::process::output(copy)?;
+    Ok(raw)
+}
+
+/// A hostile raw guest: maps guest KSSEG 0x40000000 to guest-physical
+/// 0x02000000 (past its 16 MiB of RAM; host RAM of the other guest sits
+/// there in host terms) and loads through it; the hardware answer is a data
+/// bus error, which its BEV vector (ROM + 0x380) prints (Cause), then it
+/// tries the same with a store, and a KSEG1 load of guest-physical
+/// 0x10000000 (nothing there), and finally spins forever with interrupts off.
+const HOSTILE_GUEST: &str = r#"
+    .set noreorder
+    .set noat
+    .text
+start:
+    lui   $s0, 0x3800
+    ori   $s0, $s0, 0x03f8
+    li    $s3, 0
+    lui   $t0, 0x4000
+    mtc0  $t0, $10
+    li    $t0, 0x8001f
+    mtc0  $t0, $2
+    mtc0  $zero, $3
+    mtc0  $zero, $5
+    mtc0  $zero, $0
+    tlbwi
+    ehb
+    lui   $t1, 0x4000
+    lw    $t2, 0($t1)
+    # (the handler comes back here for the second attack)
+again:
+    lui   $t1, 0x4000
+    sw    $t1, 4($t1)
+third:
+    lui   $t1, 0x3000
+    lw    $t2, 0($t1)
+done:
+    b     done
+    nop
+
+print:
+    li    $t1, 8
+3:  srl   $t2, $a0, 28
+    sltiu $t3, $t2, 10
+    bnez  $t3, 4f
+    addiu $t2, $t2, 48
+    addiu $t2, $t2, 39
+4:  lbu   $t4, 5($s0)
+    andi  $t4, $t4, 0x20
+    beqz  $t4, 4b
+    nop
+    sb    $t2, 0($s0)
+    sll   $a0, $a0, 4
+    addiu $t1, $t1, -1
+    bnez  $t1, 3b
+    nop
+    li    $t2, 10
+    jr    $ra
+    sb    $t2, 0($s0)
+
+    .org 0x380
+handler:
+    mfc0  $a0, $13
+    bal   print
+    nop
+    addiu $s3, $s3, 1
+    li    $t0, 1
+    beq   $s3, $t0, 5f
+    li    $t0, 2
+    beq   $s3, $t0, 6f
+    nop
+    la    $t0, done
+    b     7f
+    nop
+5:  la    $t0, again
+    b     7f
+    nop
+6:  la    $t0, third
+7:  lui   $t1, 0x3fc0
+    andi  $t0, $t0, 0xffff
+    or    $t0, $t0, $t1
+    mtc0  $t0, $14
+    mfc0  $t1, $12
+    li    $t2, 0xfffffffd
+    and   $t1, $t1, $t2
+    li    $t2, 0xfffffffe
+    and   $t1, $t1, $t2
+    mtc0  $t1, $12
+    ehb
+    jr    $t0
+    nop
+"#;
+
+/// A hostile guest next to the suite: it only ever gets its own
+/// exceptions (data bus errors for what is not its memory) and, spinning
+/// with interrupts off, still gives up the CPU; the suite as guest1 gives
+/// the native per-case results.
+fn hostile_guest_beside_the_suite(images: &Images) -> Result<(), String> {
+    use crate::guests;
+    let native = guests::run_native(&guests::build_suite(guests::Map::Native)?)?;
+    let hostile = assemble_raw("hostile", HOSTILE_GUEST)?;
+    let suite = guests::build_suite(guests::Map::Guest)?;
+    let pack = crate::image::guest_pack(&[hostile, suite], "hostile.pack")?;
+    let machine = with_pack(Machine::new(&images.hypervisor), &pack);
+    let script = format!("vserial bind guest1\n{}\x1dguests wait guest1\nguests\nhalt\n", guests::UART_INPUT);
+    let run = machine.run_script(&script, TIME_LIMIT)?;
+    let output = run.stdout.replace('\r', "");
+    let context = || format!("QEMU {}; serial output:\n{output}\nQEMU stderr:\n{}", run.ending(), run.stderr);
+    if run.timed_out() || !run.success() {
+        return Err(format!("the machine did not halt cleanly: {}", context()));
+    }
+    // Cause = DBE (ExcCode 7) for the mapped load and store past its RAM,
+    // DBE for the KSEG1 load of guest-physical 0x10000000 (nothing there).
+    let causes: Vec<String> = guest_lines(&output, "guest0").lines().map(str::to_string).collect();
+    let want = ["0000001c", "0000001c", "0000001c"];
+    if causes != want {
+        return Err(format!("hostile guest saw Cause {causes:?}, want {want:?}: {}", context()));
+    }
+    let transcript = guest_lines(&output, "guest1");
+    guests::compare_results(&native.stdout.replace('\r', ""), &transcript)
+        .and_then(|()| guests::check_transcript(&transcript).map(drop))
+        .map_err(|why| format!("guest1: {why}: {}", context()))?;
+    if !output.contains("guest0: running") {
+        return Err(format!("the hostile guest should still be spinning: {}", context()));
+    }
     Ok(())
 }
 
