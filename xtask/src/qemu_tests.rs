@@ -55,6 +55,7 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "guests_refused_alone", run: guests_refused_alone },
     QemuTest { name: "raw_guest_mtc0_round_trip", run: raw_guest_mtc0_round_trip },
     QemuTest { name: "hostile_guest_beside_the_suite", run: hostile_guest_beside_the_suite },
+    QemuTest { name: "uart_interrupt_wakes_wait", run: uart_interrupt_wakes_wait },
 ];
 
 /// The workspace version, which the hypervisor reports too.
@@ -552,6 +553,75 @@ fn hostile_guest_beside_the_suite(images: &Images) -> Result<(), String> {
         return Err(format!("the hostile guest should still be spinning: {}", context()));
     }
     Ok(())
+}
+
+/// A raw guest that enables its UART's receive interrupt (IER.ERBFI, wired
+/// to Cause.IP2), unmasks IP2 and sleeps in WAIT; the byte typed through
+/// `vserial bind` raises the line, its BEV vector prints Cause and the byte,
+/// and it powers off.
+const UART_IRQ_GUEST: &str = r#"
+    .set noreorder
+    .set noat
+    .text
+start:
+    lui   $s0, 0x3800
+    ori   $s0, $s0, 0x03f8
+    li    $t0, 1
+    sb    $t0, 1($s0)
+    li    $t0, 0x00400401
+    mtc0  $t0, $12
+    ehb
+    wait
+1:  b     1b
+    nop
+
+print:
+    li    $t1, 8
+3:  srl   $t2, $a0, 28
+    sltiu $t3, $t2, 10
+    bnez  $t3, 4f
+    addiu $t2, $t2, 48
+    addiu $t2, $t2, 39
+4:  lbu   $t4, 5($s0)
+    andi  $t4, $t4, 0x20
+    beqz  $t4, 4b
+    nop
+    sb    $t2, 0($s0)
+    sll   $a0, $a0, 4
+    addiu $t1, $t1, -1
+    bnez  $t1, 3b
+    nop
+    li    $t2, 10
+    jr    $ra
+    sb    $t2, 0($s0)
+
+    .org 0x380
+handler:
+    mfc0  $a0, $13
+    bal   print
+    nop
+    lbu   $t0, 0($s0)
+    sb    $t0, 0($s0)
+    li    $t0, 10
+    sb    $t0, 0($s0)
+    lui   $t4, 0x3f00
+    li    $t5, 0x42
+    sw    $t5, 0x500($t4)
+2:  b     2b
+    nop
+"#;
+
+/// A device interrupt (the UART's receive line on Cause.IP2) wakes a VCPU
+/// from WAIT and enters its interrupt vector.
+fn uart_interrupt_wakes_wait(images: &Images) -> Result<(), String> {
+    let raw = assemble_raw("uart-irq", UART_IRQ_GUEST)?;
+    let pack = crate::image::guest_pack(&[raw], "uart-irq.pack")?;
+    expect_session(
+        &with_pack(Machine::new(&images.hypervisor), &pack),
+        "vserial bind guest0\nx\x1dguests wait\nhalt\n",
+        &["[guest0] 00000400\n", "[guest0] x\n", "guest0: powered off", "[mterm] no guest is running"],
+    )
+    .map(drop)
 }
 
 /// Runs the tests whose names contain `filter`; prints one line per test
