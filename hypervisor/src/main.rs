@@ -192,7 +192,10 @@ mod boot {
             mips::tlb::install(shadow.entry_hi, shadow.entry_lo);
         }
         fn flush(&mut self, asids: [u8; 2]) {
-            mips::tlb::flush(self.tlb_entries, asids);
+            mips::tlb::flush(self.tlb_entries, asids, 0, u64::MAX);
+        }
+        fn flush_range(&mut self, asids: [u8; 2], start: u32, end: u64) {
+            mips::tlb::flush(self.tlb_entries, asids, start, end);
         }
     }
 

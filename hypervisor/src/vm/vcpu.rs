@@ -145,6 +145,16 @@ pub trait Host {
     fn install(&mut self, shadow: Shadow);
     /// Invalidates every host TLB entry of these host ASIDs.
     fn flush(&mut self, asids: [u8; 2]);
+    /// Invalidates the host TLB entries of these host ASIDs whose page pair
+    /// lies in `[start, end)` (addresses, 8 KiB-aligned).
+    fn flush_range(&mut self, asids: [u8; 2], start: u32, end: u64);
+}
+
+/// The virtual range `[start, end)` a guest TLB entry maps.
+pub fn entry_range(entry: &emulator::TlbEntry) -> (u32, u64) {
+    let size = u64::from(entry.page_mask | 0x1FFF) + 1;
+    let start = entry.vpn2 & !(entry.page_mask | 0x1FFF);
+    (start, u64::from(start) + size)
 }
 
 /// What the caller must do after an exit.
@@ -349,14 +359,26 @@ impl Vcpu {
         let asid = self.cpu.cp0.entryhi & emulator::ASID_MASK;
         let writes_tlb = |w: u32| matches!(isa_spec::decode(w), Ok(isa_spec::Insn::Tlbwi | isa_spec::Insn::Tlbwr));
         let tlb_write = writes_tlb(word) || slot.is_some_and(writes_tlb);
+        let before = tlb_write.then(|| self.cpu.tlb.clone());
         let outcome = self.cpu.execute(word, slot);
         self.emulated += 1 + u64::from(slot.is_some());
         if outcome == Outcome::NotEmulated {
             // An ordinary instruction the host refused (RI): the guest sees RI.
             self.inject(Exception::reserved_instruction(), bd);
         }
-        if self.cpu.cp0.entryhi & emulator::ASID_MASK != asid || tlb_write {
+        if self.cpu.cp0.entryhi & emulator::ASID_MASK != asid {
             host.flush(self.asids);
+        } else if let Some(before) = before {
+            // Shadows of what the rewritten entries mapped before and map now.
+            for index in 0..emulator::TLB_ENTRIES as u32 {
+                let (old, new) = (before.entry(index), self.cpu.tlb.entry(index));
+                if old != new {
+                    for e in [old, new] {
+                        let (start, end) = entry_range(&e);
+                        host.flush_range(self.asids, start, end);
+                    }
+                }
+            }
         }
         Action::Resume
     }
@@ -498,6 +520,7 @@ mod tests {
         words: HashMap<u32, u32>,
         installed: Vec<Shadow>,
         flushes: usize,
+        ranges: Vec<(u32, u64)>,
     }
 
     impl Host for Machine {
@@ -510,6 +533,9 @@ mod tests {
         }
         fn flush(&mut self, _: [u8; 2]) {
             self.flushes += 1;
+        }
+        fn flush_range(&mut self, _: [u8; 2], start: u32, end: u64) {
+            self.ranges.push((start, end));
         }
     }
 
@@ -556,11 +582,20 @@ mod tests {
         v.cpu.gpr[8] = 0x42;
         v.handle_exit(exit(11, CODE + 4, 0), &MEMORY, &mut bus, &mut m);
         assert_eq!(m.flushes, 1);
-        // So does a TLB write, even one that changes nothing.
+        // A TLB write drops the shadows of the old and the new mapping only.
+        v.cpu.cp0.entryhi = 0x4000_0042;
+        v.cpu.cp0.pagemask = 0x0000_6000; // 16 KiB pages
+        v.cpu.cp0.index = 3;
+        v.cpu.tlb.write(3, emulator::TlbEntry::from_regs(emulator::TlbRegs { entry_hi: 0x0070_2042, ..Default::default() }));
         m.code(CODE + 8, &[0x4200_0002]); // tlbwi
         v.handle_exit(exit(11, CODE + 8, 0), &MEMORY, &mut bus, &mut m);
-        assert_eq!(m.flushes, 2);
+        assert_eq!(m.flushes, 1);
+        assert_eq!(m.ranges, [(0x0070_2000, 0x0070_4000), (0x4000_0000, 0x4000_8000)]);
         assert_eq!(v.cpu.pc, CODE + 12);
+        // Writing the same entry again changes nothing: nothing to drop.
+        m.code(CODE + 12, &[0x4200_0002]);
+        v.handle_exit(exit(11, CODE + 12, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!(m.ranges.len(), 2);
     }
 
     #[test]

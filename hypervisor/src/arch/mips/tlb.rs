@@ -63,16 +63,18 @@ pub fn install(entry_hi: u32, entry_lo: [u32; 2]) {
     }
 }
 
-/// Invalidates every host TLB entry whose ASID is one of `asids`.
-pub fn flush(entries: u32, asids: [u8; 2]) {
+/// Invalidates every host TLB entry whose ASID is one of `asids` and whose
+/// page pair starts in `[start, end)`.
+pub fn flush(entries: u32, asids: [u8; 2], start: u32, end: u64) {
     for index in 0..entries {
         // SAFETY: TLBR only loads EntryHi, EntryLo0/1 and PageMask.
         unsafe {
             mtc0!(0, 0, index);
             core::arch::asm!("tlbr", "ehb", options(nostack, preserves_flags));
         }
-        let asid = (super::cp0::entry_hi() & 0xFF) as u8;
-        if asids.contains(&asid) {
+        let entry_hi = super::cp0::entry_hi();
+        let (asid, vpn2) = ((entry_hi & 0xFF) as u8, entry_hi & 0xFFFF_E000);
+        if asids.contains(&asid) && vpn2 >= start && u64::from(vpn2) < end {
             write_invalid(index, PARK_BASE + index * VPN2_STEP);
         }
     }
