@@ -29,7 +29,8 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let text = match std::fs::read_to_string(&full) {
         Ok(text) => text,
         Err(e) => {
-            let message = format!("{full_str}: cannot read the CP0 spec: {e}");
+            // The path as written: the directory is the invoking crate's.
+            let message = format!("cannot read the CP0 spec `{}` (relative to the crate's CARGO_MANIFEST_DIR): {e}", path.value());
             return syn::Error::new(path.span(), message).to_compile_error();
         }
     };

@@ -27,8 +27,9 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let src = match std::fs::read_to_string(&path) {
         Ok(s) => s,
         Err(e) => {
-            let msg = format!("cannot read ISA spec {}: {e}", path.display());
-            return quote!(compile_error!(#msg););
+            // The path as written: the directory is the invoking crate's.
+            let msg = format!("cannot read the ISA spec `{rel}` (relative to the crate's CARGO_MANIFEST_DIR): {e}");
+            return syn::Error::new(lit.span(), msg).to_compile_error();
         }
     };
     let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or(rel);
