@@ -69,7 +69,7 @@ mod boot {
         let system = System { cpu, ram, devtree: &DEVTREE.0 };
         let _ = writeln!(console, "type `help` for commands");
         let _ = console.write_str(mterm::PROMPT);
-        let mut sched = Scheduler { current: 0, fpu_owner: None, fpu: [[0; 33]; MAX_GUESTS], tlb_entries: entries };
+        let mut sched = Scheduler { current: 0, fpu_owner: None, fpu: [guestmem::FpuRegs::ZERO; MAX_GUESTS], tlb_entries: entries };
         let mut editor = LineEditor::new();
         let mut bound: Option<usize> = None;
         let mut last_input: Option<u32> = None;
@@ -202,13 +202,14 @@ mod boot {
     struct Scheduler {
         current: usize,
         fpu_owner: Option<usize>,
-        fpu: [[u32; 33]; MAX_GUESTS],
+        fpu: [guestmem::FpuRegs; MAX_GUESTS],
         tlb_entries: u32,
     }
 
     const STATUS_IE: u32 = 1 << 0;
     const STATUS_IM7: u32 = 1 << 15;
     const STATUS_CU1: u32 = 1 << 29;
+    const STATUS_FR: u32 = 1 << 26;
 
     impl Scheduler {
         /// Runs the next runnable guest for its time slice (or until it
@@ -254,7 +255,9 @@ mod boot {
                 frame.hi = guest.vcpu.cpu.hi;
                 frame.lo = guest.vcpu.cpu.lo;
                 frame.epc = guest.vcpu.cpu.pc;
-                let status = STATUS_IE | STATUS_IM7 | if cu1 { STATUS_CU1 } else { 0 };
+                // The FPU runs in the guest's register view (Status.FR).
+                let fr = guest.vcpu.cpu.cp0.status & STATUS_FR;
+                let status = STATUS_IE | STATUS_IM7 | fr | if cu1 { STATUS_CU1 } else { 0 };
                 let out = world::enter(&frame, status, guest.vcpu.host_asid());
                 guest.vcpu.cpu.gpr = out.regs;
                 guest.vcpu.cpu.gpr[0] = 0;

@@ -56,6 +56,7 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "raw_guest_mtc0_round_trip", run: raw_guest_mtc0_round_trip },
     QemuTest { name: "hostile_guest_beside_the_suite", run: hostile_guest_beside_the_suite },
     QemuTest { name: "uart_interrupt_wakes_wait", run: uart_interrupt_wakes_wait },
+    QemuTest { name: "guest_fpu_64bit_registers", run: guest_fpu_64bit_registers },
 ];
 
 /// The workspace version, which the hypervisor reports too.
@@ -620,6 +621,71 @@ fn uart_interrupt_wakes_wait(images: &Images) -> Result<(), String> {
         &with_pack(Machine::new(&images.hypervisor), &pack),
         "vserial bind guest0\nx\x1dguests wait\nhalt\n",
         &["[guest0] 00000400\n", "[guest0] x\n", "guest0: powered off", "[mterm] no guest is running"],
+    )
+    .map(drop)
+}
+
+/// A raw guest using the FPU in its 64-bit view (Status.CU1 and FR): both
+/// halves of $f1 written with mtc1/mthc1 read back as written.
+const FPU64_GUEST: &str = r#"
+    .set noreorder
+    .set noat
+    .set hardfloat
+    .set fp=64
+    .text
+start:
+    lui   $s0, 0x3800
+    ori   $s0, $s0, 0x03f8
+    li    $t0, 0x24400000
+    mtc0  $t0, $12
+    ehb
+    li    $t1, 0x11111111
+    mtc1  $t1, $f1
+    li    $t2, 0x22222222
+    mthc1 $t2, $f1
+    li    $t1, 0x33333333
+    mtc1  $t1, $f2
+    mfhc1 $a0, $f1
+    bal   print
+    nop
+    mfc1  $a0, $f1
+    bal   print
+    nop
+    lui   $t4, 0x3f00
+    li    $t5, 0x42
+    sw    $t5, 0x500($t4)
+2:  b     2b
+    nop
+
+print:
+    li    $t1, 8
+3:  srl   $t2, $a0, 28
+    sltiu $t3, $t2, 10
+    bnez  $t3, 4f
+    addiu $t2, $t2, 48
+    addiu $t2, $t2, 39
+4:  lbu   $t4, 5($s0)
+    andi  $t4, $t4, 0x20
+    beqz  $t4, 4b
+    nop
+    sb    $t2, 0($s0)
+    sll   $a0, $a0, 4
+    addiu $t1, $t1, -1
+    bnez  $t1, 3b
+    nop
+    li    $t2, 10
+    jr    $ra
+    sb    $t2, 0($s0)
+"#;
+
+/// The guest's Status.FR reaches the host FPU: 64-bit registers work.
+fn guest_fpu_64bit_registers(images: &Images) -> Result<(), String> {
+    let raw = assemble_raw("fpu64", FPU64_GUEST)?;
+    let pack = crate::image::guest_pack(&[raw], "fpu64.pack")?;
+    expect_session(
+        &with_pack(Machine::new(&images.hypervisor), &pack),
+        "guests wait\nhalt\n",
+        &["[guest0] 22222222\n", "[guest0] 11111111\n", "guest0: powered off"],
     )
     .map(drop)
 }

@@ -52,51 +52,67 @@ core::arch::global_asm!(
     .set push
     .set noreorder
     .set hardfloat
+    .set fp=64
     .globl fpu_save
-# fpu_save(a0 = &mut [u32; 33]): FPRs 0-31 and FCSR (CU1 must be on).
+# fpu_save(a0 = &mut [u32; 65]): the 32 64-bit FPRs and FCSR (CU1 and FR
+# must be on, so every bit of the register file is reached).
 fpu_save:
     .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    swc1  $f\n, (\n*4)($a0)
+    sdc1  $f\n, (\n*8)($a0)
     .endr
     cfc1  $t0, $31
     jr    $ra
-    sw    $t0, 128($a0)
+    sw    $t0, 256($a0)
     .globl fpu_restore
 fpu_restore:
     .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    lwc1  $f\n, (\n*4)($a0)
+    ldc1  $f\n, (\n*8)($a0)
     .endr
-    lw    $t0, 128($a0)
+    lw    $t0, 256($a0)
     jr    $ra
     ctc1  $t0, $31
     .set pop
 "#
 );
 
+/// A guest's FPU state: 32 64-bit registers and FCSR (8-byte aligned, for
+/// sdc1/ldc1).
+#[derive(Clone, Copy)]
+#[repr(C, align(8))]
+pub struct FpuRegs(pub [u32; 66]);
+
+impl FpuRegs {
+    pub const ZERO: FpuRegs = FpuRegs([0; 66]);
+}
+
 extern "C" {
-    fn fpu_save(regs: *mut [u32; 33]);
-    fn fpu_restore(regs: *const [u32; 33]);
+    fn fpu_save(regs: *mut FpuRegs);
+    fn fpu_restore(regs: *const FpuRegs);
 }
 
 const CU1: u32 = 1 << 29;
+const FR: u32 = 1 << 26;
 
-fn with_cu1(f: impl FnOnce()) {
+fn with_fpu_64(f: impl FnOnce()) {
     let status = super::cp0::status();
-    // SAFETY: enabling CU1 only makes FPU instructions legal in kernel mode.
-    unsafe { super::cp0::mtc0!(12, 0, status | CU1) };
+    // SAFETY: enabling CU1 only makes FPU instructions legal in kernel
+    // mode; FR=1 only selects the 64-bit register view of the FPU, which
+    // no hypervisor code uses otherwise.
+    unsafe { super::cp0::mtc0!(12, 0, status | CU1 | FR) };
     f();
     // SAFETY: restores the previous Status.
     unsafe { super::cp0::mtc0!(12, 0, status) };
 }
 
-/// Saves the FPU registers (FR=0 view: 32 single registers, FCSR).
-pub fn save_fpu(regs: &mut [u32; 33]) {
-    // SAFETY: fpu_save stores 33 words into `regs` and touches only t0.
-    with_cu1(|| unsafe { fpu_save(regs) });
+/// Saves the whole FPU register file (in the FR=1 view, which reaches all
+/// of it whatever view the guest uses) and FCSR.
+pub fn save_fpu(regs: &mut FpuRegs) {
+    // SAFETY: fpu_save stores 65 words into the 8-byte aligned `regs` and touches only t0.
+    with_fpu_64(|| unsafe { fpu_save(regs) });
 }
 
-/// Loads the FPU registers saved by `save_fpu`.
-pub fn restore_fpu(regs: &[u32; 33]) {
-    // SAFETY: fpu_restore reads 33 words from `regs` and touches only t0 and the FPU.
-    with_cu1(|| unsafe { fpu_restore(regs) });
+/// Loads the FPU state saved by `save_fpu`.
+pub fn restore_fpu(regs: &FpuRegs) {
+    // SAFETY: fpu_restore reads 65 words from the 8-byte aligned `regs` and touches only t0 and the FPU.
+    with_fpu_64(|| unsafe { fpu_restore(regs) });
 }
