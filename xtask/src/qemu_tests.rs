@@ -57,6 +57,7 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "hostile_guest_beside_the_suite", run: hostile_guest_beside_the_suite },
     QemuTest { name: "uart_interrupt_wakes_wait", run: uart_interrupt_wakes_wait },
     QemuTest { name: "guest_fpu_64bit_registers", run: guest_fpu_64bit_registers },
+    QemuTest { name: "bad_guest_nodes_are_refused", run: bad_guest_nodes_are_refused },
 ];
 
 /// The workspace version, which the hypervisor reports too.
@@ -686,6 +687,58 @@ fn guest_fpu_64bit_registers(images: &Images) -> Result<(), String> {
         &with_pack(Machine::new(&images.hypervisor), &pack),
         "guests wait\nhalt\n",
         &["[guest0] 22222222\n", "[guest0] 11111111\n", "guest0: powered off"],
+    )
+    .map(drop)
+}
+
+/// Two more guests for `dts/host.dts`, each wrong in its own way.
+const BAD_GUESTS: &str = r#"
+		bad_overlap {
+			device_type = "guest";
+			image = <0>;
+			vcpus { vcpu0 { device_type = "vcpu"; }; };
+			aspace {
+				ram { manifest_type = "real"; device_type = "alloced_ram"; guest_physical_addr = <0x0>; physical_size = <0x100000>; };
+				rom { manifest_type = "real"; device_type = "alloced_rom"; guest_physical_addr = <0x1fc00000>; physical_size = <0x100000>; };
+				uart0 { manifest_type = "virtual"; compatible = "ns16550a"; guest_physical_addr = <0xffff8>; physical_size = <0x10>; };
+			};
+		};
+		bad_device {
+			device_type = "guest";
+			image = <0>;
+			vcpus { vcpu0 { device_type = "vcpu"; }; };
+			aspace {
+				ram { manifest_type = "real"; device_type = "alloced_ram"; guest_physical_addr = <0x0>; physical_size = <0x100000>; };
+				rom { manifest_type = "real"; device_type = "alloced_rom"; guest_physical_addr = <0x1fc00000>; physical_size = <0x100000>; };
+				gpu { manifest_type = "virtual"; compatible = "acme,gpu"; guest_physical_addr = <0x10000000>; physical_size = <0x1000>; };
+			};
+		};
+"#;
+
+/// `dts/host.dts` plus two bad guest nodes: each is refused with its
+/// reason, and guest0 and guest1 boot and run as usual.
+fn bad_guest_nodes_are_refused(images: &Images) -> Result<(), String> {
+    let host = std::fs::read_to_string(crate::qemu::workspace_root().join("dts/host.dts"))
+        .map_err(|e| format!("cannot read dts/host.dts: {e}"))?;
+    let at = host.find("\tguests {\n").ok_or("dts/host.dts has no `guests {` node")? + "\tguests {\n".len();
+    let dts = format!("{}{BAD_GUESTS}{}", &host[..at], &host[at..]);
+    let source = crate::qemu::target_dir().join("dts").join("bad-guests.dts");
+    std::fs::create_dir_all(source.parent().unwrap_or(&source))
+        .and_then(|()| std::fs::write(&source, dts))
+        .map_err(|e| format!("cannot write {}: {e}", source.display()))?;
+    let elf = crate::image::build_hypervisor_with_dts(&source, "bad-guests")?;
+    expect_session(
+        &with_pack(Machine::new(&elf), &images.guests),
+        "guests\nhalt\n",
+        &[
+            "guest bad_overlap: refused: regions `ram` and `uart0` overlap",
+            "guest bad_device: refused: region `gpu`: no emulator for compatible \"acme,gpu\"",
+            "guest guest0: image `guest-suite-guest`",
+            "guest guest1: image `guest-suite-guest`",
+            "mterm> guests\nguest0: running",
+            "guest1: running",
+            "mterm> halt\nhalting\n",
+        ],
     )
     .map(drop)
 }
