@@ -79,6 +79,12 @@ mod boot {
                 if let Some(index) = bound {
                     if byte == mterm::UNBIND {
                         bound = None;
+                        if let Some(guest) = guests[index].as_mut() {
+                            let name = guest.name;
+                            if let Some(port) = guest.bus.port_mut(name) {
+                                let _ = port.set_raw(false, &mut console);
+                            }
+                        }
                         let _ = write!(console, "\n[mterm] console back to mterm\n{}", mterm::PROMPT);
                     } else if let Some(guest) = guests[index].as_mut() {
                         let name = guest.name;
@@ -115,10 +121,14 @@ mod boot {
                         };
                     }
                     Ok(Action::Bind(name)) => {
-                        match guests.iter().flatten().find(|g| g.bus.ports().any(|p| p.name() == name)) {
+                        match guests.iter_mut().flatten().find(|g| g.bus.ports().any(|p| p.name() == name)) {
                             Some(guest) => {
                                 bound = Some(guest.index);
                                 let _ = writeln!(console, "[mterm] console bound to {name}; Ctrl-] returns");
+                                // Its output now comes as it is sent (prompts too), unprefixed.
+                                if let Some(port) = guest.bus.port_mut(name) {
+                                    let _ = port.set_raw(true, &mut console);
+                                }
                                 continue;
                             }
                             None => {
@@ -132,7 +142,7 @@ mod boot {
             }
             // Typed (or scripted) mterm input keeps the console for a
             // moment, so guest output does not cut a command line in two.
-            if bound.is_none() && last_input.is_some_and(|t| cp0::count().wrapping_sub(t) < INPUT_GRACE) {
+            if last_input.is_some_and(|t| cp0::count().wrapping_sub(t) < INPUT_GRACE) {
                 continue;
             }
             sched.run_one(&mut guests, &mut console);
