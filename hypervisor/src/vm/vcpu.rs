@@ -187,8 +187,6 @@ pub struct Vcpu {
     /// Host Count when the guest's Count was last brought up to date.
     last_count: u32,
     asids: [u8; 2],
-    /// Guest-IP lines (bit 0 = IP2) driven by devices.
-    device_lines: u8,
     /// `cpu.pc` is a branch whose delay slot the last exit interrupted
     /// (host Cause.BD): an interrupt delivered there has Cause.BD = 1.
     resume_in_slot: bool,
@@ -206,7 +204,6 @@ impl Vcpu {
             emulated: 0,
             last_count: now,
             asids: shadow_asids(index),
-            device_lines: 0,
             resume_in_slot: false,
         }
     }
@@ -244,16 +241,19 @@ impl Vcpu {
         }
     }
 
-    /// Sets the device interrupt lines (bit n = Cause.IP(2+n)), level-triggered.
+    /// Sets the device interrupt lines (bit n = Cause.IP(2+n), n = 0..5),
+    /// level-triggered. IP7 is shared with the timer (IntCtl.IPTI = 7): a
+    /// device on line 5 can raise it but not lower the timer's.
     pub fn set_device_lines(&mut self, lines: u8) {
-        let mask = 0x1F << 10; // IP2..IP6
-        let mut ip = u32::from(lines & 0x1F) << 10;
-        // IP7 is the timer's (IntCtl.IPTI = 7); a device on it would be ORed in.
-        if lines & 0x20 != 0 {
-            ip |= 1 << 15;
+        const IP2_TO_IP6: u32 = 0x1F << 10;
+        const IP7: u32 = 1 << 15;
+        let ip = u32::from(lines & 0x3F) << 10;
+        let timer = self.cpu.cp0.cause_ti() != 0;
+        let mut cause = (self.cpu.cp0.cause & !(IP2_TO_IP6 | IP7)) | ip;
+        if timer {
+            cause |= IP7;
         }
-        self.cpu.cp0.cause = (self.cpu.cp0.cause & !mask) | (ip & mask) | (self.cpu.cp0.cause & (1 << 15)) | (ip & (1 << 15));
-        self.device_lines = lines;
+        self.cpu.cp0.cause = cause;
     }
 
     /// Before entering the guest: takes a pending, enabled interrupt (as the
@@ -499,10 +499,6 @@ impl Vcpu {
         }
     }
 
-    /// The ExcCode the last exception entry wrote (for reports).
-    pub fn last_exccode(&self) -> u32 {
-        self.cpu.cp0.cause_exccode()
-    }
 }
 
 #[cfg(test)]
@@ -784,6 +780,10 @@ mod tests {
         assert_eq!(v.cpu.cp0.cause & 0xFC00, 0x0400);
         assert!(v.prepare_entry());
         assert_eq!(v.cpu.pc, 0x180);
+        // Lowering the line clears IP2; the timer's IP7 stays with TI.
+        v.cpu.cp0.cause |= 1 << 30;
+        v.set_device_lines(0);
+        assert_eq!(v.cpu.cp0.cause & 0xFC00, 0x8000);
     }
 
     #[test]
