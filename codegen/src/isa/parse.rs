@@ -368,7 +368,8 @@ impl Parser {
         let bits: Vec<char> = pattern.chars().filter(|c| *c != ' ').collect();
         // A short pattern followed by a word that is mostly pattern: a typo in the pattern.
         if let (true, Some(Token::Word(w))) = (bits.len() < 32, t.get(i)) {
-            if !w.starts_with('%') && w.chars().any(|c| "01.-x".contains(c)) {
+            let in_pattern = w.chars().filter(|c| "01.-x".contains(*c)).count();
+            if !w.starts_with('%') && !w.contains('=') && 2 * in_pattern > w.chars().count() {
                 if let Some(bad) = w.chars().find(|c| !"01.-x".contains(*c)) {
                     return Err(SpecError::new(n, format!("pattern of `{name}`: `{bad}` in `{w}` is not a pattern character (0 1 . - x)")));
                 }
