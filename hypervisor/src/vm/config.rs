@@ -249,9 +249,39 @@ pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<
         let slot = regions.get_mut(i).ok_or(Refusal::TooManyRegions)?;
         *slot = Some(region(r, known)?);
     }
-    let config = GuestConfig { name, image, start_pc, time_slice_ms, regions };
+    let mut config = GuestConfig { name, image, start_pc, time_slice_ms, regions };
     check_layout(&config)?;
+    add_default_devices(&mut config);
     Ok(config)
+}
+
+/// The console UART a guest gets when it declares none.
+pub const DEFAULT_UART: Region<'static> = Region {
+    name: "uart0",
+    kind: RegionKind::Device { compatible: "ns16550a", irq: Some(2) },
+    base: 0x1800_03F8,
+    size: 8,
+};
+/// The power-off register a guest gets when it declares none.
+pub const DEFAULT_RESET: Region<'static> =
+    Region { name: "reset", kind: RegionKind::Device { compatible: "mti,malta-reset", irq: None }, base: 0x1F00_0500, size: 4 };
+
+/// Adds [`DEFAULT_UART`] unless the guest declares a UART, and
+/// [`DEFAULT_RESET`] unless it declares a reset device, each only where it
+/// overlaps nothing and a region slot is free.
+fn add_default_devices(config: &mut GuestConfig<'_>) {
+    let declares = |config: &GuestConfig<'_>, prefix: &str| {
+        config.devices().any(|r| matches!(r.kind, RegionKind::Device { compatible, .. } if compatible.starts_with(prefix)))
+    };
+    for (default, prefix) in [(DEFAULT_UART, "ns16550"), (DEFAULT_RESET, "mti,malta-reset")] {
+        let overlaps = config.regions().any(|r| u64::from(r.base) < default.end() && u64::from(default.base) < r.end());
+        if declares(config, prefix) || overlaps {
+            continue;
+        }
+        if let Some(slot) = config.regions.iter_mut().find(|r| r.is_none()) {
+            *slot = Some(default);
+        }
+    }
 }
 
 fn region<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<Region<'a>, Refusal<'a>> {
@@ -381,8 +411,8 @@ pub(crate) mod tests {
     #[test]
     fn a_good_guest() {
         let regions = good_regions();
-        let blob = blob(&[("guest0", 1, &regions)]);
-        let fdt = Fdt::new(&blob).unwrap();
+        let good_blob = blob(&[("guest0", 1, &regions)]);
+        let fdt = Fdt::new(&good_blob).unwrap();
         let (name, config) = guests(&fdt, &known).next().unwrap();
         assert_eq!(name, "guest0");
         let config = config.unwrap();
@@ -394,6 +424,19 @@ pub(crate) mod tests {
         assert_eq!(uart.kind, RegionKind::Device { compatible: "ns16550a", irq: Some(2) });
         assert_eq!(config.devices().count(), 2);
         assert!(config.region_at(0x1800_0400).is_none());
+        // Without devices, a guest gets the default UART and reset register.
+        let bare = [R("ram", "ram", 0, 0x0100_0000), R("rom", "rom", ROM_BASE, 0x1000)];
+        let bare_blob = blob(&[("bare", 1, &bare)]);
+        let fdt = Fdt::new(&bare_blob).unwrap();
+        let config = guests(&fdt, &known).next().unwrap().1.unwrap();
+        assert_eq!(config.region_at(0x1800_03F8), Some(&DEFAULT_UART));
+        assert_eq!(config.region_at(0x1F00_0500), Some(&DEFAULT_RESET));
+        // Not where RAM already is.
+        let big = [R("ram", "ram", 0, 0x1900_0000), R("rom", "rom", ROM_BASE, 0x1000)];
+        let big_blob = blob(&[("big", 1, &big)]);
+        let fdt = Fdt::new(&big_blob).unwrap();
+        let config = guests(&fdt, &known).next().unwrap().1.unwrap();
+        assert_eq!(config.devices().count(), 1);
     }
 
     #[test]
