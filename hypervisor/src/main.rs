@@ -20,6 +20,7 @@ mod boot {
     use core::fmt::Write;
     use fdt::Fdt;
     use hypervisor::bootenv::{BootBlock, BOOT_BLOCK_BASE};
+    use hypervisor::devices::ring::ByteRing;
     use hypervisor::cpu::{CpuInfo, Size};
     use hypervisor::mterm::{self, Action, LineEditor, System};
     use hypervisor::vm::config;
@@ -73,8 +74,10 @@ mod boot {
         let mut editor = LineEditor::new();
         let mut bound: Option<usize> = None;
         let mut last_input: Option<u32> = None;
+        // Bytes typed while `guests wait` ran, for mterm afterwards.
+        let mut typed_ahead: ByteRing<256> = ByteRing::new();
         loop {
-            while let Some(byte) = console.try_read() {
+            while let Some(byte) = typed_ahead.pop().or_else(|| console.try_read()) {
                 last_input = Some(cp0::count());
                 if let Some(index) = bound {
                     if byte == mterm::UNBIND {
@@ -111,11 +114,23 @@ mod boot {
                         };
                         while guests.iter().flatten().any(|g| running(&g)) {
                             sched.run_one(&mut guests, &mut console);
+                            match console.try_read() {
+                                Some(CTRL_C) => {
+                                    let _ = writeln!(console, "[mterm] ^C: stopped waiting");
+                                    break;
+                                }
+                                Some(byte) => {
+                                    typed_ahead.push(byte);
+                                }
+                                None => {}
+                            }
                         }
                         for guest in guests.iter().flatten().filter(|g| g.stuck()) {
                             let _ = writeln!(console, "[mterm] {} waits with interrupts disabled", guest.name);
                         }
+                        let still = guests.iter().flatten().any(|g| running(&g));
                         let _ = match name {
+                            _ if still => Ok(()),
                             Some(name) => writeln!(console, "[mterm] {name} is not running"),
                             None => writeln!(console, "[mterm] no guest is running"),
                         };
@@ -148,6 +163,9 @@ mod boot {
             sched.run_one(&mut guests, &mut console);
         }
     }
+
+    /// Ends `guests wait`.
+    const CTRL_C: u8 = 0x03;
 
     /// How long mterm keeps the console after a typed byte: 100 ms.
     const INPUT_GRACE: u32 = 100 * hypervisor::vm::guest::TICKS_PER_MS;
