@@ -14,6 +14,7 @@ pub mod cpu;
 pub mod devemu;
 pub mod devices;
 pub mod devtree;
+pub mod exitcost;
 pub mod mterm;
 pub mod trap;
 pub mod vm;

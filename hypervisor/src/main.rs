@@ -27,7 +27,11 @@ mod boot {
     use hypervisor::vm::guest::{known_compatible, next_runnable, write_status, Guest, GuestState};
     use hypervisor::vm::memory::{HostPhys, HostRam};
     use hypervisor::vm::vcpu::{Action as VcpuAction, Exit, ExitReason, Host, Shadow};
-    use hypervisor::{devtree, trap::TrapFrame};
+    use hypervisor::{devtree, exitcost::ExitCosts, trap::TrapFrame};
+    use core::sync::atomic::{AtomicU32, Ordering};
+
+    /// Host Count when `exception_entry` began handling the last guest exit.
+    static EXIT_AT: AtomicU32 = AtomicU32::new(0);
 
     /// The host device tree, compiled from `dts/host.dts` by xtask.
     #[repr(C, align(8))]
@@ -70,7 +74,7 @@ mod boot {
         let system = System { cpu, ram, devtree: &DEVTREE.0 };
         let _ = writeln!(console, "type `help` for commands");
         let _ = console.write_str(mterm::PROMPT);
-        let mut sched = Scheduler { current: 0, fpu_owner: None, fpu: [guestmem::FpuRegs::ZERO; MAX_GUESTS], tlb_entries: entries };
+        let mut sched = Scheduler { current: 0, fpu_owner: None, fpu: [guestmem::FpuRegs::ZERO; MAX_GUESTS], tlb_entries: entries, costs: ExitCosts::new() };
         let mut editor = LineEditor::new();
         let mut bound: Option<usize> = None;
         let mut last_input: Option<u32> = None;
@@ -232,6 +236,8 @@ mod boot {
         fpu_owner: Option<usize>,
         fpu: [guestmem::FpuRegs; MAX_GUESTS],
         tlb_entries: u32,
+        /// Per-exit-reason costs, printed when a guest powers off.
+        costs: ExitCosts,
     }
 
     const STATUS_IE: u32 = 1 << 0;
@@ -260,6 +266,8 @@ mod boot {
             let Some(guest) = guests[index].as_mut() else { return };
             let start = cp0::count();
             let mut host = HostHw { tlb_entries: self.tlb_entries };
+            // The last exit's reason and Count at its entry, until re-entry.
+            let mut exit_sample: Option<(ExitReason, u32)> = None;
             loop {
                 guest.update_irq_lines();
                 let now = cp0::count();
@@ -286,6 +294,9 @@ mod boot {
                 // The FPU runs in the guest's register view (Status.FR).
                 let fr = guest.vcpu.cpu.cp0.status & STATUS_FR;
                 let status = STATUS_IE | STATUS_IM7 | fr | if cu1 { STATUS_CU1 } else { 0 };
+                if let Some((reason, at)) = exit_sample.take() {
+                    self.costs.record(reason, cp0::count().wrapping_sub(at));
+                }
                 let out = world::enter(&frame, status, guest.vcpu.host_asid());
                 guest.vcpu.cpu.gpr = out.regs;
                 guest.vcpu.cpu.gpr[0] = 0;
@@ -295,6 +306,7 @@ mod boot {
                 let exit = Exit { cause: out.cause, epc: out.epc, badvaddr: out.badvaddr };
                 let mmio_before = guest.vcpu.counters.get(ExitReason::Mmio);
                 let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
+                exit_sample = Some((guest.vcpu.last_exit, EXIT_AT.load(Ordering::Relaxed)));
                 // Only a device access or time (an interrupt exit) moves UART bytes.
                 if exit.code() == 0 || guest.vcpu.counters.get(ExitReason::Mmio) != mmio_before {
                     let _ = guest.bus.pump_serial(console);
@@ -304,6 +316,8 @@ mod boot {
                     VcpuAction::PowerOff => {
                         guest.state = GuestState::PoweredOff;
                         let _ = write_status(guest, console);
+                        let _ = writeln!(console, "exit costs since boot (all guests), Count ticks from exception_entry to world::enter:");
+                        let _ = self.costs.write(console);
                         break;
                     }
                     VcpuAction::Stop(why) => {
@@ -331,6 +345,7 @@ mod boot {
     extern "C" fn exception_entry(frame: &TrapFrame) -> ! {
         const KSU_USER: u32 = 2 << 3;
         if frame.status & (3 << 3) == KSU_USER {
+            EXIT_AT.store(cp0::count(), Ordering::Relaxed);
             world::return_to_host(frame);
         }
         let mut console = Console::get();

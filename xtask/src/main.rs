@@ -3,6 +3,7 @@
 //! Every subcommand that needs the cross tools runs `setup` first, which
 //! installs what is missing and is quick when nothing is.
 
+mod bench;
 mod disasm;
 mod guests;
 mod image;
@@ -33,7 +34,9 @@ commands:
   disasm ...           disassemble MIPS32r2 words
   record-vectors ...   record emulator test vectors on QEMU
   guest-suite [--native | --build]
-                       run the guest test suite natively on QEMU (or only build both maps)";
+                       run the guest test suite natively on QEMU (or only build both maps)
+  bench                measure (native vs virtualized, per-exit costs, footprint,
+                       decoder) and write BENCHMARKS.md";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         "disasm" => disasm::run(rest),
         "record-vectors" => record::run(rest),
         "guest-suite" => guests::run(rest),
+        "bench" => bench::run(rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(())

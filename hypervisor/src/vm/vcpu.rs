@@ -182,6 +182,8 @@ pub fn shadow_asids(guest_index: usize) -> [u8; 2] {
 pub struct Vcpu {
     pub cpu: Cpu,
     pub counters: ExitCounters,
+    /// The reason of the last exit handled (for `exitcost`).
+    pub last_exit: ExitReason,
     /// Emulated instructions (a CpU exit may emulate a branch and its slot).
     pub emulated: u64,
     /// Host Count when the guest's Count was last brought up to date.
@@ -201,6 +203,7 @@ impl Vcpu {
         Vcpu {
             cpu,
             counters: ExitCounters::default(),
+            last_exit: ExitReason::Interrupt,
             emulated: 0,
             last_count: now,
             asids: shadow_asids(index),
@@ -319,6 +322,7 @@ impl Vcpu {
             _ => (ExitReason::Unexpected, Action::Stop("unexpected host exception from the guest")),
         };
         self.counters.count(reason);
+        self.last_exit = reason;
         // Nothing moved the guest: it resumes at EPC, inside the slot if BD.
         self.resume_in_slot = bd && self.cpu.pc == exit.epc;
         action

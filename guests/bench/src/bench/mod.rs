@@ -1,0 +1,392 @@
+//! The benchmark workloads, run by `cargo xtask bench` natively (KSEG0,
+//! `-kernel`) and under the hypervisor (guest map), both with QEMU's
+//! `-icount shift=0`, so that time counts instructions.
+//!
+//! Each workload times itself with Count (CP0 9) read just before and just
+//! after it, and prints one line: `bench NAME TICKS OPS`. Natively Count is
+//! the board's; under the hypervisor the guest's Count advances with the
+//! host's, so the same delta includes every exit the workload caused and
+//! every host instruction the hypervisor ran meanwhile (its timer ticks
+//! too). The run ends with `bench-done` and a power-off (0x42 to the Malta
+//! software-reset register). Nothing printed depends on the address map.
+//!
+//! | workload  | what it does | OPS |
+//! |-----------|--------------|-----|
+//! | calibrate | `CALIBRATE` turns of a 3-instruction loop | instructions run |
+//! | compute   | CRC-32 (bitwise) of a 16 KiB buffer, `COMPUTE_REPS` times | bytes |
+//! | cp0       | `mfc0`/`mtc0` Status pairs | CP0 instructions |
+//! | syscall   | `syscall`, handler steps EPC over it | syscalls |
+//! | mmio      | `lbu` of the UART's line status register | UART reads |
+//! | tlb       | 16 word reads in each of 64 KSSEG pages (32 TLB pairs; the TLB holds 16), refilled by `tlbwr` | pages touched |
+//! | interrupt | the compute kernel with a Count/Compare interrupt every `PERIOD` ticks | interrupts taken |
+
+mod map;
+
+use core::arch::{asm, global_asm};
+use core::fmt::{self, Write};
+use core::hint::black_box;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+/// Turns of the calibration loop (3 instructions each).
+const CALIBRATE: u32 = 1_000_000;
+/// The CRC-32 buffer.
+const BUF_BYTES: usize = 16 * 1024;
+const COMPUTE_REPS: u32 = 40;
+const CP0_PAIRS: u32 = 20_000;
+const SYSCALLS: u32 = 10_000;
+const MMIO_READS: u32 = 20_000;
+/// KSSEG pages of the TLB workload: 32 even/odd pairs, twice what the
+/// 16-entry TLB holds.
+const TLB_PAGES: u32 = 64;
+const TLB_ROUNDS: u32 = 40;
+const IRQ_REPS: u32 = 20;
+/// Count ticks between timer interrupts in the interrupt workload (about
+/// 12.5 µs of Malta time, 80 kHz).
+const PERIOD: u32 = 2000;
+
+/// Timer interrupts taken (incremented by the general vector).
+#[no_mangle]
+static BENCH_IRQS: AtomicU32 = AtomicU32::new(0);
+
+// Entry: $gp, the stack, the BSS, EBase (written while BEV = 1), then
+// Status = Cause = 0 (kernel mode, BEV = ERL = EXL = IE = 0) and
+// `bench_main`. Vectors at EBase: TLB refill +0x000 maps KSSEG page pair
+// n (of 32, by BadVAddr) to physical 0x00400000 + n * 8 KiB (global,
+// cacheable, dirty, valid) with `tlbwr`; general +0x180 handles the timer
+// interrupt (next Compare, count it) and `syscall` (EPC + 4); anything else
+// is reported by `bench_unexpected`.
+global_asm!(
+    r#"
+    .section .text.start, "ax"
+    .globl _start
+    .set push
+    .set noreorder
+_start:
+    lui   $gp, %hi(_gp)
+    addiu $gp, $gp, %lo(_gp)
+    lui   $sp, %hi(__stack_top)
+    addiu $sp, $sp, %lo(__stack_top)
+    lui   $t0, %hi(__bss_start)
+    addiu $t0, $t0, %lo(__bss_start)
+    lui   $t1, %hi(__bss_end)
+    addiu $t1, $t1, %lo(__bss_end)
+1:  beq   $t0, $t1, 2f
+    nop
+    sw    $zero, 0($t0)
+    b     1b
+    addiu $t0, $t0, 4
+2:  lui   $t0, %hi(__ebase)
+    addiu $t0, $t0, %lo(__ebase)
+    mtc0  $t0, $15, 1
+    ehb
+    mtc0  $zero, $12
+    mtc0  $zero, $13
+    ehb
+    jal   bench_main
+    addiu $sp, $sp, -16
+3:  b     3b
+    nop
+    .set pop
+
+    .section .vectors, "ax"
+    .globl __ebase
+    .set push
+    .set noreorder
+    .set noat
+__ebase:
+    .org 0x000
+    mfc0  $k0, $8
+    srl   $k0, $k0, 13
+    andi  $k0, $k0, 0x1f
+    sll   $k0, $k0, 7
+    lui   $k1, 1
+    addu  $k0, $k0, $k1
+    ori   $k0, $k0, 0x1f
+    mtc0  $k0, $2
+    addiu $k0, $k0, 0x40
+    mtc0  $k0, $3
+    ehb
+    tlbwr
+    eret
+    .org 0x180
+    mfc0  $k0, $13
+    andi  $k0, $k0, 0x7c
+    bnez  $k0, 1f
+    nop
+    mfc0  $k0, $9
+    addiu $k0, $k0, {period}
+    mtc0  $k0, $11
+    lui   $k1, %hi(BENCH_IRQS)
+    lw    $k0, %lo(BENCH_IRQS)($k1)
+    addiu $k0, $k0, 1
+    sw    $k0, %lo(BENCH_IRQS)($k1)
+    eret
+1:  xori  $k0, $k0, 0x20
+    bnez  $k0, 2f
+    nop
+    mfc0  $k0, $14
+    addiu $k0, $k0, 4
+    mtc0  $k0, $14
+    ehb
+    eret
+2:  j     bench_unexpected
+    nop
+    .set pop
+
+    .text
+    .set push
+    .set noreorder
+    .globl bench_loop
+bench_loop:
+1:  addiu $a0, $a0, -1
+    bnez  $a0, 1b
+    nop
+    jr    $ra
+    nop
+
+    .globl bench_cp0
+bench_cp0:
+1:  mfc0  $t0, $12
+    mtc0  $t0, $12
+    addiu $a0, $a0, -1
+    bnez  $a0, 1b
+    nop
+    jr    $ra
+    nop
+
+    .globl bench_syscall
+bench_syscall:
+1:  syscall
+    addiu $a0, $a0, -1
+    bnez  $a0, 1b
+    nop
+    jr    $ra
+    nop
+
+    .globl bench_mmio
+bench_mmio:
+1:  lbu   $t0, 0($a1)
+    addiu $a0, $a0, -1
+    bnez  $a0, 1b
+    nop
+    jr    $ra
+    nop
+    .set pop
+"#,
+    period = const PERIOD,
+);
+
+extern "C" {
+    /// `n` turns of `addiu; bnez; nop`.
+    fn bench_loop(n: u32);
+    /// `n` turns of `mfc0 Status; mtc0 Status; addiu; bnez; nop`.
+    fn bench_cp0(n: u32);
+    /// `n` turns of `syscall; addiu; bnez; nop`.
+    fn bench_syscall(n: u32);
+    /// `n` turns of `lbu (addr); addiu; bnez; nop`.
+    fn bench_mmio(n: u32, addr: u32);
+}
+
+fn count() -> u32 {
+    let value: u32;
+    // SAFETY: reading Count has no side effect; the program runs in kernel
+    // mode (natively) or in the guest's kernel mode (emulated).
+    unsafe { asm!(".set push", ".set noat", "mfc0 {0}, $9", ".set pop", out(reg) value) };
+    value
+}
+
+fn set_status(value: u32) {
+    // SAFETY: the workloads only toggle IE and IM7 (the timer); the
+    // vectors handle the timer interrupt.
+    unsafe { asm!(".set push", ".set noat", "mtc0 {0}, $12", "ehb", ".set pop", in(reg) value) };
+}
+
+fn set_compare(value: u32) {
+    // SAFETY: Compare only schedules the timer interrupt (and clears TI).
+    unsafe { asm!(".set push", ".set noat", "mtc0 {0}, $11", "ehb", ".set pop", in(reg) value) };
+}
+
+/// Every TLB entry invalid, at distinct VPN2s in KSEG3 that nothing uses;
+/// PageMask 0, Wired 0, ASID 0.
+fn tlb_reset() {
+    for i in 0..16u32 {
+        let hi = map::KSEG3 + 0x1F00_0000 + i * 0x2000;
+        // SAFETY: writes invalid TLB entries where the program never looks.
+        unsafe {
+            asm!(
+                ".set push",
+                ".set noat",
+                "mtc0 $zero, $5",
+                "mtc0 $zero, $6",
+                "mtc0 {i}, $0",
+                "mtc0 {hi}, $10",
+                "mtc0 $zero, $2",
+                "mtc0 $zero, $3",
+                "ehb",
+                "tlbwi",
+                "ehb",
+                ".set pop",
+                i = in(reg) i,
+                hi = in(reg) hi,
+            )
+        };
+    }
+    // SAFETY: EntryHi = ASID 0 outside the mapped segments.
+    unsafe { asm!("mtc0 $zero, $10", "ehb") };
+}
+
+const UART_LSR: u32 = 5;
+const LSR_THR_EMPTY: u8 = 0x20;
+
+struct Console;
+
+impl Console {
+    fn write_byte(&mut self, byte: u8) {
+        // SAFETY: the UART's registers, through (guest) KSEG1.
+        unsafe {
+            while core::ptr::read_volatile((map::UART + UART_LSR) as *const u8) & LSR_THR_EMPTY == 0 {}
+            core::ptr::write_volatile(map::UART as *mut u8, byte);
+        }
+    }
+}
+
+impl Write for Console {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for byte in s.bytes() {
+            if byte == b'\n' {
+                self.write_byte(b'\r');
+            }
+            self.write_byte(byte);
+        }
+        Ok(())
+    }
+}
+
+fn power_off() -> ! {
+    // SAFETY: the Malta software-reset register; 0x42 ends the machine
+    // (natively QEMU exits, -no-reboot; under the hypervisor the guest
+    // powers off).
+    unsafe { core::ptr::write_volatile(map::SOFTWARE_RESET as *mut u32, 0x42) };
+    loop {}
+}
+
+/// Bitwise CRC-32 (IEEE, reflected), no table: a compute-bound kernel.
+fn crc32(data: &[u8], mut crc: u32) -> u32 {
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    crc
+}
+
+fn crc_reps(buf: &[u8], reps: u32) -> u32 {
+    let mut crc = !0;
+    for _ in 0..reps {
+        crc = crc32(black_box(buf), crc);
+    }
+    !crc
+}
+
+/// Reads 16 words (one per 16 bytes) of every page, `rounds` times.
+fn touch_pages(rounds: u32) -> u32 {
+    let mut sum = 0u32;
+    for _ in 0..rounds {
+        for page in 0..TLB_PAGES {
+            let base = map::KSSEG + page * 4096;
+            for word in 0..16 {
+                // SAFETY: KSSEG, mapped by the refill vector to physical
+                // 0x00400000-0x0043FFFF, which nothing else uses.
+                sum = sum.wrapping_add(unsafe { core::ptr::read_volatile((base + word * 16) as *const u32) });
+            }
+        }
+    }
+    sum
+}
+
+/// Times `f` with Count and prints `bench NAME TICKS OPS`.
+fn measure(out: &mut Console, name: &str, ops: impl FnOnce() -> u32, f: impl FnOnce() -> u32) {
+    // Start on a Count edge, so that the phase of the first tick does not
+    // move the result by one tick from run to run.
+    let edge = count();
+    let mut start = count();
+    while start == edge {
+        start = count();
+    }
+    let result = f();
+    let ticks = count().wrapping_sub(start);
+    black_box(result);
+    let _ = writeln!(out, "bench {name} {ticks} {}", ops());
+}
+
+#[no_mangle]
+extern "C" fn bench_main() -> ! {
+    let mut out = Console;
+    let _ = writeln!(out, "\nguest-bench: {}", if crate::GUEST_MAP { "guest map" } else { "native" });
+    set_compare(count().wrapping_sub(1));
+    tlb_reset();
+
+    let mut buf = [0u8; BUF_BYTES];
+    let mut seed = 0x1234_5678u32;
+    for byte in buf.iter_mut() {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        *byte = (seed >> 16) as u8;
+    }
+
+    // SAFETY (the asm workloads below): plain loops over registers; the
+    // vectors handle the syscalls; `bench_mmio` reads the UART's LSR.
+    measure(&mut out, "calibrate", || 3 * CALIBRATE, || {
+        unsafe { bench_loop(CALIBRATE) };
+        0
+    });
+    measure(&mut out, "compute", || COMPUTE_REPS * BUF_BYTES as u32, || crc_reps(&buf, COMPUTE_REPS));
+    measure(&mut out, "cp0", || 2 * CP0_PAIRS, || {
+        unsafe { bench_cp0(CP0_PAIRS) };
+        0
+    });
+    measure(&mut out, "syscall", || SYSCALLS, || {
+        unsafe { bench_syscall(SYSCALLS) };
+        0
+    });
+    measure(&mut out, "mmio", || MMIO_READS, || {
+        unsafe { bench_mmio(MMIO_READS, map::UART + UART_LSR) };
+        0
+    });
+    tlb_reset();
+    measure(&mut out, "tlb", || TLB_ROUNDS * TLB_PAGES, || touch_pages(TLB_ROUNDS));
+    tlb_reset();
+
+    BENCH_IRQS.store(0, Ordering::Relaxed);
+    measure(&mut out, "interrupt", || BENCH_IRQS.load(Ordering::Relaxed), || {
+        set_compare(count().wrapping_add(PERIOD));
+        set_status(STATUS_IM7 | STATUS_IE);
+        let crc = crc_reps(&buf, IRQ_REPS);
+        set_status(0);
+        set_compare(count().wrapping_sub(1));
+        crc
+    });
+
+    let _ = writeln!(out, "bench-done");
+    power_off()
+}
+
+const STATUS_IE: u32 = 1 << 0;
+const STATUS_IM7: u32 = 1 << 15;
+
+/// An exception no workload should raise: report it and power off.
+#[no_mangle]
+extern "C" fn bench_unexpected() -> ! {
+    let (cause, epc, badvaddr): (u32, u32, u32);
+    // SAFETY: reads of Cause, EPC and BadVAddr.
+    unsafe { asm!(".set push", ".set noat", "mfc0 {0}, $13", "mfc0 {1}, $14", "mfc0 {2}, $8", ".set pop", out(reg) cause, out(reg) epc, out(reg) badvaddr) };
+    let _ = writeln!(Console, "bench-error: unexpected exception, Cause {cause:#010x}, EPC {epc:#010x}, BadVAddr {badvaddr:#010x}");
+    power_off()
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    let _ = writeln!(Console, "\nbench-error: panic: {info}");
+    power_off()
+}
