@@ -194,6 +194,13 @@ mod tests {
         let err = Guest::build(1, &configs[1], &mut ram, Some(&pack), 0).unwrap_err();
         assert!(matches!(err, Refusal::RamTooLarge { .. }));
         assert_eq!(ram.available(), left, "nothing allocated for a refused guest");
+        let mut report = String::new();
+        let mut counted = guest.clone();
+        counted.vcpu.counters.count(crate::vm::vcpu::ExitReason::Mmio);
+        counted.vcpu.counters.count(crate::vm::vcpu::ExitReason::Mmio);
+        counted.state = GuestState::PoweredOff;
+        write_status(&counted, &mut report).unwrap();
+        assert_eq!(report, "guest0: powered off, pc 0x3fc00000, 2 exits, 0 instructions emulated\n  exits: MMIO 2;\n");
         let err = Guest::build(1, &configs[0], &mut ram, None, 0).unwrap_err();
         assert_eq!(err.to_string(), "image 0 is missing (0 image(s) given; `cargo xtask run --guest FILE` adds one)");
     }
