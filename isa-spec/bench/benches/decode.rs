@@ -3,15 +3,22 @@
 //! capstone (detail off), and prints ns per instruction for decode only and
 //! for decode plus text, for uniform random words and for a realistic mix
 //! with about 5% CP0 instructions.
+//!
+//! Methodology, the same for every decoder: the same input buffer (the
+//! byte-slice APIs get the same words as little-endian bytes), one
+//! `#[inline(never)]` loop per decoder so each is compiled on its own, every
+//! result passed through `black_box` and then tested for success (counted), a
+//! warm-up pass, then the best of `BENCH_REPS` (default 3) timed passes.
 use std::fmt::Write;
 use std::hint::black_box;
 use std::time::Instant;
 
-use isa_bench::{cp0_match, predictable, realistic_mix, uniform, N};
+use isa_bench::{cp0_match, cp0_only, predictable, realistic_mix, uniform, N};
 use yaxpeax_arch::{Decoder, U8Reader};
 
 /// Best of `reps` runs of `f` over `words`, in ns per word.
 fn time(words: &[u32], reps: usize, mut f: impl FnMut(&[u32]) -> u64) -> f64 {
+    black_box(f(words)); // warm-up
     let mut best = f64::INFINITY;
     for _ in 0..reps {
         let t = Instant::now();
@@ -21,6 +28,7 @@ fn time(words: &[u32], reps: usize, mut f: impl FnMut(&[u32]) -> u64) -> f64 {
     best
 }
 
+#[inline(never)]
 fn ours_decode(ws: &[u32]) -> u64 {
     let mut ok = 0;
     for &w in ws {
@@ -31,6 +39,7 @@ fn ours_decode(ws: &[u32]) -> u64 {
     ok
 }
 
+#[inline(never)]
 fn ours_text(ws: &[u32]) -> u64 {
     let mut buf = String::with_capacity(64);
     let mut n = 0;
@@ -42,6 +51,7 @@ fn ours_text(ws: &[u32]) -> u64 {
     n
 }
 
+#[inline(never)]
 fn cp0_decode(ws: &[u32]) -> u64 {
     let mut ok = 0;
     for &w in ws {
@@ -52,6 +62,7 @@ fn cp0_decode(ws: &[u32]) -> u64 {
     ok
 }
 
+#[inline(never)]
 fn yaxpeax_decode(ws: &[u32], bytes: &[u8]) -> u64 {
     let d = yaxpeax_mips::MipsDecoder::default();
     let mut ok = 0;
@@ -85,6 +96,7 @@ fn yaxpeax_text(ws: &[u32], bytes: &[u8]) -> u64 {
     n
 }
 
+#[inline(never)]
 fn rabbitizer_decode(ws: &[u32]) -> u64 {
     let mut ok = 0;
     for (i, &w) in ws.iter().enumerate() {
@@ -96,6 +108,7 @@ fn rabbitizer_decode(ws: &[u32]) -> u64 {
     ok
 }
 
+#[inline(never)]
 fn rabbitizer_text(ws: &[u32]) -> u64 {
     let mut n = 0;
     for (i, &w) in ws.iter().enumerate() {
@@ -105,6 +118,7 @@ fn rabbitizer_text(ws: &[u32]) -> u64 {
     n
 }
 
+#[inline(never)]
 fn capstone_text(ws: &[u32], bytes: &[u8]) -> u64 {
     use capstone::prelude::*;
     let cs = Capstone::new()
@@ -138,24 +152,41 @@ fn main() {
     println!();
     println!("| decoder | input | decode only | decode + text |");
     println!("|---|---|---:|---:|");
+    let mut ratios = Vec::new();
     for (label, words) in [
         ("uniform random", uniform()),
         ("realistic mix (5% CP0)", realistic_mix()),
         ("addiu only (predictable)", predictable()),
+        ("CP0 instructions only", cp0_only()),
     ] {
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         let row = |name: &str, d: Option<f64>, t: Option<f64>| {
             let f = |v: Option<f64>| v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into());
             println!("| {name} | {label} | {} | {} |", f(d), f(t));
         };
-        row("isa-spec (generated, full ISA)", Some(time(&words, reps, ours_decode)), Some(time(&words, reps, ours_text)));
-        row("hand-written CP0 `match`", Some(time(&words, reps, cp0_decode)), None);
+        let (ours, ours_t) = (time(&words, reps, ours_decode), time(&words, reps, ours_text));
+        row("isa-spec (generated, full ISA)", Some(ours), Some(ours_t));
+        let cp0 = time(&words, reps, cp0_decode);
+        row("hand-written CP0 `match`", Some(cp0), None);
         // yaxpeax-mips 0.1.0 transmutes unchecked opcode bytes into its
         // `Opcode` enum; formatting such a value crashes (SIGILL) on both
         // inputs, so only its decode is measured (`yaxpeax_text` is kept for
         // a fixed release).
-        row("yaxpeax-mips 0.1.0", Some(time(&words, reps, |w| yaxpeax_decode(w, &bytes))), None);
-        row("rabbitizer 1.16.2", Some(time(&words, reps, rabbitizer_decode)), Some(time(&words, reps, rabbitizer_text)));
-        row("capstone 0.12 (detail off)", None, Some(time(&words, 1, |w| capstone_text(w, &bytes))));
+        let yax = time(&words, reps, |w| yaxpeax_decode(w, &bytes));
+        row("yaxpeax-mips 0.1.0", Some(yax), None);
+        let rabbit_t = time(&words, reps, rabbitizer_text);
+        row("rabbitizer 1.16.2", Some(time(&words, reps, rabbitizer_decode)), Some(rabbit_t));
+        let cs_t = time(&words, 1, |w| capstone_text(w, &bytes));
+        row("capstone 0.12 (detail off)", None, Some(cs_t));
+        ratios.push(format!(
+            "{label}: decode / yaxpeax-mips {:.2} (target <= 0.25), decode / CP0 match {:.2} (target <= 2), text / fastest peer {:.2} (target <= 0.5)",
+            ours / yax,
+            ours / cp0,
+            ours_t / rabbit_t.min(cs_t)
+        ));
+    }
+    println!();
+    for r in ratios {
+        println!("{r}");
     }
 }
