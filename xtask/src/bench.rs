@@ -19,6 +19,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const PACKAGE: &str = "guest-bench";
+/// One instruction per ns of virtual time; `sleep=off` keeps the virtual
+/// clock from following the host's real time while the CPU is idle (at
+/// start-up), which otherwise moves Count's phase by a tick between runs.
+const ICOUNT: &str = "shift=0,sleep=off";
 /// A run takes a few seconds; this only stops a hung one.
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 /// `cargo bench -p isa-bench` runs of each decoder (the README's table is
@@ -76,8 +80,13 @@ fn parse(output: &str) -> Results {
 /// output (the guest powered off), types `then` (e.g. `halt`), so that no
 /// console input can disturb a measurement. Returns the serial output.
 fn run_machine(machine: &Machine, done: &str, then: &str) -> Result<String, String> {
+    run_machine_with(machine, done, then, Duration::from_millis(300))
+}
+
+/// [`run_machine`], waiting `settle` between `done` and typing `then`.
+fn run_machine_with(machine: &Machine, done: &str, then: &str, settle: Duration) -> Result<String, String> {
     let mut command = Command::new(QEMU);
-    command.args(machine.args()).args(["-icount", "shift=0"]);
+    command.args(machine.args()).args(["-icount", ICOUNT]);
     command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn().map_err(|e| process::spawn_error(QEMU, &e))?;
     let output = Arc::new(Mutex::new(String::new()));
@@ -109,7 +118,7 @@ fn run_machine(machine: &Machine, done: &str, then: &str) -> Result<String, Stri
         if finished {
             if let Some(mut pipe) = stdin.take() {
                 // Give the hypervisor's report time to reach the console.
-                std::thread::sleep(Duration::from_millis(300));
+                std::thread::sleep(settle);
                 let _ = pipe.write_all(then.as_bytes());
             }
         }
@@ -123,7 +132,7 @@ fn run_machine(machine: &Machine, done: &str, then: &str) -> Result<String, Stri
         let _ = pipe.read_to_string(&mut stderr);
     }
     match status {
-        Some(s) if s.success() && output.contains("bench-done") => Ok(output),
+        Some(s) if s.success() && (output.contains("bench-done") || output.contains(done)) => Ok(output),
         Some(s) => Err(format!("QEMU exited with {s} before the benchmark finished:\n{output}\n{stderr}")),
         None => Err(format!("QEMU did not finish within {} s:\n{output}", RUN_LIMIT.as_secs())),
     }
@@ -204,9 +213,127 @@ fn decoder_table() -> String {
         .args(["bench", "-j2", "-p", "isa-bench"])
         .stdin(Stdio::null());
     match process::output(command) {
-        Ok(out) => out.lines().filter(|l| l.starts_with('|') || l.contains("words per input")).collect::<Vec<_>>().join("\n"),
+        Ok(out) => {
+            let table: Vec<&str> = out.lines().filter(|l| l.starts_with('|')).collect();
+            let header = out.lines().find(|l| l.contains("words per input")).unwrap_or("");
+            format!("{header}\n\n{}", table.join("\n"))
+        }
         Err(why) => format!("`cargo bench -p isa-bench` failed: {}", why.lines().last().unwrap_or("")),
     }
+}
+
+/// A raw guest for the profile: `PROFILE_PAIRS` `mfc0`/`mtc0` Status
+/// pairs, then power-off.
+const PROFILE_GUEST: &str = r#"
+    .set noreorder
+    .set noat
+    .text
+start:
+    li    $t0, 2000
+1:  mfc0  $t1, $12
+    mtc0  $t1, $12
+    addiu $t0, $t0, -1
+    bnez  $t0, 1b
+    nop
+    lui   $t4, 0x3f00
+    li    $t5, 0x42
+    sw    $t5, 0x500($t4)
+2:  b     2b
+    nop
+"#;
+const PROFILE_PAIRS: u64 = 2000;
+/// Guest addresses of the loop (the ROM at 0x3FC00000): its first
+/// instruction, and where the power-off sequence starts.
+const PROFILE_LOOP: u32 = 0x3FC0_0004;
+const PROFILE_END: u32 = 0x3FC0_0018;
+
+/// Where the host instructions of one emulated CP0 instruction go: QEMU's
+/// execution trace (`-d exec,nochain,in_asm`, every translation block run
+/// and the instructions of each) of the hypervisor running
+/// `PROFILE_GUEST`, from its loop's first instruction to its power-off,
+/// summed per function of the image. Returns (function, instructions per
+/// CP0 instruction), largest first, and the total per CP0 instruction.
+fn profile_cp0(hypervisor: &Path) -> Result<(Vec<(String, f64)>, f64), String> {
+    let dir = qemu::target_dir().join("bench-profile");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let (asm, object, raw, log) = (dir.join("cp0.S"), dir.join("cp0.o"), dir.join("cp0.bin"), dir.join("trace.log"));
+    std::fs::write(&asm, PROFILE_GUEST).map_err(|e| format!("cannot write {}: {e}", asm.display()))?;
+    let mut assemble = Command::new("mipsel-linux-gnu-as");
+    assemble.args(["-EL", "-march=24kf", "-o"]).arg(&object).arg(&asm);
+    process::output(assemble)?;
+    let mut copy = Command::new("mipsel-linux-gnu-objcopy");
+    copy.args(["-O", "binary", "-j", ".text"]).arg(&object).arg(&raw);
+    process::output(copy)?;
+    let pack = image::guest_pack(&[raw], "bench-profile.pack")?;
+    let mut machine = Machine::new(hypervisor);
+    for arg in image::pack_args(&pack) {
+        machine = machine.arg(arg);
+    }
+    machine = machine.arg("-d").arg("exec,nochain,in_asm").arg("-D").arg(log.display().to_string());
+    run_machine_with(&machine, "guest0: powered off", "halt\n", Duration::ZERO)?;
+
+    let mut nm = Command::new("mipsel-linux-gnu-nm");
+    nm.args(["-n", "-C"]).arg(hypervisor);
+    let mut symbols: Vec<(u32, String)> = process::output(nm)?
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.splitn(3, ' ');
+            let addr = u64::from_str_radix(f.next()?, 16).ok()? as u32;
+            let kind = f.next()?;
+            let name = f.next()?;
+            matches!(kind, "t" | "T" | "W" | "w").then(|| (addr, name.to_string()))
+        })
+        .collect();
+    symbols.sort();
+    let symbol = |pc: u32| -> String {
+        match symbols.partition_point(|(a, _)| *a <= pc) {
+            0 => "?".into(),
+            i => symbols[i - 1].1.clone(),
+        }
+    };
+    let text = std::fs::read_to_string(&log).map_err(|e| format!("cannot read {}: {e}", log.display()))?;
+    let _ = std::fs::remove_file(&log);
+    // Instructions per translation block (by start address), from in_asm.
+    let mut lengths: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut per_symbol: BTreeMap<String, u64> = BTreeMap::new();
+    let (mut block, mut started) = (None::<(u32, u64)>, false);
+    for line in text.lines() {
+        if line.starts_with("IN:") {
+            block = Some((0, 0));
+            continue;
+        }
+        if let Some((start, n)) = block.as_mut() {
+            if let Some(pc) = line.strip_prefix("0x").and_then(|l| l.split(':').next()).and_then(|a| u32::from_str_radix(a, 16).ok()) {
+                if *n == 0 {
+                    *start = pc;
+                }
+                *n += 1;
+                continue;
+            }
+            if *n > 0 {
+                lengths.insert(*start, *n);
+            }
+            block = None;
+        }
+        let Some(fields) = line.strip_prefix("Trace ").and_then(|l| l.split('[').nth(1)) else { continue };
+        let Some(pc) = fields.split('/').nth(1).and_then(|a| u32::from_str_radix(a, 16).ok()) else { continue };
+        if !started {
+            started = pc == PROFILE_LOOP;
+            if !started {
+                continue;
+            }
+        }
+        if pc >= PROFILE_END && pc < 0x8000_0000 {
+            break;
+        }
+        let name = if pc < 0x8000_0000 { "(the guest's own instructions)".to_string() } else { symbol(pc) };
+        *per_symbol.entry(name).or_insert(0) += lengths.get(&pc).copied().unwrap_or(0);
+    }
+    let ops = (2 * PROFILE_PAIRS) as f64;
+    let total = per_symbol.values().sum::<u64>() as f64 / ops;
+    let mut rows: Vec<(String, f64)> = per_symbol.into_iter().map(|(k, v)| (k, v as f64 / ops)).collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Ok((rows, total))
 }
 
 fn ratio(v: u64, n: u64) -> f64 {
@@ -235,13 +362,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let mut runs = Vec::new();
     for round in 1..=2 {
-        println!("bench: round {round}: native, then under the hypervisor (-icount shift=0)");
+        println!("bench: round {round}: native, then under the hypervisor (-icount {ICOUNT})");
         let n = parse(&run_machine(&native_machine, "bench-done", "")?);
         let v = parse(&run_machine(&virt_machine, "guest0: powered off", "halt\n")?);
         runs.push((n, v));
     }
     let (native_r, virt_r) = &runs[0];
     let deterministic = runs[0] == runs[1];
+    let mut differences = Vec::new();
+    for (which, a, b) in [("native", &runs[0].0, &runs[1].0), ("virtualized", &runs[0].1, &runs[1].1)] {
+        for (name, first) in &a.workloads {
+            if b.workloads.get(name) != Some(first) {
+                differences.push(format!("{which} {name}: {first:?} then {:?}", b.workloads.get(name)));
+            }
+        }
+        if a.exit_costs != b.exit_costs {
+            differences.push(format!("{which} exit costs: {:?} then {:?}", a.exit_costs, b.exit_costs));
+        }
+    }
 
     // Host instructions per Count tick: the calibration loop runs a known
     // number of instructions natively.
@@ -264,12 +402,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
         c
     })
     .unwrap_or_default();
-    let _ = writeln!(md, "Measured {} by `cargo xtask bench` (QEMU Malta 24Kf, `-icount shift=0`).", date.trim());
+    let _ = writeln!(md, "Measured {} by `cargo xtask bench` (QEMU Malta 24Kf, `-icount {ICOUNT}`).", date.trim());
     let _ = writeln!(
         md,
         "Deterministic: {} (two runs of each, every figure {}). 1 Count tick = {ipt:.2} host instructions (calibrated natively).\n",
         if deterministic { "yes" } else { "**no**" },
-        if deterministic { "identical" } else { "compared; they differ" }
+        if deterministic { "identical".to_string() } else { format!("compared; they differ: {}", differences.join("; ")) }
     );
 
     let _ = writeln!(md, "### Virtualization overhead\n");
@@ -314,6 +452,31 @@ pub fn run(args: &[String]) -> Result<(), String> {
             *median as f64 * ipt + fixed as f64,
             *p99 as f64 * ipt + fixed as f64
         );
+    }
+
+    println!("bench: profile of an emulated CP0 instruction (QEMU execution trace)");
+    let _ = writeln!(md, "\n### Where an emulated CP0 instruction's time goes\n");
+    match profile_cp0(&hypervisor) {
+        Ok((rows, total)) => {
+            let _ = writeln!(
+                md,
+                "QEMU's execution trace (`-d exec,nochain,in_asm`) of the hypervisor running a raw guest of {PROFILE_PAIRS} `mfc0`/`mtc0` Status pairs, from its loop to its power-off, summed per function of the image: **{total:.0} host instructions per CP0 instruction** in all.\n"
+            );
+            let _ = writeln!(md, "| function | host instructions per CP0 instruction |");
+            let _ = writeln!(md, "|---|---:|");
+            let mut rest = 0.0;
+            for (i, (name, per)) in rows.iter().enumerate() {
+                if i < 16 {
+                    let _ = writeln!(md, "| `{}` | {per:.1} |", name.replace('|', "\\|"));
+                } else {
+                    rest += per;
+                }
+            }
+            let _ = writeln!(md, "| (everything else) | {rest:.1} |");
+        }
+        Err(why) => {
+            let _ = writeln!(md, "The profile failed: {}", why.lines().next().unwrap_or(""));
+        }
     }
 
     let _ = writeln!(md, "\n### Footprint\n");
