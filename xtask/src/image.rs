@@ -65,17 +65,23 @@ pub fn build_hypervisor() -> Result<PathBuf, String> {
 /// `dts/host.dts` and keeps the ELF as `<target>/<name>.elf`; then builds the
 /// ordinary image again, so the usual path holds it as before.
 pub fn build_hypervisor_with_dts(source: &Path, name: &str) -> Result<PathBuf, String> {
+    let copied = build_hypervisor_with_dts_only(source, name);
+    build_hypervisor()?;
+    copied
+}
+
+/// [`build_hypervisor_with_dts`] without building the ordinary image
+/// again: for a caller that builds several trees and calls
+/// [`build_hypervisor`] once at the end.
+pub fn build_hypervisor_with_dts_only(source: &Path, name: &str) -> Result<PathBuf, String> {
     let out_dir = target_dir().join("dts");
     std::fs::create_dir_all(&out_dir).map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
     let blob = out_dir.join(format!("{name}.dtb"));
     compile_device_tree(source, &blob)?;
-    let built = qemu::build_baremetal("hypervisor", "hypervisor", &[("HYPERVISOR_DTB", &blob)]);
+    let elf = qemu::build_baremetal("hypervisor", "hypervisor", &[("HYPERVISOR_DTB", &blob)])?;
     let kept = target_dir().join(format!("{name}.elf"));
-    let copied = built.and_then(|elf| {
-        std::fs::copy(&elf, &kept).map_err(|e| format!("cannot copy {}: {e}", elf.display()))
-    });
-    build_hypervisor()?;
-    copied.map(|_| kept)
+    std::fs::copy(&elf, &kept).map_err(|e| format!("cannot copy {}: {e}", elf.display()))?;
+    Ok(kept)
 }
 
 /// Where the hypervisor looks for the guest image pack (host-physical;

@@ -6,6 +6,7 @@
 mod bench;
 mod disasm;
 mod guests;
+mod hostile;
 mod image;
 mod process;
 mod qemu;

@@ -181,6 +181,15 @@ impl Machine {
         }
         process::run_captured(self.command()?, input.as_bytes(), limit)
     }
+
+    /// [`Machine::run_script`] with any bytes as input (binary noise); the
+    /// same rule: no Ctrl-A.
+    pub fn run_bytes(&self, input: &[u8], limit: Duration) -> Result<Captured, String> {
+        if input.contains(&0x01) {
+            return Err("a serial script cannot contain Ctrl-A (QEMU's monitor escape)".into());
+        }
+        process::run_captured(self.command()?, input, limit)
+    }
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ pub struct QemuTest {
 
 /// Every QEMU test, in the order they run.
 pub fn all() -> Vec<&'static QemuTest> {
-    TESTS.iter().collect()
+    TESTS.iter().chain(crate::hostile::TESTS).collect()
 }
 
 const TESTS: &[QemuTest] = &[

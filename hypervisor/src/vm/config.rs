@@ -134,6 +134,8 @@ pub enum Refusal<'a> {
     TooManyGuests,
     /// The device bus refused the region (too many devices or UARTs).
     DeviceAttach { node: &'a str },
+    /// An earlier guest node has the same name (`model`, else node name).
+    DuplicateName { name: &'a str },
 }
 
 impl fmt::Display for Refusal<'_> {
@@ -182,6 +184,7 @@ impl fmt::Display for Refusal<'_> {
             Refusal::DeviceAttach { node } => {
                 write!(f, "region `{node}`: cannot attach the device (at most 2 UARTs and 8 devices per guest)")
             }
+            Refusal::DuplicateName { name } => write!(f, "name `{name}` is taken by an earlier guest node"),
         }
     }
 }
@@ -218,13 +221,24 @@ pub fn guests<'b, 'a: 'b>(
         if i >= MAX_GUESTS {
             return (node.name, Err(Refusal::TooManyGuests));
         }
+        // A name identifies a guest's serial port and its reports: unique.
+        let name = guest_name(node);
+        let nodes = fdt.find_node("/guests").into_iter().flat_map(|g| g.children());
+        if nodes.take(i).any(|earlier| guest_name(earlier) == name) {
+            return (node.name, Err(Refusal::DuplicateName { name }));
+        }
         (node.name, guest(node, known))
     })
 }
 
+/// A guest's name: its `model`, else its node name.
+fn guest_name<'a>(node: FdtNode<'_, 'a>) -> &'a str {
+    string(node, "model").unwrap_or(node.name)
+}
+
 /// Reads and validates one guest node.
 pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<GuestConfig<'a>, Refusal<'a>> {
-    let name = string(node, "model").unwrap_or(node.name);
+    let name = guest_name(node);
     let image = cell(node, "image")?.unwrap_or(0);
 
     let vcpus = node.children().find(|c| c.name == "vcpus");
@@ -475,5 +489,22 @@ pub(crate) mod tests {
         let got = results(&vcpus);
         assert!(got[0].1.as_ref().unwrap_err().starts_with("no VCPU"));
         assert!(got[1].1.as_ref().unwrap_err().starts_with("3 VCPUs"));
+    }
+
+    #[test]
+    fn a_name_is_used_once() {
+        let good = good_regions();
+        let mut b = Builder::new();
+        b.begin("").cells("#address-cells", &[1]).cells("#size-cells", &[1]).begin("guests");
+        add_guest(&mut b, "a", 1, &good);
+        add_guest(&mut b, "b", 1, &good);
+        b.begin("c").str("model", "a").end();
+        b.begin("d").str("model", "b").end();
+        let blob = b.end().end().finish();
+        let got = results(&blob);
+        assert_eq!(got[0].1, Ok(()));
+        assert_eq!(got[1].1, Ok(()));
+        assert_eq!(got[2].1, Err("name `a` is taken by an earlier guest node".into()));
+        assert_eq!(got[3].1, Err("name `b` is taken by an earlier guest node".into()));
     }
 }
