@@ -216,7 +216,9 @@ fn decoder_table() -> String {
         Ok(out) => {
             let table: Vec<&str> = out.lines().filter(|l| l.starts_with('|')).collect();
             let header = out.lines().find(|l| l.contains("words per input")).unwrap_or("");
-            format!("{header}\n\n{}", table.join("\n"))
+            let ratios: Vec<String> =
+                out.lines().filter(|l| l.contains("(target <=")).map(|l| format!("- {l}")).collect();
+            format!("{header}\n\n{}\n\n{}", table.join("\n"), ratios.join("\n"))
         }
         Err(why) => format!("`cargo bench -p isa-bench` failed: {}", why.lines().last().unwrap_or("")),
     }
