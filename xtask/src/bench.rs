@@ -325,7 +325,7 @@ fn profile_cp0(hypervisor: &Path) -> Result<(Vec<(String, f64)>, f64), String> {
                 continue;
             }
         }
-        if pc >= PROFILE_END && pc < 0x8000_0000 {
+        if (PROFILE_END..0x8000_0000).contains(&pc) {
             break;
         }
         let name = if pc < 0x8000_0000 { "(the guest's own instructions)".to_string() } else { symbol(pc) };
