@@ -26,7 +26,9 @@ mod boot {
     use hypervisor::vm::config;
     use hypervisor::vm::guest::{known_compatible, next_runnable, write_status, Guest, GuestState};
     use hypervisor::vm::memory::{HostPhys, HostRam};
-    use hypervisor::vm::vcpu::{Action as VcpuAction, Exit, ExitReason, Host, Shadow};
+    use hypervisor::vm::guest::Effects;
+    use hypervisor::vm::ops::{self, GuestCommand, HostTlbEntry, HostView, Times};
+    use hypervisor::vm::vcpu::{shadow_asids, Action as VcpuAction, Exit, ExitReason, Host, Shadow};
     use hypervisor::{devtree, exitcost::ExitCosts, trap::TrapFrame};
     use core::sync::atomic::{AtomicU32, Ordering};
 
@@ -74,7 +76,7 @@ mod boot {
         let system = System { cpu, ram, devtree: &DEVTREE.0 };
         let _ = writeln!(console, "type `help` for commands");
         let _ = console.write_str(mterm::PROMPT);
-        let mut sched = Scheduler { current: 0, fpu_owner: None, fpu: [guestmem::FpuRegs::ZERO; MAX_GUESTS], tlb_entries: entries, costs: ExitCosts::new() };
+        let mut sched = Scheduler { current: 0, fpu_owner: None, fpu: [guestmem::FpuRegs::ZERO; MAX_GUESTS], tlb_entries: entries, costs: ExitCosts::new(), times: Times::default(), mark: cp0::count(), idle: false };
         let mut editor = LineEditor::new();
         let mut bound: Option<usize> = None;
         let mut last_input: Option<u32> = None;
@@ -118,7 +120,9 @@ mod boot {
                         };
                         while guests.iter().flatten().any(|g| running(&g)) {
                             sched.run_one(&mut guests, &mut console);
-                            match console.try_read() {
+                            // Once 256 bytes wait, the rest stays in the UART (and QEMU).
+                            let typed = if typed_ahead.is_full() { None } else { console.try_read() };
+                            match typed {
                                 Some(CTRL_C) => {
                                     let _ = writeln!(console, "[mterm] ^C: stopped waiting");
                                     break;
@@ -155,6 +159,15 @@ mod boot {
                             }
                         }
                     }
+                    Ok(Action::Guest(command)) => {
+                        let mut tlb = [HostTlbEntry::default(); HOST_TLB_MAX];
+                        let entries = if matches!(command, GuestCommand::VcpuTlb(_)) { sched.read_host_tlb(&mut tlb) } else { 0 };
+                        sched.account(cp0::count());
+                        let host = HostView { tlb: &tlb[..entries], times: sched.times };
+                        if let Ok(Some((index, effects))) = ops::execute(command, &mut guests, &host, cp0::count(), &mut console) {
+                            sched.apply(index, effects, &mut guests, *system.ram.as_ref().unwrap_or(&0));
+                        }
+                    }
                     Ok(Action::Continue) | Err(_) => {}
                 }
                 let _ = console.write_str(mterm::PROMPT);
@@ -175,6 +188,8 @@ mod boot {
     const INPUT_GRACE: u32 = 100 * hypervisor::vm::guest::TICKS_PER_MS;
 
     const MAX_GUESTS: usize = hypervisor::vm::config::MAX_GUESTS;
+    /// Most host TLB entries `vcpu tlb` looks at (the 24Kf has 16 to 64).
+    const HOST_TLB_MAX: usize = 64;
     type Guests = [Option<Guest<'static>>; MAX_GUESTS];
 
     /// Reads, validates and builds every guest of the device tree; a
@@ -238,6 +253,11 @@ mod boot {
         tlb_entries: u32,
         /// Per-exit-reason costs, printed when a guest powers off.
         costs: ExitCosts,
+        /// Where the time went (for `stats`), accounted up to Count `mark`.
+        times: Times,
+        mark: u32,
+        /// The last turn found no guest to run: the time since `mark` is idle.
+        idle: bool,
     }
 
     const STATUS_IE: u32 = 1 << 0;
@@ -246,6 +266,61 @@ mod boot {
     const STATUS_FR: u32 = 1 << 26;
 
     impl Scheduler {
+        /// Counts the ticks since `mark` as idle or hypervisor time.
+        fn account(&mut self, now: u32) {
+            let ticks = u64::from(now.wrapping_sub(self.mark));
+            if self.idle {
+                self.times.idle += ticks;
+            } else {
+                self.times.hypervisor += ticks;
+            }
+            self.mark = now;
+        }
+
+        /// The host TLB, for `vcpu tlb`; returns how many entries were read.
+        fn read_host_tlb(&self, out: &mut [HostTlbEntry; HOST_TLB_MAX]) -> usize {
+            let n = (self.tlb_entries as usize).min(HOST_TLB_MAX);
+            for (index, slot) in out.iter_mut().enumerate().take(n) {
+                let (entry_hi, entry_lo, page_mask) = mips::tlb::read(index as u32);
+                *slot = HostTlbEntry { index: index as u32, entry_hi, entry_lo, page_mask };
+            }
+            mips::tlb::set_asid(0);
+            n
+        }
+
+        /// Carries out a lifecycle change on guest `index`: its shadows out
+        /// of the host TLB; for a reset, its FPU registers cleared and its
+        /// RAM and ROM refilled from the image pack.
+        fn apply(&mut self, index: usize, effects: Effects, guests: &mut Guests, ram: u64) {
+            if effects.drop_shadows {
+                mips::tlb::flush(self.tlb_entries, shadow_asids(index), 0, u64::MAX);
+                mips::tlb::set_asid(0);
+            }
+            if !effects.reload_image {
+                return;
+            }
+            if let Some(fpu) = self.fpu.get_mut(index) {
+                *fpu = guestmem::FpuRegs::ZERO;
+            }
+            if self.fpu_owner == Some(index) {
+                self.fpu_owner = None;
+            }
+            let Some(guest) = guests.get_mut(index).and_then(Option::as_mut) else { return };
+            let m = guest.memory;
+            for (gpa, size) in [(0, m.ram_size), (m.rom_base, m.rom_size)] {
+                if let Some(pa) = m.host_range(gpa, size) {
+                    guestmem::zero(pa, size);
+                }
+            }
+            if let Some(image) = guestmem::pack(ram).and_then(|p| p.image(guest.image)) {
+                for chunk in image.chunks() {
+                    if let Some(pa) = m.host_range(chunk.gpa, chunk.data.len() as u32) {
+                        guestmem::copy_in(pa, chunk.data);
+                    }
+                }
+            }
+        }
+
         /// Runs the next runnable guest for its time slice (or until it
         /// waits, stops, or console input arrives). Without one, brings
         /// the waiting guests' timers up to date and returns.
@@ -261,7 +336,12 @@ mod boot {
                     *slot = guest.runnable();
                 }
             }
-            let Some(index) = next_runnable(self.current, &runnable) else { return };
+            self.account(cp0::count());
+            let Some(index) = next_runnable(self.current, &runnable) else {
+                self.idle = true;
+                return;
+            };
+            self.idle = false;
             self.current = index;
             let Some(guest) = guests[index].as_mut() else { return };
             let start = cp0::count();
@@ -297,7 +377,12 @@ mod boot {
                 if let Some((reason, at)) = exit_sample.take() {
                     self.costs.record(reason, cp0::count().wrapping_sub(at));
                 }
+                let entered = cp0::count();
+                self.times.hypervisor += u64::from(entered.wrapping_sub(self.mark));
                 let out = world::enter(&frame, status, guest.vcpu.host_asid());
+                let exited = EXIT_AT.load(Ordering::Relaxed);
+                self.times.guest += u64::from(exited.wrapping_sub(entered));
+                self.mark = exited;
                 guest.vcpu.cpu.gpr = out.regs;
                 guest.vcpu.cpu.gpr[0] = 0;
                 guest.vcpu.cpu.hi = out.hi;

@@ -5,6 +5,8 @@
 
 use crate::cpu::{CpuInfo, Size};
 use crate::devtree;
+use crate::vm::guest::LifecycleOp;
+use crate::vm::ops::GuestCommand;
 use core::fmt::{self, Write};
 
 pub const PROMPT: &str = "mterm> ";
@@ -119,6 +121,8 @@ pub enum Command<'a> {
     GuestsWait(Option<&'a str>),
     /// `vserial bind NAME`: console input goes to that virtual serial port.
     VserialBind(&'a str),
+    /// `guest ...`, `vcpu ...`, `stats`, `vserial list|dump`.
+    Guest(GuestCommand<'a>),
 }
 
 /// The byte that ends `vserial bind` and returns the console to mterm (Ctrl-]).
@@ -171,9 +175,20 @@ pub const COMMANDS: &[CommandInfo] = &[
         about: "guests: state, PC, exits per reason; `wait`: until all (or NAME) stopped",
     },
     CommandInfo {
+        name: "guest",
+        args: "list | info NAME | start|stop|reset|pause|resume NAME",
+        about: "guests: list; regions, state, exits; start (reset + run), stop, reset (reboot its image), pause, resume",
+    },
+    CommandInfo {
+        name: "vcpu",
+        args: "list | regs NAME | tlb NAME",
+        about: "VCPUs (NAME: guest0 or guest0/vcpu0): list; GPRs, HI/LO, PC, CP0 by name; guest TLB and host shadows",
+    },
+    CommandInfo { name: "stats", args: "", about: "exits per reason (all guests), time in guests, hypervisor, idle" },
+    CommandInfo {
         name: "vserial",
-        args: "bind NAME",
-        about: "send console input to a guest's serial port (Ctrl-] returns to mterm)",
+        args: "list | dump NAME | bind NAME",
+        about: "virtual serial ports: list; recent output (4 KiB); bind: console is that port (Ctrl-] returns to mterm)",
     },
     CommandInfo {
         name: "fault",
@@ -222,6 +237,18 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
         ("guests", None) => Command::Guests,
         ("guests", Some("wait")) => Command::GuestsWait(words.next()),
         ("vserial", Some("bind")) => Command::VserialBind(words.next().ok_or(ParseError::Usage(info))?),
+        ("vserial", Some("list")) => Command::Guest(GuestCommand::VserialList),
+        ("vserial", Some("dump")) => Command::Guest(GuestCommand::VserialDump(words.next().ok_or(ParseError::Usage(info))?)),
+        ("guest", Some("list")) => Command::Guest(GuestCommand::List),
+        ("guest", Some("info")) => Command::Guest(GuestCommand::Info(words.next().ok_or(ParseError::Usage(info))?)),
+        ("guest", Some(op)) => {
+            let op = LifecycleOp::parse(op).ok_or(ParseError::Usage(info))?;
+            Command::Guest(GuestCommand::Lifecycle(op, words.next().ok_or(ParseError::Usage(info))?))
+        }
+        ("vcpu", Some("list")) => Command::Guest(GuestCommand::VcpuList),
+        ("vcpu", Some("regs")) => Command::Guest(GuestCommand::VcpuRegs(words.next().ok_or(ParseError::Usage(info))?)),
+        ("vcpu", Some("tlb")) => Command::Guest(GuestCommand::VcpuTlb(words.next().ok_or(ParseError::Usage(info))?)),
+        ("stats", None) => Command::Guest(GuestCommand::Stats),
         _ => return Err(ParseError::Usage(info)),
     };
     if words.next().is_some() {
@@ -243,6 +270,8 @@ pub enum Action<'a> {
     WaitGuests(Option<&'a str>),
     /// Bind the console to this virtual serial port.
     Bind(&'a str),
+    /// A command on guests, VCPUs or serial ports: `vm::ops::execute` it.
+    Guest(GuestCommand<'a>),
 }
 
 /// Everything the commands report on, gathered at boot.
@@ -317,6 +346,7 @@ pub fn execute<'l>(line: &'l str, system: &System<'_>, out: &mut dyn Write) -> R
         Command::Guests => return Ok(Action::Guests),
         Command::GuestsWait(name) => return Ok(Action::WaitGuests(name)),
         Command::VserialBind(name) => return Ok(Action::Bind(name)),
+        Command::Guest(command) => return Ok(Action::Guest(command)),
     }
     Ok(Action::Continue)
 }
@@ -337,7 +367,35 @@ mod tests {
         assert!(parse("vserial").is_err());
         assert!(parse("vserial bind").is_err());
         assert!(parse("vserial bind a b").is_err());
-        assert!(parse("vserial dump a").is_err());
+        assert_eq!(parse("vserial dump a"), Ok(Some(Command::Guest(GuestCommand::VserialDump("a")))));
+        assert_eq!(parse("vserial list"), Ok(Some(Command::Guest(GuestCommand::VserialList))));
+        assert!(parse("vserial dump").is_err());
+        assert!(parse("vserial list x").is_err());
+        assert!(parse("vserial frob x").is_err());
+        assert_eq!(parse("guest list"), Ok(Some(Command::Guest(GuestCommand::List))));
+        assert_eq!(parse("guest info g"), Ok(Some(Command::Guest(GuestCommand::Info("g")))));
+        for (word, op) in [
+            ("start", LifecycleOp::Start),
+            ("stop", LifecycleOp::Stop),
+            ("reset", LifecycleOp::Reset),
+            ("pause", LifecycleOp::Pause),
+            ("resume", LifecycleOp::Resume),
+        ] {
+            let line = format!("guest {word} guest1");
+            assert_eq!(parse(&line), Ok(Some(Command::Guest(GuestCommand::Lifecycle(op, "guest1")))));
+            assert!(parse(&format!("guest {word}")).is_err());
+        }
+        let usage = parse("guest explode guest0").unwrap_err().to_string();
+        assert_eq!(usage, "usage: guest list | info NAME | start|stop|reset|pause|resume NAME");
+        assert!(parse("guest").is_err());
+        assert!(parse("guest info a b").is_err());
+        assert_eq!(parse("vcpu list"), Ok(Some(Command::Guest(GuestCommand::VcpuList))));
+        assert_eq!(parse("vcpu regs g"), Ok(Some(Command::Guest(GuestCommand::VcpuRegs("g")))));
+        assert_eq!(parse("vcpu tlb g/vcpu0"), Ok(Some(Command::Guest(GuestCommand::VcpuTlb("g/vcpu0")))));
+        assert!(parse("vcpu regs").is_err());
+        assert!(parse("vcpu").is_err());
+        assert_eq!(parse("stats"), Ok(Some(Command::Guest(GuestCommand::Stats))));
+        assert_eq!(parse("stats now").unwrap_err().to_string(), "usage: stats (takes no arguments)");
     }
 
     fn feed_all(editor: &mut LineEditor, input: &[u8]) -> (Vec<String>, String) {

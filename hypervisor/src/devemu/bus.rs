@@ -255,6 +255,18 @@ impl Bus {
         Ok(())
     }
 
+    /// Every device back to its power-on state, the pending event dropped,
+    /// the serial ports' input queues emptied (their history is kept).
+    pub fn reset_devices(&mut self) {
+        for region in self.regions.iter_mut().flatten() {
+            region.device.reset();
+        }
+        for port in self.ports.iter_mut().flatten() {
+            port.reset();
+        }
+        self.event = None;
+    }
+
     /// The virtual serial ports.
     pub fn ports(&self) -> impl Iterator<Item = &VSerial> {
         self.ports.iter().flatten()

@@ -91,6 +91,19 @@ impl VSerial {
         Ok(())
     }
 
+    /// Bytes in the output history (at most [`HISTORY`]).
+    pub fn history_len(&self) -> usize {
+        self.history.len()
+    }
+
+    /// The guest was reset: queued input and the partial line are dropped;
+    /// the history (and whether the port is bound) stay.
+    pub fn reset(&mut self) {
+        self.input.clear();
+        self.line_len = 0;
+        self.utf8 = Utf8Out::new();
+    }
+
     pub fn is_raw(&self) -> bool {
         self.raw
     }

@@ -113,6 +113,16 @@ impl Device {
         }
     }
 
+    /// Back to the power-on state (same configuration, e.g. `reg-shift`).
+    pub fn reset(&mut self) {
+        match self {
+            Device::Uart(d) => *d = Uart16550::new(d.reg_shift()),
+            Device::Reset(d) => *d = MaltaReset::new(),
+            #[cfg(test)]
+            Device::Test(_) => {}
+        }
+    }
+
     pub fn as_uart(&self) -> Option<&Uart16550> {
         match self {
             Device::Uart(uart) => Some(uart),

@@ -124,6 +124,11 @@ impl Default for Uart16550 {
 }
 
 impl Uart16550 {
+    /// The `reg_shift` it was built with.
+    pub fn reg_shift(&self) -> u8 {
+        self.reg_shift
+    }
+
     /// A UART after reset, its registers `1 << reg_shift` bytes apart
     /// (the device tree's `reg-shift`; values above 3 are taken as 3).
     pub fn new(reg_shift: u8) -> Uart16550 {

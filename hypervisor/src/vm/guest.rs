@@ -21,6 +21,8 @@ pub const TICKS_PER_MS: u32 = 166_667;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GuestState {
     Running,
+    /// Paused by the operator (`guest pause`): keeps its state, does not run.
+    Paused,
     /// Powered itself off through its software-reset device.
     PoweredOff,
     /// Stopped by the hypervisor, for this reason.
@@ -39,7 +41,73 @@ pub struct Guest<'a> {
     pub time_slice_ticks: u32,
     /// The guest uses the FPU (its Status.CU1 was set at some entry).
     pub fpu_used: bool,
+    /// Where its VCPU starts after a reset (guest virtual).
+    pub start_pc: u32,
+    /// Its image's index in the pack (reloaded by a reset).
+    pub image: u32,
 }
+
+/// What the operator can do to a guest's life (`guest start|stop|...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LifecycleOp {
+    /// A stopped or powered-off guest: reset, then run.
+    Start,
+    /// Stop running; its shadows leave the host TLB.
+    Stop,
+    /// From any state: VCPU and devices to their reset state, the image
+    /// reloaded, then run.
+    Reset,
+    /// Stop scheduling it, keeping its state (its Count follows host time,
+    /// as for a guest waiting its turn).
+    Pause,
+    /// Run a paused guest again.
+    Resume,
+}
+
+impl LifecycleOp {
+    pub fn parse(word: &str) -> Option<LifecycleOp> {
+        Some(match word {
+            "start" => LifecycleOp::Start,
+            "stop" => LifecycleOp::Stop,
+            "reset" => LifecycleOp::Reset,
+            "pause" => LifecycleOp::Pause,
+            "resume" => LifecycleOp::Resume,
+            _ => return None,
+        })
+    }
+}
+
+/// What the machine must do after a lifecycle change (the library changes
+/// the guest's own state; these touch the host).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Invalidate the guest's shadow entries in the host TLB.
+    pub drop_shadows: bool,
+    /// Clear its RAM and copy its image (`Guest::image`) in again; its FPU
+    /// registers back to zero.
+    pub reload_image: bool,
+}
+
+/// Why a lifecycle change was refused (the guest is unchanged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LifecycleError {
+    AlreadyRunning,
+    NotRunning,
+    NotPaused,
+}
+
+impl core::fmt::Display for LifecycleError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            LifecycleError::AlreadyRunning => "is already running (use `guest reset` to reboot it)",
+            LifecycleError::NotRunning => "is not running",
+            LifecycleError::NotPaused => "is not paused",
+        })
+    }
+}
+
+/// The state an operator stop leaves.
+pub const STOPPED_BY_OPERATOR: &str = "stopped by the operator";
 
 impl<'a> Guest<'a> {
     /// Builds guest number `index` from `config`: host RAM for its RAM and
@@ -89,8 +157,54 @@ impl<'a> Guest<'a> {
             state: GuestState::Running,
             time_slice_ticks: config.time_slice_ms.saturating_mul(TICKS_PER_MS),
             fpu_used: false,
+            start_pc: config.start_pc,
+            image: config.image,
         };
         Ok((guest, image))
+    }
+
+    /// VCPU and devices back to their reset state (BEV and ERL set, PC at
+    /// `start_pc`, an empty TLB); the exit counters are kept (they count
+    /// since boot). `now` is the host Count.
+    pub fn reset(&mut self, now: u32) {
+        let counters = self.vcpu.counters;
+        let emulated = self.vcpu.emulated;
+        self.vcpu = Vcpu::new(self.index, self.start_pc, now);
+        self.vcpu.counters = counters;
+        self.vcpu.emulated = emulated;
+        self.bus.reset_devices();
+        self.fpu_used = false;
+    }
+
+    /// Applies `op` (see [`LifecycleOp`]); on success the caller carries
+    /// out the returned [`Effects`] on the host. Other guests are not
+    /// touched.
+    pub fn lifecycle(&mut self, op: LifecycleOp, now: u32) -> Result<Effects, LifecycleError> {
+        let running = matches!(self.state, GuestState::Running | GuestState::Paused);
+        let reboot = Effects { drop_shadows: true, reload_image: true };
+        match op {
+            LifecycleOp::Start if running => Err(LifecycleError::AlreadyRunning),
+            LifecycleOp::Start | LifecycleOp::Reset => {
+                self.reset(now);
+                self.state = GuestState::Running;
+                Ok(reboot)
+            }
+            LifecycleOp::Stop if !running => Err(LifecycleError::NotRunning),
+            LifecycleOp::Stop => {
+                self.state = GuestState::Stopped(STOPPED_BY_OPERATOR);
+                Ok(Effects { drop_shadows: true, reload_image: false })
+            }
+            LifecycleOp::Pause if self.state != GuestState::Running => Err(LifecycleError::NotRunning),
+            LifecycleOp::Pause => {
+                self.state = GuestState::Paused;
+                Ok(Effects::default())
+            }
+            LifecycleOp::Resume if self.state != GuestState::Paused => Err(LifecycleError::NotPaused),
+            LifecycleOp::Resume => {
+                self.state = GuestState::Running;
+                Ok(Effects::default())
+            }
+        }
     }
 
     /// The guest can run now (running and not waiting for an interrupt
@@ -122,15 +236,21 @@ pub fn next_runnable(current: usize, runnable: &[bool]) -> Option<usize> {
     (1..=n).map(|step| (current + step) % n).find(|&i| runnable[i])
 }
 
+/// The guest's state in words.
+pub fn state_name(guest: &Guest<'_>) -> &'static str {
+    match guest.state {
+        GuestState::Running if guest.vcpu.cpu.waiting => "waiting (WAIT)",
+        GuestState::Running => "running",
+        GuestState::Paused => "paused",
+        GuestState::PoweredOff => "powered off",
+        GuestState::Stopped(why) => why,
+    }
+}
+
 /// One line per guest state change and the exit counters, for the boot
 /// log, power-off and mterm's `guests`.
 pub fn write_status(guest: &Guest<'_>, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
-    let state = match guest.state {
-        GuestState::Running if guest.vcpu.cpu.waiting => "waiting (WAIT)",
-        GuestState::Running => "running",
-        GuestState::PoweredOff => "powered off",
-        GuestState::Stopped(why) => why,
-    };
+    let state = state_name(guest);
     let c = &guest.vcpu.counters;
     writeln!(
         out,

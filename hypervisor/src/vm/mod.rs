@@ -5,3 +5,4 @@ pub mod config;
 pub mod memory;
 pub mod vcpu;
 pub mod guest;
+pub mod ops;

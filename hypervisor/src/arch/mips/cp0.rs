@@ -38,6 +38,7 @@ macro_rules! mtc0 {
 }
 
 pub(crate) use mtc0;
+pub(crate) use mfc0;
 
 pub fn prid() -> u32 {
     mfc0!(15, 0)

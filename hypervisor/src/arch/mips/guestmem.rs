@@ -33,6 +33,18 @@ pub fn copy_in(pa: HostPhys, bytes: &[u8]) {
     dst.copy_from_slice(bytes);
 }
 
+/// Zeroes guest memory `[pa, pa + len)` (a guest's RAM, from
+/// `GuestMemory::host_range`), before its image is copied in again.
+pub fn zero(pa: HostPhys, len: u32) {
+    if u64::from(pa.0) + u64::from(len) > u64::from(KSEG0_LIMIT) {
+        return;
+    }
+    // SAFETY: as for `copy_in`: the range is RAM allocated to one guest,
+    // below the KSEG0 limit, holding none of the hypervisor's own objects.
+    let dst = unsafe { core::slice::from_raw_parts_mut((KSEG0 | pa.0) as *mut u8, len as usize) };
+    dst.fill(0);
+}
+
 /// The image pack xtask loaded at PACK_BASE, if there is one. `ram` is the
 /// host RAM size.
 pub fn pack(ram: u64) -> Option<Pack<'static>> {

@@ -1,6 +1,6 @@
 //! Host TLB initialization.
 
-use super::cp0::mtc0;
+use super::cp0::{mfc0, mtc0};
 
 /// First EntryHi used to park invalid entries: KSEG0 is unmapped, so an
 /// entry there never matches a translated address.
@@ -85,4 +85,16 @@ pub fn set_asid(asid: u8) {
     // SAFETY: the hypervisor runs unmapped; the ASID only selects which
     // guest shadows match in user mode.
     unsafe { mtc0!(10, 0, u32::from(asid)) };
+}
+
+/// Host TLB entry `index` as TLBR reads it: EntryHi, EntryLo0/1, PageMask.
+/// Leaves EntryHi changed (the caller sets the ASID before entering a guest).
+pub fn read(index: u32) -> (u32, [u32; 2], u32) {
+    // SAFETY: TLBR only loads EntryHi, EntryLo0/1 and PageMask; the
+    // hypervisor runs unmapped, so none of its accesses change.
+    unsafe {
+        mtc0!(0, 0, index);
+        core::arch::asm!("tlbr", "ehb", options(nostack, preserves_flags));
+    }
+    (mfc0!(10, 0), [mfc0!(2, 0), mfc0!(3, 0)], mfc0!(5, 0))
 }
