@@ -58,6 +58,7 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "uart_interrupt_wakes_wait", run: uart_interrupt_wakes_wait },
     QemuTest { name: "guest_fpu_64bit_registers", run: guest_fpu_64bit_registers },
     QemuTest { name: "bad_guest_nodes_are_refused", run: bad_guest_nodes_are_refused },
+    QemuTest { name: "mterm_guest_vcpu_vserial_stats", run: mterm_guest_vcpu_vserial_stats },
 ];
 
 /// The workspace version, which the hypervisor reports too.
@@ -778,4 +779,99 @@ pub fn run(images: &Images, filter: Option<&str>) -> Result<(), String> {
     } else {
         Err(format!("{} QEMU test(s) failed", failures.len()))
     }
+}
+
+/// The operator's commands on two guests (the suite twice): both run to
+/// power-off; `vserial list|dump`, `guest info`, `vcpu regs|tlb`, `stats`
+/// report on them; guest1 is started again and its suite runs to the end
+/// once more, with the native results; guest0 is started and stopped
+/// (its shadows leave the host TLB); bad arguments get a message and the
+/// shell goes on.
+fn mterm_guest_vcpu_vserial_stats(images: &Images) -> Result<(), String> {
+    use crate::guests;
+    let native = guests::run_native(&guests::build_suite(guests::Map::Native)?)?;
+    guests::check_native_run(&native)?;
+    let input = guests::UART_INPUT;
+    let script = format!(
+        "vserial bind guest0\n{input}\x1dvserial bind guest1\n{input}\x1dguests wait\n\
+         vserial list\nvserial dump guest1\nguest info guest0\nvcpu list\nvcpu regs guest0\nvcpu tlb guest1\nstats\n\
+         guest start guest1\nguest start guest0\nvserial bind guest1\n{input}\x1dguests wait guest1\n\
+         guest list\nvcpu tlb guest0\nguest stop guest0\nvcpu tlb guest0\nguest list\n\
+         guest stop guest0\nguest pause guest1\nguest start guest1\nguest stop nobody\nguest info\nguest frob guest0\n\
+         vcpu regs nobody\nvcpu tlb\nvcpu\nvserial dump nobody\nvserial frob\nstats now\nversion\nhalt\n"
+    );
+    let run = expect_session(
+        &images.with_guests(),
+        &script,
+        &[
+            "[mterm] no guest is running",
+            "mterm> vserial list\nport         guest        bound  history\n",
+            "guest0       guest0       no     ",
+            "guest1       guest1       no     ",
+            "mterm> vserial dump guest1\n--- guest1: last ",
+            " passed, 0 failed",
+            "--- end of guest1 ---",
+            "mterm> guest info guest0\nguest0: powered off, pc 0x",
+            "    0x00000000 0x01000000 RAM, 16 MiB at host 0x01000000\n",
+            "    0x1fc00000 0x00400000 ROM, 4 MiB at host 0x02000000\n",
+            "    0x180003f8 0x00000008 device ns16550a UART `guest0` (IP2)\n",
+            "  exits:\n    interrupt ",
+            "    privileged (emulated) ",
+            "mterm> vcpu list\nguest0/vcpu0: guest guest0, powered off, pc 0x",
+            "guest1/vcpu0: guest guest1, powered off",
+            "mterm> vcpu regs guest0\nguest0/vcpu0: powered off\n  pc   ",
+            "  zero 00000000",
+            "  CP0 (rd,sel):",
+            "     Status (12,0) ",
+            "       PRId (15,0) 00019300",
+            "   ErrorEPC (30,0) ",
+            "mterm> vcpu tlb guest1\nguest1/vcpu0 guest TLB (16 entries",
+            "host TLB shadows (host ASIDs 4 kernel view, 5 user view):",
+            " shadow entries\n",
+            "mterm> stats\nexits since boot, all guests:\n",
+            "    total ",
+            "    in guests ",
+            "    in the hypervisor ",
+            "    idle ",
+            "mterm> guest start guest1\nguest1: reset, image reloaded, running from 0x3fc00000\n",
+            "mterm> guest start guest0\nguest0: reset, image reloaded, running from 0x3fc00000\n",
+            "\nguest1: powered off",
+            "mterm> guest list\nguest0: ",
+            "mterm> vcpu tlb guest0\n",
+            "mterm> guest stop guest0\nguest0: stopped at 0x",
+            "mterm> vcpu tlb guest0\n",
+            "host TLB shadows (host ASIDs 2 kernel view, 3 user view):\n  0 shadow entries\n",
+            "mterm> guest list\nguest0: stopped by the operator, pc 0x",
+            "guest1: powered off, pc 0x",
+            "mterm> guest stop guest0\nguest0 is not running\n",
+            "mterm> guest pause guest1\nguest1 is not running\n",
+            "mterm> guest start guest1\nguest1: reset, image reloaded",
+            "mterm> guest stop nobody\nno guest or VCPU `nobody`; `guest list` shows them\n",
+            "mterm> guest info\nusage: guest list | info NAME | start|stop|reset|pause|resume NAME\n",
+            "mterm> guest frob guest0\nusage: guest ",
+            "mterm> vcpu regs nobody\nno guest or VCPU `nobody`",
+            "mterm> vcpu tlb\nusage: vcpu list | regs NAME | tlb NAME\n",
+            "mterm> vcpu\nusage: vcpu ",
+            "mterm> vserial dump nobody\nvserial: no serial port `nobody`; `vserial list` shows them\n",
+            "mterm> vserial frob\nusage: vserial list | dump NAME | bind NAME\n",
+            "mterm> stats now\nusage: stats (takes no arguments)\n",
+            "mterm> version\nmipsvisor ",
+            "mterm> halt\nhalting\n",
+        ],
+    )?;
+    let output = run.stdout.replace('\r', "");
+    let context = || format!("serial output:\n{output}");
+    // guest0 ran beside guest1's second run, so it had shadows before the stop.
+    let before_stop = output.find("mterm> vcpu tlb guest0\n").map(|at| &output[at..]).unwrap_or("");
+    let shadows = before_stop.split(" shadow entries").next().and_then(|s| s.rsplit(' ').next()).and_then(|n| n.parse::<u32>().ok());
+    if !shadows.is_some_and(|n| n > 0) {
+        return Err(format!("guest0 should have shadows before `guest stop` (saw {shadows:?}): {}", context()));
+    }
+    // guest1's second run, after its reset: the whole suite again, with the native results.
+    let restart = output.find("guest1: reset, image reloaded").ok_or_else(|| format!("no restart: {}", context()))?;
+    let second = guest_lines(&output[restart..], "guest1");
+    guests::compare_results(&native.stdout.replace('\r', ""), &second)
+        .and_then(|()| guests::check_transcript(&second).map(drop))
+        .map_err(|why| format!("guest1 after `guest start`: {why}: {}", context()))?;
+    Ok(())
 }
