@@ -76,7 +76,7 @@ mod boot {
         let system = System { cpu, ram, devtree: &DEVTREE.0 };
         let _ = writeln!(console, "type `help` for commands");
         let _ = console.write_str(mterm::PROMPT);
-        let mut sched = Scheduler { current: 0, fpu_owner: None, fpu: [guestmem::FpuRegs::ZERO; MAX_GUESTS], tlb_entries: entries, costs: ExitCosts::new(), times: Times::default(), mark: cp0::count(), idle: false };
+        let mut sched = Scheduler { current: 0, fpu_owner: None, fpu: [guestmem::FpuRegs::ZERO; MAX_GUESTS], tlb_entries: entries, costs: ExitCosts::new(), times: Times::default(), mark: cp0::count(), idle: false, held: false };
         let mut editor = LineEditor::new();
         let mut bound: Option<usize> = None;
         let mut last_input: Option<u32> = None;
@@ -175,6 +175,7 @@ mod boot {
             // Typed (or scripted) mterm input keeps the console for a
             // moment, so guest output does not cut a command line in two.
             if last_input.is_some_and(|t| cp0::count().wrapping_sub(t) < INPUT_GRACE) {
+                sched.held = true;
                 continue;
             }
             sched.run_one(&mut guests, &mut console);
@@ -258,6 +259,8 @@ mod boot {
         mark: u32,
         /// The last turn found no guest to run: the time since `mark` is idle.
         idle: bool,
+        /// mterm kept the console since `mark` (no guest ran for it).
+        held: bool,
     }
 
     const STATUS_IE: u32 = 1 << 0;
@@ -269,7 +272,9 @@ mod boot {
         /// Counts the ticks since `mark` as idle or hypervisor time.
         fn account(&mut self, now: u32) {
             let ticks = u64::from(now.wrapping_sub(self.mark));
-            if self.idle {
+            if core::mem::take(&mut self.held) {
+                self.times.mterm += ticks;
+            } else if self.idle {
                 self.times.idle += ticks;
             } else {
                 self.times.hypervisor += ticks;
