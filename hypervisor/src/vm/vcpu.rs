@@ -423,6 +423,11 @@ impl Vcpu {
         }
         let kind = if fetch { ExceptionKind::BusErrorFetch } else { ExceptionKind::BusErrorData };
         self.inject(Exception::new(kind), bd);
+        if fetch && self.cpu.pc == va {
+            // Its exception vector is not memory: it would take this
+            // exception at the same place forever.
+            return (ExitReason::BusError, Action::Stop("fatal: instruction bus error at its own exception vector"));
+        }
         (ExitReason::BusError, Action::Resume)
     }
 
@@ -743,6 +748,21 @@ mod tests {
         m.code(CODE, &[0x8D09_0000]);
         v.handle_exit(exit(2, CODE, 0x1000_0000), &MEMORY, &mut bus, &mut m);
         assert_eq!(v.cpu.cp0.cause_exccode(), 7);
+        assert!(m.installed.is_empty());
+    }
+
+    #[test]
+    fn an_exception_vector_that_is_not_memory_stops_the_guest() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        v.cpu.cp0.ebase = 0x1000_0000; // guest-physical 0x10000000: nothing there
+        // A jump to unbacked memory: an instruction bus error, delivered.
+        assert_eq!(v.handle_exit(exit(2, 0x0F00_0000, 0x0F00_0000), &MEMORY, &mut bus, &mut m), Action::Resume);
+        assert_eq!(v.cpu.pc, 0x1000_0180);
+        assert_eq!(v.cpu.cp0.cause_exccode(), 6);
+        // Its vector cannot be fetched either: the guest is stopped.
+        let action = v.handle_exit(exit(2, 0x1000_0180, 0x1000_0180), &MEMORY, &mut bus, &mut m);
+        assert_eq!(action, Action::Stop("fatal: instruction bus error at its own exception vector"));
+        assert_eq!(v.counters.get(ExitReason::BusError), 2);
         assert!(m.installed.is_empty());
     }
 
