@@ -797,7 +797,7 @@ fn mterm_guest_vcpu_vserial_stats(images: &Images) -> Result<(), String> {
          vserial list\nvserial dump guest1\nguest info guest0\nvcpu list\nvcpu regs guest0\nvcpu tlb guest1\nstats\n\
          guest start guest1\nguest start guest0\nvserial bind guest1\n{input}\x1dguests wait guest1\n\
          guest list\nvcpu tlb guest0\nguest stop guest0\nvcpu tlb guest0\nguest list\n\
-         guest stop guest0\nguest pause guest1\nguest start guest1\nguest stop nobody\nguest info\nguest frob guest0\n\
+         guest stop guest0\nguest pause guest1\nguest start guest1\nguest pause guest1\nguest list\nguest pause guest1\nguest resume guest1\nguest stop nobody\nguest info\nguest frob guest0\n\
          vcpu regs nobody\nvcpu tlb\nvcpu\nvserial dump nobody\nvserial frob\nstats now\nversion\nhalt\n"
     );
     let run = expect_session(
@@ -846,6 +846,11 @@ fn mterm_guest_vcpu_vserial_stats(images: &Images) -> Result<(), String> {
             "mterm> guest stop guest0\nguest0 is not running\n",
             "mterm> guest pause guest1\nguest1 is not running\n",
             "mterm> guest start guest1\nguest1: reset, image reloaded",
+            "mterm> guest pause guest1\nguest1: paused at 0x",
+            "mterm> guest list\nguest0: stopped by the operator",
+            "guest1: paused, pc 0x",
+            "mterm> guest pause guest1\nguest1 is already paused\n",
+            "mterm> guest resume guest1\nguest1: resumed at 0x",
             "mterm> guest stop nobody\nno guest or VCPU `nobody`; `guest list` shows them\n",
             "mterm> guest info\nusage: guest list | info NAME | start|stop|reset|pause|resume NAME\n",
             "mterm> guest frob guest0\nusage: guest ",

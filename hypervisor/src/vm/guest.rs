@@ -92,6 +92,7 @@ pub struct Effects {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LifecycleError {
     AlreadyRunning,
+    AlreadyPaused,
     NotRunning,
     NotPaused,
 }
@@ -100,6 +101,7 @@ impl core::fmt::Display for LifecycleError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
             LifecycleError::AlreadyRunning => "is already running (use `guest reset` to reboot it)",
+            LifecycleError::AlreadyPaused => "is already paused",
             LifecycleError::NotRunning => "is not running",
             LifecycleError::NotPaused => "is not paused",
         })
@@ -194,6 +196,7 @@ impl<'a> Guest<'a> {
                 self.state = GuestState::Stopped(STOPPED_BY_OPERATOR);
                 Ok(Effects { drop_shadows: true, reload_image: false })
             }
+            LifecycleOp::Pause if self.state == GuestState::Paused => Err(LifecycleError::AlreadyPaused),
             LifecycleOp::Pause if self.state != GuestState::Running => Err(LifecycleError::NotRunning),
             LifecycleOp::Pause => {
                 self.state = GuestState::Paused;

@@ -397,7 +397,7 @@ mod tests {
         assert_eq!(g.lifecycle(LifecycleOp::Pause, now), Ok(Effects::default()));
         assert_eq!(g.state, GuestState::Paused);
         assert!(!g.runnable());
-        assert_eq!(g.lifecycle(LifecycleOp::Pause, now), Err(LifecycleError::NotRunning));
+        assert_eq!(g.lifecycle(LifecycleOp::Pause, now), Err(LifecycleError::AlreadyPaused));
         assert_eq!(g.lifecycle(LifecycleOp::Resume, now), Ok(Effects::default()));
         assert!(g.runnable());
         assert_eq!((g.vcpu.cpu.pc, g.vcpu.cpu.gpr[4]), (0x0010_0040, 7), "pause keeps the state");
