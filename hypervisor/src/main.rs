@@ -78,28 +78,24 @@ mod boot {
         let _ = console.write_str(mterm::PROMPT);
         let mut sched = Scheduler { current: 0, fpu_owner: None, fpu: [guestmem::FpuRegs::ZERO; MAX_GUESTS], tlb_entries: entries, costs: ExitCosts::new(), times: Times::default(), mark: cp0::count(), idle: false, held: false };
         let mut editor = LineEditor::new();
-        let mut bound: Option<usize> = None;
+        // The guest and the port the console is bound to.
+        let mut bound: Option<(usize, hypervisor::devemu::Name)> = None;
         let mut last_input: Option<u32> = None;
         // Bytes typed while `guests wait` ran, for mterm afterwards.
         let mut typed_ahead: ByteRing<256> = ByteRing::new();
         loop {
             while let Some(byte) = typed_ahead.pop().or_else(|| console.try_read()) {
                 last_input = Some(cp0::count());
-                if let Some(index) = bound {
+                if let Some((index, port_name)) = bound {
+                    let port = guests[index].as_mut().and_then(|g| g.bus.port_mut(port_name.as_str()));
                     if byte == mterm::UNBIND {
                         bound = None;
-                        if let Some(guest) = guests[index].as_mut() {
-                            let name = guest.name;
-                            if let Some(port) = guest.bus.port_mut(name) {
-                                let _ = port.set_raw(false, &mut console);
-                            }
+                        if let Some(port) = port {
+                            let _ = port.set_raw(false, &mut console);
                         }
                         let _ = write!(console, "\n[mterm] console back to mterm\n{}", mterm::PROMPT);
-                    } else if let Some(guest) = guests[index].as_mut() {
-                        let name = guest.name;
-                        if let Some(port) = guest.bus.port_mut(name) {
-                            port.push_input(byte);
-                        }
+                    } else if let Some(port) = port {
+                        port.push_input(byte);
                     }
                     continue;
                 }
@@ -146,7 +142,7 @@ mod boot {
                     Ok(Action::Bind(name)) => {
                         match guests.iter_mut().flatten().find(|g| g.bus.ports().any(|p| p.name() == name)) {
                             Some(guest) => {
-                                bound = Some(guest.index);
+                                bound = Some((guest.index, hypervisor::devemu::Name::new(name)));
                                 let _ = writeln!(console, "[mterm] console bound to {name}; Ctrl-] returns");
                                 // Its output now comes as it is sent (prompts too), unprefixed.
                                 if let Some(port) = guest.bus.port_mut(name) {

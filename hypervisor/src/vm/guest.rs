@@ -133,11 +133,13 @@ impl<'a> Guest<'a> {
             // The first UART is the guest's console: its port has the guest's name.
             let is_uart = devices::create([compatible], &DeviceParams::default())
                 .is_ok_and(|d| d.as_uart().is_some());
+            // Other devices (and their ports) are `GUEST/NODE`, unique across guests.
+            let mut buf = [0u8; 32];
             let port_name = if is_uart && !console_named {
                 console_named = true;
                 config.name
             } else {
-                region.name
+                join_name(config.name, region.name, &mut buf)
             };
             let line = irq.map(|ip| ip - 2);
             bus.attach_compatible([compatible], &DeviceParams::default(), GuestPhys(region.base), region.size, port_name, line)
@@ -232,6 +234,26 @@ impl<'a> Guest<'a> {
     }
 }
 
+/// `guest/node` in `buf` (cut at 32 bytes, at a character boundary).
+fn join_name<'b>(guest: &str, node: &str, buf: &'b mut [u8; 32]) -> &'b str {
+    let mut len = 0;
+    for part in [guest, "/", node] {
+        for &byte in part.as_bytes() {
+            if len < buf.len() {
+                buf[len] = byte;
+                len += 1;
+            }
+        }
+    }
+    let mut text = &buf[..len];
+    loop {
+        match core::str::from_utf8(text) {
+            Ok(s) => return s,
+            Err(e) => text = &text[..e.valid_up_to()],
+        }
+    }
+}
+
 /// Round robin: the first index after `current` (wrapping) whose entry is
 /// `true`; `current` itself last.
 pub fn next_runnable(current: usize, runnable: &[bool]) -> Option<usize> {
@@ -281,6 +303,26 @@ mod tests {
     use crate::vm::memory::tests::pack;
 
     #[test]
+    fn a_second_uart_port_is_named_guest_slash_node() {
+        let regions = [
+            R("ram", "ram", 0, 0x0100_0000),
+            R("rom", "rom", ROM_BASE, 0x0040_0000),
+            R("uart0", "ns16550a", 0x1800_03F8, 8),
+            R("uart1", "ns16550a", 0x1800_02F8, 8),
+        ];
+        let dt = blob(&[("guest0", 1, &regions)]);
+        let fdt = fdt::Fdt::new(&dt).unwrap();
+        let config = config::guests(&fdt, &known_compatible).next().unwrap().1.unwrap();
+        let bytes = pack(&[("a.elf", &[(0x1FC0_0000, &[0, 0, 0, 0])])]);
+        let pack = Pack::parse(&bytes).unwrap();
+        let (guest, _) = Guest::build(0, &config, &mut HostRam::new(64 << 20), Some(&pack), 0).unwrap();
+        let ports: Vec<_> = guest.bus.ports().map(|p| p.name().to_string()).collect();
+        assert_eq!(ports, ["guest0", "guest0/uart1"]);
+        let mut buf = [0; 32];
+        assert_eq!(join_name(&"g".repeat(30), "\u{e9}x", &mut buf), format!("{}/", "g".repeat(30)));
+    }
+
+    #[test]
     fn round_robin() {
         assert_eq!(next_runnable(0, &[true, true]), Some(1));
         assert_eq!(next_runnable(1, &[true, true]), Some(0));
@@ -303,6 +345,7 @@ mod tests {
         assert_eq!(image.name, "suite.elf");
         assert_eq!(guest.vcpu.cpu.pc, 0x3FC0_0000);
         assert_eq!(guest.bus.ports().map(|p| p.name()).collect::<Vec<_>>(), ["guest0"]);
+        assert_eq!(guest.bus.regions().map(|(_, r)| r.name.to_string()).collect::<Vec<_>>(), ["guest0", "guest0/reset"]);
         assert!(guest.bus.find(GuestPhys(0x1800_03F8)).is_some());
         assert!(guest.bus.find(GuestPhys(0x1F00_0500)).is_some());
         assert!(guest.runnable());
