@@ -1,5 +1,6 @@
 //! Reliability QEMU tests (issue #7): malformed guest device trees
-//! (`dts/malformed/*.dts`) and malformed terminal input.
+//! (`dts/malformed/*.dts`), malformed terminal input, and the hostile guest
+//! (`guests/hostile/`) beside the guest suite.
 
 use crate::qemu::Machine;
 use crate::qemu_tests::{with_pack, Images, QemuTest, TIME_LIMIT};
@@ -7,6 +8,7 @@ use crate::qemu_tests::{with_pack, Images, QemuTest, TIME_LIMIT};
 pub const TESTS: &[QemuTest] = &[
     QemuTest { name: "malformed_device_trees", run: malformed_device_trees },
     QemuTest { name: "malformed_terminal_input", run: malformed_terminal_input },
+    QemuTest { name: "hostile_guests", run: hostile_guests },
 ];
 
 /// Serial output with `\r` removed, or an error with the whole transcript
@@ -133,6 +135,102 @@ fn malformed_terminal_input(images: &Images) -> Result<(), String> {
         return Err(format!("the 10,000-byte line was not cut at 128 characters; serial output:\n{output}"));
     }
     println!("      ({} bytes of malformed input; the shell still answers)", input.len());
+    Ok(())
+}
+
+/// Seeded random instruction words the hostile guest runs in CI: 100,000
+/// take about 5 s beside the suite (several exits per word); a million
+/// take about 40 s, so the full run is `HOSTILE_RANDOM_WORDS=1000000
+/// cargo xtask test --qemu hostile_guests`.
+pub const RANDOM_WORDS: u32 = 100_000;
+
+fn random_words() -> u32 {
+    std::env::var("HOSTILE_RANDOM_WORDS").ok().and_then(|n| n.parse().ok()).unwrap_or(RANDOM_WORDS)
+}
+
+/// Assembles `source` (with `defines`), links it at the guest-map reset
+/// vector and returns the raw binary for a guest's ROM.
+fn assemble_rom(name: &str, source: &std::path::Path, defines: &[(&str, u32)]) -> Result<std::path::PathBuf, String> {
+    let dir = crate::qemu::target_dir().join("raw-guests");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let (object, elf, raw) = (dir.join(format!("{name}.o")), dir.join(format!("{name}.elf")), dir.join(format!("{name}.bin")));
+    let mut assemble = std::process::Command::new("mipsel-linux-gnu-as");
+    assemble.args(["-EL", "-march=24kf"]);
+    for (symbol, value) in defines {
+        assemble.arg("--defsym").arg(format!("{symbol}={value}"));
+    }
+    assemble.arg("-o").arg(&object).arg(source);
+    crate::process::output(assemble)?;
+    let mut link = std::process::Command::new("mipsel-linux-gnu-ld");
+    link.args(["-EL", "-Ttext=0x3fc00000", "-e", "0x3fc00000", "-o"]).arg(&elf).arg(&object);
+    crate::process::output(link)?;
+    let mut copy = std::process::Command::new("mipsel-linux-gnu-objcopy");
+    copy.args(["-O", "binary", "-j", ".text"]).arg(&elf).arg(&raw);
+    crate::process::output(copy)?;
+    Ok(raw)
+}
+
+/// A guest whose exception vectors point nowhere: BEV = 0 with EBase at
+/// guest-physical 0x10000000 (nothing there), then a syscall. Every vector
+/// fetch is an instruction bus error that would go to the same vector,
+/// forever, with interrupts off; the hypervisor stops the guest instead.
+const NOWHERE_GUEST: &str = "
+    .set noreorder
+    .text
+    lui   $t0, 0x3000
+    mtc0  $t0, $15, 1
+    mtc0  $zero, $12
+    ehb
+    syscall
+1:  b     1b
+    nop
+";
+
+/// The hostile guest (guest0, `guests/hostile/hostile.S`) and a guest whose
+/// vectors point nowhere (guest2) beside the guest suite (guest1), with
+/// `guests/hostile/hostile.dts`: every attack case gets the architectural
+/// answer, the random words run to the end, the suite gives the native
+/// results, and guest2 is stopped (its vector fetch faults at the vector).
+fn hostile_guests(_: &Images) -> Result<(), String> {
+    use crate::guests;
+    let root = crate::qemu::workspace_root();
+    let native = guests::run_native(&guests::build_suite(guests::Map::Native)?)?;
+    let hostile = assemble_rom("hostile", &root.join("guests/hostile/hostile.S"), &[("RANDOM_WORDS", random_words())])?;
+    let nowhere_source = crate::qemu::target_dir().join("raw-guests").join("nowhere.S");
+    std::fs::create_dir_all(nowhere_source.parent().unwrap_or(&nowhere_source))
+        .and_then(|()| std::fs::write(&nowhere_source, NOWHERE_GUEST))
+        .map_err(|e| format!("cannot write {}: {e}", nowhere_source.display()))?;
+    let nowhere = assemble_rom("nowhere", &nowhere_source, &[])?;
+    let suite = guests::build_suite(guests::Map::Guest)?;
+    let pack = crate::image::guest_pack(&[hostile, suite, nowhere], "hostile3.pack")?;
+    let elf = crate::image::build_hypervisor_with_dts(&root.join("guests/hostile/hostile.dts"), "hostile")?;
+    let script = format!(
+        "vserial bind guest1\n{}\x1dguests wait guest1\nguests wait guest0\nguests\nhalt\n",
+        guests::UART_INPUT
+    );
+    let run = with_pack(Machine::new(&elf), &pack).run_script(&script, TIME_LIMIT)?;
+    let output = halted(&run)?;
+    let context = || format!("serial output:\n{output}");
+    let lines = guest_lines(&output, "guest0");
+    let failed: Vec<&str> = lines.lines().filter(|l| l.starts_with("F ")).collect();
+    let passed = lines.lines().filter(|l| l.starts_with("P ")).count();
+    if !failed.is_empty() || passed < 50 {
+        return Err(format!("hostile cases: {passed} passed, failed: {failed:?}: {}", context()));
+    }
+    let verdict = format!("D {passed:04x} 0000");
+    if !lines.lines().any(|l| l == verdict) {
+        return Err(format!("no verdict line {verdict:?} after the random words: {}", context()));
+    }
+    let transcript = guest_lines(&output, "guest1");
+    guests::compare_results(&native.stdout.replace('\r', ""), &transcript)
+        .and_then(|()| guests::check_transcript(&transcript).map(drop))
+        .map_err(|why| format!("guest1: {why}: {}", context()))?;
+    // Its exception vector fetch faults at the vector itself: stopped.
+    if !output.contains("guest2: stopped: fatal: instruction bus error at its own exception vector") {
+        return Err(format!("guest2 (vectors nowhere) should have been stopped: {}", context()));
+    }
+    let time = run.time_to(&verdict).map_or(String::new(), |t| format!(", verdict after {:.1} s", t.as_secs_f64()));
+    println!("      ({passed} attack cases contained, {} random words{time}; the suite beside gave the native results)", random_words());
     Ok(())
 }
 
