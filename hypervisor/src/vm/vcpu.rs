@@ -287,6 +287,18 @@ impl Vcpu {
         self.resume_in_slot = false;
         let (reason, action) = match exit.code() {
             code::INT => (ExitReason::Interrupt, Action::Resume),
+            // From MIPS16e code (EPC bit 0): no privileged instruction
+            // exists there, so the exception is the guest's own (emulating
+            // the word at an odd EPC failed and resumed it forever).
+            code::CPU | code::RI if exit.epc & 1 != 0 => {
+                let exception = if exit.code() == code::RI {
+                    Exception::reserved_instruction()
+                } else {
+                    Exception::coprocessor_unusable(exit.ce())
+                };
+                self.inject(exception, bd);
+                (ExitReason::Reserved, Action::Resume)
+            }
             code::CPU if exit.ce() == 0 => (ExitReason::Privileged, self.emulate(bd, memory, host)),
             code::CPU => {
                 self.inject(Exception::coprocessor_unusable(exit.ce()), bd);
@@ -399,7 +411,9 @@ impl Vcpu {
     ) -> (ExitReason, Action) {
         let va = exit.badvaddr;
         let bd = exit.in_delay_slot();
-        let fetch = !store && (va == exit.epc || (bd && va == exit.epc.wrapping_add(4)));
+        // EPC bit 0 is the ISA mode (MIPS16e), not part of the address.
+        let pc = exit.epc & !1;
+        let fetch = !store && (va == pc || (bd && va == pc.wrapping_add(4)));
         let access = if store {
             Access::Store
         } else if fetch {
@@ -601,6 +615,22 @@ mod tests {
         m.code(CODE + 12, &[0x4200_0002]);
         v.handle_exit(exit(11, CODE + 12, 0), &MEMORY, &mut bus, &mut m);
         assert_eq!(m.ranges.len(), 2);
+    }
+
+    #[test]
+    fn exceptions_from_mips16_code_are_the_guests() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        m.code(CODE, &[0x4088_6000]); // (an mtc0 word, not what MIPS16e runs)
+        let odd = CODE | 1;
+        assert_eq!(v.handle_exit(exit(10, odd, 0), &MEMORY, &mut bus, &mut m), Action::Resume);
+        assert_eq!(v.cpu.cp0.cause_exccode(), 10, "RI, not an emulated mtc0");
+        assert_eq!(v.cpu.cp0.epc, odd);
+        assert_eq!(v.cpu.cp0.status_exl(), 1);
+        // A fetch miss past its memory at an odd EPC is an instruction bus error.
+        let mut v = vcpu();
+        let past = 0x0200_0000;
+        v.handle_exit(exit(2, past | 1, past), &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.cp0.cause_exccode(), 6);
     }
 
     #[test]
