@@ -64,10 +64,14 @@ mod boot {
         };
 
         let mut guests: Guests = [const { None }; MAX_GUESTS];
+        // Free host RAM filled with canaries (`canaries` checks them).
+        let mut free_ram = (0, 0);
         let _ = match devtree::parse(&DEVTREE.0) {
             Ok(fdt) => {
                 let _ = devtree::write_summary(&fdt, &mut console);
-                build_guests(&fdt, *ram.as_ref().unwrap_or(&0), &mut guests, &mut console);
+                let (start, end) = build_guests(&fdt, *ram.as_ref().unwrap_or(&0), &mut guests, &mut console);
+                free_ram = (start, (end - start).min(CANARY_RAM));
+                guestmem::fill_canaries(free_ram.0, free_ram.1);
                 Ok(())
             }
             Err(error) => writeln!(console, "{error}"),
@@ -105,6 +109,26 @@ mod boot {
                 match mterm::execute(line, &system, &mut console) {
                     Ok(Action::Halt) => mips::halt(),
                     Ok(Action::Fault(fault)) => mips::raise(fault),
+                    Ok(Action::Canaries) => {
+                        let data = (0..CANARY.len()).find(|&i| {
+                            // SAFETY: an index inside the static array; volatile so the
+                            // compiler reads the memory instead of the constant.
+                            let word = unsafe { core::ptr::read_volatile(&CANARY[i]) };
+                            word != guestmem::canary(i as u32)
+                        });
+                        let ram = guestmem::check_canaries(free_ram.0, free_ram.1);
+                        let _ = match (ram, data) {
+                            (None, None) => writeln!(
+                                console,
+                                "canaries intact: {} KiB of free host RAM at {:#x}, {} words in the hypervisor's data",
+                                free_ram.1 / 1024,
+                                free_ram.0,
+                                CANARY.len()
+                            ),
+                            (Some((at, value)), _) => writeln!(console, "canaries OVERWRITTEN: host RAM {at:#x} holds {value:#010x}"),
+                            (None, Some(i)) => writeln!(console, "canaries OVERWRITTEN: the hypervisor's data, word {i}"),
+                        };
+                    }
                     Ok(Action::Guests) => {
                         for guest in guests.iter().flatten() {
                             let _ = write_status(guest, &mut console);
@@ -189,9 +213,25 @@ mod boot {
     const HOST_TLB_MAX: usize = 64;
     type Guests = [Option<Guest<'static>>; MAX_GUESTS];
 
+    /// Free host RAM checked for canaries: at most this much (filling it
+    /// costs boot time).
+    const CANARY_RAM: u32 = 16 << 20;
+
+    /// Canaries in the hypervisor's own data.
+    static CANARY: [u32; 256] = {
+        let mut words = [0; 256];
+        let mut i = 0;
+        while i < words.len() {
+            words[i] = guestmem::canary(i as u32);
+            i += 1;
+        }
+        words
+    };
+
     /// Reads, validates and builds every guest of the device tree; a
-    /// refused guest is reported and skipped.
-    fn build_guests(fdt: &Fdt<'static>, ram: u64, guests: &mut Guests, console: &mut Console) {
+    /// refused guest is reported and skipped. Returns the host RAM left
+    /// free, `(start, end)`.
+    fn build_guests(fdt: &Fdt<'static>, ram: u64, guests: &mut Guests, console: &mut Console) -> (u32, u32) {
         let pack = guestmem::pack(ram);
         let mut host_ram = HostRam::new(ram);
         for (index, (node, config)) in config::guests(fdt, &known_compatible).enumerate() {
@@ -221,6 +261,7 @@ mod boot {
                 }
             }
         }
+        host_ram.free()
     }
 
     /// The host side of a VCPU exit.

@@ -112,6 +112,8 @@ pub enum Command<'a> {
     Help(Option<&'a str>),
     Version,
     Host,
+    /// `canaries`: check the known patterns nothing may overwrite.
+    Canaries,
     Devtree,
     Halt,
     Fault(Fault),
@@ -191,6 +193,11 @@ pub const COMMANDS: &[CommandInfo] = &[
         about: "virtual serial ports: list; recent output (4 KiB); bind: console is that port (Ctrl-] returns to mterm)",
     },
     CommandInfo {
+        name: "canaries",
+        args: "",
+        about: "check the patterns in free host RAM and in the hypervisor's own data (no guest may reach them)",
+    },
+    CommandInfo {
         name: "fault",
         args: "[tlb|break|align]",
         about: "raise a host exception on purpose (tests the exception report)",
@@ -233,6 +240,7 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
         ("host", None) => Command::Host,
         ("devtree", None) => Command::Devtree,
         ("halt", None) => Command::Halt,
+        ("canaries", None) => Command::Canaries,
         ("fault", kind) => Command::Fault(Fault::parse(kind).ok_or(ParseError::Usage(info))?),
         ("guests", None) => Command::Guests,
         ("guests", Some("wait")) => Command::GuestsWait(words.next()),
@@ -265,6 +273,8 @@ pub enum Action<'a> {
     Fault(Fault),
     /// Print the guests (the target knows them).
     Guests,
+    /// Check the canaries (the target owns them).
+    Canaries,
     /// Run the guests until none (or the one named) is running, then go on
     /// reading commands.
     WaitGuests(Option<&'a str>),
@@ -344,6 +354,7 @@ pub fn execute<'l>(line: &'l str, system: &System<'_>, out: &mut dyn Write) -> R
             return Ok(Action::Fault(fault));
         }
         Command::Guests => return Ok(Action::Guests),
+        Command::Canaries => return Ok(Action::Canaries),
         Command::GuestsWait(name) => return Ok(Action::WaitGuests(name)),
         Command::VserialBind(name) => return Ok(Action::Bind(name)),
         Command::Guest(command) => return Ok(Action::Guest(command)),
@@ -446,6 +457,7 @@ mod tests {
     #[test]
     fn parses_commands_and_rejects_bad_arguments() {
         assert_eq!(parse("  version  "), Ok(Some(Command::Version)));
+        assert_eq!(parse("canaries"), Ok(Some(Command::Canaries)));
         assert_eq!(parse(""), Ok(None));
         assert_eq!(parse("   "), Ok(None));
         assert_eq!(parse("help"), Ok(Some(Command::Help(None))));

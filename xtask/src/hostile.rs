@@ -139,9 +139,8 @@ fn malformed_terminal_input(images: &Images) -> Result<(), String> {
 }
 
 /// Seeded random instruction words the hostile guest runs in CI: 100,000
-/// take about 5 s beside the suite (several exits per word); a million
-/// take about 40 s, so the full run is `HOSTILE_RANDOM_WORDS=1000000
-/// cargo xtask test --qemu hostile_guests`.
+/// take about 6 s beside the suite (several exits per word); a million do
+/// not fit in [`TIME_LIMIT`]. `HOSTILE_RANDOM_WORDS=N` sets another count.
 pub const RANDOM_WORDS: u32 = 100_000;
 
 fn random_words() -> u32 {
@@ -190,7 +189,8 @@ const NOWHERE_GUEST: &str = "
 /// vectors point nowhere (guest2) beside the guest suite (guest1), with
 /// `guests/hostile/hostile.dts`: every attack case gets the architectural
 /// answer, the random words run to the end, the suite gives the native
-/// results, and guest2 is stopped (its vector fetch faults at the vector).
+/// results, guest2 is stopped (its vector fetch faults at the vector), and
+/// `canaries` finds free host RAM and the hypervisor's data intact.
 fn hostile_guests(_: &Images) -> Result<(), String> {
     use crate::guests;
     let root = crate::qemu::workspace_root();
@@ -205,7 +205,7 @@ fn hostile_guests(_: &Images) -> Result<(), String> {
     let pack = crate::image::guest_pack(&[hostile, suite, nowhere], "hostile3.pack")?;
     let elf = crate::image::build_hypervisor_with_dts(&root.join("guests/hostile/hostile.dts"), "hostile")?;
     let script = format!(
-        "vserial bind guest1\n{}\x1dguests wait guest1\nguests wait guest0\nguests\nhalt\n",
+        "vserial bind guest1\n{}\x1dguests wait guest1\nguests wait guest0\nguests\ncanaries\nhalt\n",
         guests::UART_INPUT
     );
     let run = with_pack(Machine::new(&elf), &pack).run_script(&script, TIME_LIMIT)?;
@@ -228,6 +228,10 @@ fn hostile_guests(_: &Images) -> Result<(), String> {
     // Its exception vector fetch faults at the vector itself: stopped.
     if !output.contains("guest2: stopped: fatal: instruction bus error at its own exception vector") {
         return Err(format!("guest2 (vectors nowhere) should have been stopped: {}", context()));
+    }
+    // Nothing wrote the free host RAM or the hypervisor's own canaries.
+    if !output.contains("mterm> canaries\ncanaries intact: 16384 KiB of free host RAM") {
+        return Err(format!("the canaries are not intact: {}", context()));
     }
     let time = run.time_to(&verdict).map_or(String::new(), |t| format!(", verdict after {:.1} s", t.as_secs_f64()));
     println!("      ({passed} attack cases contained, {} random words{time}; the suite beside gave the native results)", random_words());

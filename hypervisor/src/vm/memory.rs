@@ -38,6 +38,11 @@ impl HostRam {
         self.end - self.next
     }
 
+    /// The host-physical range no guest was given: `(start, end)`.
+    pub fn free(&self) -> (u32, u32) {
+        (self.next, self.end)
+    }
+
     /// Allocates RAM and ROM for `config`, or refuses it.
     pub fn allocate<'a>(&mut self, config: &GuestConfig<'a>) -> Result<GuestMemory, Refusal<'a>> {
         let (ram, rom) = (config.ram().size, config.rom().size);

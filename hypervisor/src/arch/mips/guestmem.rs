@@ -128,3 +128,25 @@ pub fn restore_fpu(regs: &FpuRegs) {
     // SAFETY: fpu_restore reads 65 words from the 8-byte aligned `regs` and touches only t0 and the FPU.
     with_fpu_64(|| unsafe { fpu_restore(regs) });
 }
+
+/// The canary word for host-physical (or index) `at`.
+pub const fn canary(at: u32) -> u32 {
+    at.rotate_left(7) ^ 0xC4A2_13E5
+}
+
+/// Fills host RAM `[pa, pa + len)` that no guest was given with canaries.
+pub fn fill_canaries(pa: u32, len: u32) {
+    let end = (u64::from(pa) + u64::from(len)).min(u64::from(KSEG0_LIMIT)) as u32;
+    for at in (pa & !3..end & !3).step_by(4) {
+        // SAFETY: `[pa, end)` is host RAM below the KSEG0 limit that
+        // `HostRam` gave to no guest and that holds none of the
+        // hypervisor's objects (those are in the image, below PACK_BASE).
+        unsafe { core::ptr::write_volatile((KSEG0 | at) as *mut u32, canary(at)) };
+    }
+}
+
+/// The first word of `[pa, pa + len)` that is not its canary: `(pa, value)`.
+pub fn check_canaries(pa: u32, len: u32) -> Option<(u32, u32)> {
+    let end = (u64::from(pa) + u64::from(len)).min(u64::from(KSEG0_LIMIT)) as u32;
+    (pa & !3..end & !3).step_by(4).map(|at| (at, read_word(HostPhys(at)))).find(|&(at, v)| v != canary(at))
+}
