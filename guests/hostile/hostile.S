@@ -464,6 +464,8 @@ random:
     xor   $t0, $t0, $t1
     sw    $t0, V_SEED($gp)
     # never WAIT (it would sleep for good with interrupts off) or SDBBP
+    # (a debug exception, which the hypervisor does not emulate: it stops
+    # the guest, ending the run; qemu test sdbbp_guest_beside_the_suite)
     srl   $t1, $t0, 25
     li    $t2, 0x21
     bne   $t1, $t2, 9f

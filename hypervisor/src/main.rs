@@ -430,7 +430,11 @@ mod boot {
                 guest.vcpu.cpu.hi = out.hi;
                 guest.vcpu.cpu.lo = out.lo;
                 guest.vcpu.sync_timer(cp0::count());
-                let exit = Exit { cause: out.cause, epc: out.epc, badvaddr: out.badvaddr };
+                // Vector 0x480: a debug exception (SDBBP), left as one from user
+                // mode by `__debug_exception`; BD is Debug.DBD.
+                let debug = out.vector == 0x480;
+                let cause = if debug { cp0::debug() & (1 << 31) } else { out.cause };
+                let exit = Exit { cause, epc: out.epc, badvaddr: out.badvaddr, debug };
                 let mmio_before = guest.vcpu.counters.get(ExitReason::Mmio);
                 let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
                 exit_sample = Some((guest.vcpu.last_exit, EXIT_AT.load(Ordering::Relaxed)));
@@ -449,7 +453,7 @@ mod boot {
                     }
                     VcpuAction::Stop(why) => {
                         guest.state = GuestState::Stopped(why);
-                        let _ = writeln!(console, "{}: stopped: {why} (EPC {:#010x}, Cause {:#010x})", guest.name, out.epc, out.cause);
+                        let _ = writeln!(console, "{}: stopped: {why} (EPC {:#010x}, Cause {:#010x})", guest.name, exit.epc, exit.cause);
                         let _ = write_status(guest, console);
                         break;
                     }

@@ -19,7 +19,8 @@ pub struct TrapFrame {
     pub status: u32,
     pub cause: u32,
     pub badvaddr: u32,
-    /// Offset of the vector that was taken from EBase (0x000, 0x180, 0x200).
+    /// Offset of the vector that was taken from EBase (0x000, 0x180, 0x200;
+    /// 0x480: a debug exception, through the boot flash's debug vector).
     pub vector: u32,
     _pad: u32,
 }
@@ -76,6 +77,7 @@ fn vector_name(offset: u32) -> &'static str {
         0x000 => "TLB refill",
         0x180 => "general",
         0x200 => "interrupt",
+        0x480 => "EJTAG debug (SDBBP)",
         _ => "unknown",
     }
 }

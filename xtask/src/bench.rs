@@ -357,7 +357,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let guest = qemu::build_baremetal(PACKAGE, "guest-bench-guest", &[])?;
     let pack = image::guest_pack(&[guest], "bench.pack")?;
 
-    let native_machine = Machine::new(&native);
+    let native_machine = Machine::new(&native).without_boot_flash();
     let mut virt_machine = Machine::new(&hypervisor);
     for arg in image::pack_args(&pack) {
         virt_machine = virt_machine.arg(arg);

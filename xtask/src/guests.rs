@@ -107,7 +107,7 @@ pub fn compare_results(native: &str, virtualized: &str) -> Result<(), String> {
 
 /// Boots the native build with `-kernel` and types the UART input.
 pub fn run_native(elf: &Path) -> Result<Captured, String> {
-    Machine::new(elf).run_script(UART_INPUT, TIME_LIMIT)
+    Machine::new(elf).without_boot_flash().run_script(UART_INPUT, TIME_LIMIT)
 }
 
 /// Checks a native run: clean halt, the input echoed, all cases passed.

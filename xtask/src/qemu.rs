@@ -102,11 +102,66 @@ pub struct Machine {
     pub gdb: bool,
     /// Further QEMU arguments (e.g. `-icount shift=0`).
     pub extra_args: Vec<String>,
+    /// Boot with [`boot_flash_image`] as Malta's boot flash (the default,
+    /// for hypervisor images: its debug vector leads to the hypervisor).
+    pub boot_flash: bool,
+}
+
+/// Malta's 4 MiB boot flash for hypervisor images: empty but for the EJTAG
+/// debug vector at 0xBFC00480, which a guest's SDBBP enters (in debug mode,
+/// even from user mode). It parks k0 in DESAVE (CP0 31,0), as the
+/// hypervisor's own vectors do, and jumps through k0 to EBase + 0x480, the
+/// hypervisor's `__debug_exception`. QEMU's `-kernel` boot code is written
+/// over the start of the flash (0x000 and 0x580 on), not over 0x480.
+pub fn boot_flash_image() -> Vec<u8> {
+    const DEBUG_VECTOR: usize = 0x480;
+    let words: [u32; 7] = [
+        0x409A_F800, // mtc0  k0, $31, 0   (DESAVE)
+        0x401A_7801, // mfc0  k0, $15, 1   (EBase)
+        0x375A_03FF, // ori   k0, k0, 0x3ff
+        0x3B5A_03FF, // xori  k0, k0, 0x3ff (CPUNum cleared)
+        0x375A_0480, // ori   k0, k0, 0x480
+        0x0340_0008, // jr    k0
+        0x0000_0000, // nop
+    ];
+    let mut flash = vec![0u8; 4 << 20];
+    for (i, w) in words.iter().enumerate() {
+        let at = DEBUG_VECTOR + i * 4;
+        flash[at..at + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    flash
+}
+
+/// Where [`boot_flash_image`] is written for QEMU.
+pub fn boot_flash_path() -> PathBuf {
+    target_dir().join("boot-flash.bin")
+}
+
+/// Writes [`boot_flash_image`] to [`boot_flash_path`] unless it is there
+/// already (through a temporary file, so parallel tests never see half).
+fn write_boot_flash() -> Result<(), String> {
+    let path = boot_flash_path();
+    let image = boot_flash_image();
+    if std::fs::read(&path).is_ok_and(|old| old == image) {
+        return Ok(());
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let tmp = dir.join(format!("boot-flash.bin.{}.{:?}", std::process::id(), std::thread::current().id()));
+    std::fs::write(&tmp, &image).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 impl Machine {
     pub fn new(kernel: impl Into<PathBuf>) -> Self {
-        Self { kernel: kernel.into(), memory_mib: DEFAULT_MEMORY_MIB, gdb: false, extra_args: Vec::new() }
+        Self { kernel: kernel.into(), memory_mib: DEFAULT_MEMORY_MIB, gdb: false, extra_args: Vec::new(), boot_flash: true }
+    }
+
+    /// Boots with QEMU's own empty boot flash: for native programs and
+    /// the vector recorder (which passes its own).
+    pub fn without_boot_flash(mut self) -> Self {
+        self.boot_flash = false;
+        self
     }
 
     pub fn memory(mut self, mib: u32) -> Self {
@@ -130,6 +185,10 @@ impl Machine {
         args.push(self.memory_mib.to_string());
         args.extend(["-nographic", "-no-reboot", "-serial", "mon:stdio", "-kernel"].map(String::from));
         args.push(self.kernel.display().to_string());
+        if self.boot_flash {
+            args.push("-drive".into());
+            args.push(format!("if=pflash,format=raw,readonly=on,file={}", boot_flash_path().display()));
+        }
         if self.gdb {
             args.extend(["-s", "-S"].map(String::from));
         }
@@ -146,6 +205,9 @@ impl Machine {
         }
         if !self.kernel.is_file() {
             return Err(format!("no image at {}", self.kernel.display()));
+        }
+        if self.boot_flash {
+            write_boot_flash()?;
         }
         let mut command = Command::new(QEMU);
         command.args(self.args());
@@ -198,14 +260,35 @@ mod tests {
 
     #[test]
     fn command_line() {
-        let machine = Machine::new("/tmp/image.elf").memory(256).arg("-icount").arg("shift=0");
+        let machine = Machine::new("/tmp/image.elf").memory(256).arg("-icount").arg("shift=0").without_boot_flash();
         assert_eq!(
             machine.args().join(" "),
             "-M malta -m 256 -nographic -no-reboot -serial mon:stdio -kernel /tmp/image.elf \
              -icount shift=0"
         );
         let gdb = Machine { gdb: true, ..Machine::new("x.elf") };
-        assert!(gdb.args().join(" ").ends_with("-kernel x.elf -s -S"));
+        assert!(gdb.args().join(" ").ends_with(&format!(
+            "-kernel x.elf -drive if=pflash,format=raw,readonly=on,file={} -s -S",
+            boot_flash_path().display()
+        )));
+    }
+
+    #[test]
+    fn boot_flash_debug_vector() {
+        let flash = boot_flash_image();
+        assert_eq!(flash.len(), 4 << 20);
+        let text: Vec<String> = (0..7)
+            .map(|i| {
+                let at = 0x480 + i * 4;
+                let word = u32::from_le_bytes(flash[at..at + 4].try_into().unwrap());
+                isa_spec::disassemble(word, 0xBFC0_0480 + at as u32, true).to_string()
+            })
+            .collect();
+        assert_eq!(
+            text.join("; "),
+            "mtc0\tk0,c0_desave; mfc0\tk0,c0_ebase; ori\tk0,k0,0x3ff; xori\tk0,k0,0x3ff; ori\tk0,k0,0x480; jr\tk0; nop"
+        );
+        assert!(flash[..0x480].iter().chain(&flash[0x480 + 28..]).all(|&b| b == 0));
     }
 
     #[test]

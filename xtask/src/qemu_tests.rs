@@ -55,6 +55,7 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "guests_refused_alone", run: guests_refused_alone },
     QemuTest { name: "raw_guest_mtc0_round_trip", run: raw_guest_mtc0_round_trip },
     QemuTest { name: "hostile_guest_beside_the_suite", run: hostile_guest_beside_the_suite },
+    QemuTest { name: "sdbbp_guest_beside_the_suite", run: sdbbp_guest_beside_the_suite },
     QemuTest { name: "uart_interrupt_wakes_wait", run: uart_interrupt_wakes_wait },
     QemuTest { name: "guest_fpu_64bit_registers", run: guest_fpu_64bit_registers },
     QemuTest { name: "bad_guest_nodes_are_refused", run: bad_guest_nodes_are_refused },
@@ -554,6 +555,70 @@ fn hostile_guest_beside_the_suite(images: &Images) -> Result<(), String> {
         .map_err(|why| format!("guest1: {why}: {}", context()))?;
     if !output.contains("guest0: running") {
         return Err(format!("the hostile guest should still be spinning: {}", context()));
+    }
+    Ok(())
+}
+
+/// A raw guest that prints `S` and executes SDBBP in a branch delay slot
+/// (at ROM offset 0x44; the branch at 0x40). Natively that enters EJTAG
+/// debug mode, which the hypervisor does not emulate: it must stop this
+/// guest, never print `R`.
+const SDBBP_GUEST: &str = r#"
+    .set noreorder
+    .set noat
+    .text
+start:
+    lui   $s0, 0x3800
+    ori   $s0, $s0, 0x03f8
+    li    $t0, 0x53
+    sb    $t0, 0($s0)
+    li    $t0, 10
+    sb    $t0, 0($s0)
+    .org 0x40
+    b     1f
+    sdbbp 5
+1:  li    $t0, 0x52
+    sb    $t0, 0($s0)
+    li    $t0, 10
+    sb    $t0, 0($s0)
+    lui   $t4, 0x3f00
+    li    $t5, 0x42
+    sw    $t5, 0x500($t4)
+2:  b     2b
+    nop
+"#;
+
+/// A guest's SDBBP (host EJTAG debug mode, the boot flash's debug vector)
+/// stops that guest with a message; the suite beside it (guest1) gives the
+/// native results and the hypervisor goes on.
+fn sdbbp_guest_beside_the_suite(images: &Images) -> Result<(), String> {
+    use crate::guests;
+    let native = guests::run_native(&guests::build_suite(guests::Map::Native)?)?;
+    let raw = assemble_raw("sdbbp", SDBBP_GUEST)?;
+    let suite = guests::build_suite(guests::Map::Guest)?;
+    let pack = crate::image::guest_pack(&[raw, suite], "sdbbp.pack")?;
+    let machine = with_pack(Machine::new(&images.hypervisor), &pack);
+    let script = format!("vserial bind guest1\n{}\x1dguests wait\nguests\nversion\nhalt\n", guests::UART_INPUT);
+    let run = machine.run_script(&script, TIME_LIMIT)?;
+    let output = run.stdout.replace('\r', "");
+    let context = || format!("QEMU {}; serial output:\n{output}\nQEMU stderr:\n{}", run.ending(), run.stderr);
+    if run.timed_out() || !run.success() {
+        return Err(format!("the machine did not halt cleanly: {}", context()));
+    }
+    if guest_lines(&output, "guest0") != "S\n" {
+        return Err(format!("the SDBBP guest should print S only: {}", context()));
+    }
+    // EPC = DEPC = the branch; Cause shows Debug.DBD, which QEMU 7.2 leaves 0.
+    let stop = "guest0: stopped: fatal: SDBBP (EJTAG debug exception, not emulated) (EPC 0x3fc00040, Cause 0x00000000)";
+    if !output.contains(stop) {
+        return Err(format!("no `{stop}`: {}", context()));
+    }
+    let transcript = guest_lines(&output, "guest1");
+    guests::compare_results(&native.stdout.replace('\r', ""), &transcript)
+        .and_then(|()| guests::check_transcript(&transcript).map(drop))
+        .map_err(|why| format!("guest1: {why}: {}", context()))?;
+    if !output.contains("[mterm] no guest is running") || !output.contains("mterm> version\n") {
+        return Err(format!("mterm did not go on after the guests: {}", context()));
     }
     Ok(())
 }

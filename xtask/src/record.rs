@@ -47,7 +47,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let started = Instant::now();
     let loader = format!("loader,file={},addr={INPUT_ADDRESS:#x},force-raw=on", blob_path.display());
     let flash = format!("if=pflash,format=raw,readonly=on,file={}", flash_path.display());
-    let captured = Machine::new(elf).arg("-device").arg(loader).arg("-drive").arg(flash).run_script("", LIMIT)?;
+    let captured = Machine::new(elf).without_boot_flash().arg("-device").arg(loader).arg("-drive").arg(flash).run_script("", LIMIT)?;
     if let Some(path) = keep {
         std::fs::write(&path, &captured.stdout).map_err(|e| format!("{path}: {e}"))?;
     }

@@ -112,6 +112,9 @@ pub struct Exit {
     pub cause: u32,
     pub epc: u32,
     pub badvaddr: u32,
+    /// An EJTAG debug exception (the guest's SDBBP): the host entered
+    /// debug mode; `epc` is DEPC and `cause` holds only BD (Debug.DBD).
+    pub debug: bool,
 }
 
 impl Exit {
@@ -286,6 +289,10 @@ impl Vcpu {
         let bd = exit.in_delay_slot();
         self.resume_in_slot = false;
         let (reason, action) = match exit.code() {
+            // SDBBP: natively a debug exception (debug mode, DEPC, the
+            // vector 0xBFC00480 in the ROM), which the emulator does not
+            // model, so the guest cannot be given it.
+            _ if exit.debug => (ExitReason::Unexpected, Action::Stop("fatal: SDBBP (EJTAG debug exception, not emulated)")),
             code::INT => (ExitReason::Interrupt, Action::Resume),
             // From MIPS16e code (EPC bit 0): no privileged instruction
             // exists there, so the exception is the guest's own (emulating
@@ -583,7 +590,7 @@ mod tests {
     }
 
     fn exit(code: u32, epc: u32, badvaddr: u32) -> Exit {
-        Exit { cause: code << 2, epc, badvaddr }
+        Exit { cause: code << 2, epc, badvaddr, debug: false }
     }
 
     #[test]
@@ -639,7 +646,7 @@ mod tests {
         // beq $0, $0, +4 ; mtc0 t0, Status (slot)
         m.code(CODE, &[0x1000_0004, 0x4088_6000]);
         v.cpu.gpr[8] = 0x0000_0401;
-        let e = Exit { cause: (1 << 31) | (11 << 2), epc: CODE, badvaddr: 0 };
+        let e = Exit { cause: (1 << 31) | (11 << 2), epc: CODE, badvaddr: 0, debug: false };
         v.handle_exit(e, &MEMORY, &mut bus, &mut m);
         assert_eq!(v.cpu.cp0.status, 0x0000_0401);
         assert_eq!(v.cpu.pc, CODE + 4 + 16);
@@ -649,7 +656,7 @@ mod tests {
     fn syscall_is_delivered_like_the_hardware() {
         let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
         v.cpu.cp0.ebase = 0x0010_0000;
-        let e = Exit { cause: (1 << 31) | (8 << 2), epc: 0x2000, badvaddr: 0 };
+        let e = Exit { cause: (1 << 31) | (8 << 2), epc: 0x2000, badvaddr: 0, debug: false };
         v.handle_exit(e, &MEMORY, &mut bus, &mut m);
         assert_eq!(v.counters.get(ExitReason::GuestException), 1);
         assert_eq!(v.cpu.pc, 0x0010_0180);
@@ -766,7 +773,7 @@ mod tests {
         m.code(CODE, &[0x0C00_0800, 0xAD09_0000]);
         v.cpu.gpr[8] = 0x3F00_0500;
         v.cpu.gpr[9] = 0x42;
-        let e = Exit { cause: (1 << 31) | (3 << 2), epc: CODE, badvaddr: 0x3F00_0500 };
+        let e = Exit { cause: (1 << 31) | (3 << 2), epc: CODE, badvaddr: 0x3F00_0500, debug: false };
         assert_eq!(v.handle_exit(e, &MEMORY, &mut bus, &mut m), Action::PowerOff);
         assert_eq!(v.cpu.pc, 0x2000);
         assert_eq!(v.cpu.gpr[31], CODE + 8);
@@ -779,6 +786,16 @@ mod tests {
         v.handle_exit(exit(2, CODE, 0x1000_0000), &MEMORY, &mut bus, &mut m);
         assert_eq!(v.cpu.cp0.cause_exccode(), 7);
         assert!(m.installed.is_empty());
+    }
+
+    #[test]
+    fn sdbbp_stops_the_guest() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        let e = Exit { cause: 0, epc: CODE, badvaddr: 0, debug: true };
+        let action = v.handle_exit(e, &MEMORY, &mut bus, &mut m);
+        assert_eq!(action, Action::Stop("fatal: SDBBP (EJTAG debug exception, not emulated)"));
+        assert_eq!(v.counters.get(ExitReason::Unexpected), 1);
+        assert!(!v.cpu.debug_mode);
     }
 
     #[test]
@@ -844,7 +861,7 @@ mod tests {
     fn interrupt_after_an_exit_in_a_delay_slot_has_bd() {
         let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
         v.cpu.cp0.status = 0x0101; // IM0, IE
-        let e = Exit { cause: 1 << 31, epc: 0x3000, badvaddr: 0 };
+        let e = Exit { cause: 1 << 31, epc: 0x3000, badvaddr: 0, debug: false };
         v.handle_exit(e, &MEMORY, &mut bus, &mut m);
         v.cpu.cp0.cause |= 1 << 8;
         assert!(v.prepare_entry());

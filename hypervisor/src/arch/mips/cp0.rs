@@ -52,6 +52,12 @@ pub fn ebase() -> u32 {
     mfc0!(15, 1)
 }
 
+/// Debug (CP0 23,0): DBD tells whether the last debug exception was in a
+/// delay slot.
+pub fn debug() -> u32 {
+    mfc0!(23, 0)
+}
+
 pub fn status() -> u32 {
     mfc0!(12, 0)
 }

@@ -10,12 +10,14 @@ use hypervisor::trap::{
 // Each vector parks k0 in DESAVE (CP0 31,0) and jumps to `exception_save`
 // with its offset in k0; the save code parks k1 in DataLo (CP0 28,1), so
 // k0/k1 of the interrupted code (a guest's exception handler uses them)
-// are saved too. Neither register is used otherwise (no EJTAG, no cache
-// diagnostics). The save code
+// are saved too. Neither register is used otherwise (the debug entry parks
+// k0 in DESAVE the same way; no cache diagnostics). The save code
 // stores every register into the frame at the top of the exception stack,
 // switches to that stack and calls `exception_entry(frame)`, which does not
-// return. A fault inside the handler re-enters here and overwrites the frame
-// with its own registers, so the last report describes the newest fault.
+// return. The debug vector (SDBBP) comes through the boot flash to
+// `__debug_exception` at EBase + 0x480 (below). A fault inside the handler
+// re-enters here and overwrites the frame with its own registers, so the
+// last report describes the newest fault.
 core::arch::global_asm!(
     r#"
     .section .vectors, "ax"
@@ -97,6 +99,30 @@ exception_save:
     addiu $sp, $sp, -16
 1:  b     1b
     nop
+
+    # The EJTAG debug exception (a guest's SDBBP): the boot flash's debug
+    # vector 0xBFC00480 (xtask writes it) parks k0 in DESAVE and jumps here
+    # through k0, in debug mode. Leave debug mode as an ordinary exception
+    # from user mode: EPC = DEPC (the SDBBP, or its branch; Debug.DBD says
+    # which), EXL = 1 (kernel mode, interrupts off after DERET), then DERET
+    # to a vector stub that saves the frame with vector offset 0x480.
+    # Only k0 is used; k1 and the rest are saved by exception_save.
+    .org 0x480
+    .globl __debug_exception
+__debug_exception:
+    mfc0  $k0, $24, 0
+    mtc0  $k0, $14, 0
+    mfc0  $k0, $12, 0
+    ori   $k0, $k0, 2
+    mtc0  $k0, $12, 0
+    lui   $k0, %hi(__debug_exit)
+    addiu $k0, $k0, %lo(__debug_exit)
+    mtc0  $k0, $24, 0
+    ehb
+    deret
+__debug_exit:
+    j     exception_save
+    ori   $k0, $zero, 0x480
     .set pop
 "#,
     size = const FRAME_SIZE,
