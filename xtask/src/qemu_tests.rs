@@ -368,26 +368,6 @@ start:
     sw    $t5, 0x500($t4)
 2:  b     2b
     nop
-# print a0 as 8 hex digits and a newline
-print:
-    li    $t1, 8
-3:  srl   $t2, $a0, 28
-    sltiu $t3, $t2, 10
-    bnez  $t3, 4f
-    addiu $t2, $t2, 48
-    addiu $t2, $t2, 39
-4:  lbu   $t4, 5($s0)
-    andi  $t4, $t4, 0x20
-    beqz  $t4, 4b
-    nop
-    sb    $t2, 0($s0)
-    sll   $a0, $a0, 4
-    addiu $t1, $t1, -1
-    bnez  $t1, 3b
-    nop
-    li    $t2, 10
-    jr    $ra
-    sb    $t2, 0($s0)
 "#;
 const ROUND_TRIPS: u64 = 1000;
 
@@ -420,12 +400,45 @@ fn raw_guest_mtc0_round_trip(images: &Images) -> Result<(), String> {
     Ok(())
 }
 
-/// Assembles `source` into a raw binary (`.text` only) for a guest's ROM.
+/// `print`, appended to every raw guest by [`assemble_raw`]: writes `$a0`
+/// as 8 hex digits and a newline to the UART at `$s0` (polling LSR.THRE);
+/// clobbers t1-t4 and a0. Named labels, so a guest's numeric labels never
+/// resolve into it.
+const PRINT_HEX: &str = r#"
+    .text
+    .set push
+    .set noreorder
+print:
+    li    $t1, 8
+print_digit:
+    srl   $t2, $a0, 28
+    sltiu $t3, $t2, 10
+    bnez  $t3, print_wait
+    addiu $t2, $t2, 48
+    addiu $t2, $t2, 39
+print_wait:
+    lbu   $t4, 5($s0)
+    andi  $t4, $t4, 0x20
+    beqz  $t4, print_wait
+    nop
+    sb    $t2, 0($s0)
+    sll   $a0, $a0, 4
+    addiu $t1, $t1, -1
+    bnez  $t1, print_digit
+    nop
+    li    $t2, 10
+    jr    $ra
+    sb    $t2, 0($s0)
+    .set pop
+"#;
+
+/// Assembles `source`, followed by [`PRINT_HEX`], into a raw binary
+/// (`.text` only) for a guest's ROM.
 fn assemble_raw(name: &str, source: &str) -> Result<PathBuf, String> {
     let dir = crate::qemu::target_dir().join("raw-guests");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let (asm, object, raw) = (dir.join(format!("{name}.S")), dir.join(format!("{name}.o")), dir.join(format!("{name}.bin")));
-    std::fs::write(&asm, source).map_err(|e| format!("cannot write {}: {e}", asm.display()))?;
+    std::fs::write(&asm, format!("{source}\n{PRINT_HEX}")).map_err(|e| format!("cannot write {}: {e}", asm.display()))?;
     let mut assemble = std::process::Command::new("mipsel-linux-gnu-as");
     assemble.args(["-EL", "-march=24kf", "-o"]).arg(&object).arg(&asm);
     crate::process::output(assemble)?;
@@ -471,25 +484,6 @@ done:
     b     done
     nop
 
-print:
-    li    $t1, 8
-3:  srl   $t2, $a0, 28
-    sltiu $t3, $t2, 10
-    bnez  $t3, 4f
-    addiu $t2, $t2, 48
-    addiu $t2, $t2, 39
-4:  lbu   $t4, 5($s0)
-    andi  $t4, $t4, 0x20
-    beqz  $t4, 4b
-    nop
-    sb    $t2, 0($s0)
-    sll   $a0, $a0, 4
-    addiu $t1, $t1, -1
-    bnez  $t1, 3b
-    nop
-    li    $t2, 10
-    jr    $ra
-    sb    $t2, 0($s0)
 
     .org 0x380
 handler:
@@ -643,25 +637,6 @@ start:
 1:  b     1b
     nop
 
-print:
-    li    $t1, 8
-3:  srl   $t2, $a0, 28
-    sltiu $t3, $t2, 10
-    bnez  $t3, 4f
-    addiu $t2, $t2, 48
-    addiu $t2, $t2, 39
-4:  lbu   $t4, 5($s0)
-    andi  $t4, $t4, 0x20
-    beqz  $t4, 4b
-    nop
-    sb    $t2, 0($s0)
-    sll   $a0, $a0, 4
-    addiu $t1, $t1, -1
-    bnez  $t1, 3b
-    nop
-    li    $t2, 10
-    jr    $ra
-    sb    $t2, 0($s0)
 
     .org 0x380
 handler:
@@ -724,25 +699,6 @@ start:
 2:  b     2b
     nop
 
-print:
-    li    $t1, 8
-3:  srl   $t2, $a0, 28
-    sltiu $t3, $t2, 10
-    bnez  $t3, 4f
-    addiu $t2, $t2, 48
-    addiu $t2, $t2, 39
-4:  lbu   $t4, 5($s0)
-    andi  $t4, $t4, 0x20
-    beqz  $t4, 4b
-    nop
-    sb    $t2, 0($s0)
-    sll   $a0, $a0, 4
-    addiu $t1, $t1, -1
-    bnez  $t1, 3b
-    nop
-    li    $t2, 10
-    jr    $ra
-    sb    $t2, 0($s0)
 "#;
 
 /// The guest's Status.FR reaches the host FPU: 64-bit registers work.
