@@ -474,6 +474,7 @@ fn gen_exceptions(spec: &Spec) -> TokenStream {
             VectorRule::General => quote!(General),
             VectorRule::Interrupt => quote!(Interrupt),
             VectorRule::CacheError => quote!(CacheError),
+            VectorRule::Debug => quote!(Debug),
         };
         quote! { ExceptionKind::#kind => crate::VectorRule::#rule, }
     });

@@ -357,6 +357,11 @@ fn emit(spec: &Spec) -> Result<TokenStream, SpecError> {
                         }
                     });
                 }
+                Tag::CpuValid(_) => {
+                    if insn.field_named(spec, "lsb").is_none() || insn.field_named(spec, "msb").is_none() {
+                        return Err(SpecError::new(insn.line, "`cpu-valid` needs `lsb` and `msb` fields"));
+                    }
+                }
                 Tag::ObjdumpOnly | Tag::CpuOnly => {}
             }
         }
@@ -368,7 +373,11 @@ fn emit(spec: &Spec) -> Result<TokenStream, SpecError> {
         .map(|i| {
             let (name, line, mask, value, ignored) = (&i.name, i.line as u32, lit_u32(i.mask), lit_u32(i.value), lit_u32(i.ignored));
             let (od, co) = (i.has(&Tag::ObjdumpOnly), i.has(&Tag::CpuOnly));
-            quote!(Pattern { name: #name, line: #line, mask: #mask, value: #value, ignored: #ignored, objdump_only: #od, cpu_only: #co },)
+            let valid = match i.tags.iter().find_map(|t| if let Tag::CpuValid(rule) = t { Some(rule) } else { None }) {
+                Some(rule) => quote!(Some(#rule)),
+                None => quote!(None),
+            };
+            quote!(Pattern { name: #name, line: #line, mask: #mask, value: #value, ignored: #ignored, objdump_only: #od, cpu_only: #co, cpu_valid: #valid },)
         })
         .collect();
     let decode_tree = tree::build(spec, tree::View::Cpu)?;

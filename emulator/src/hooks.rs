@@ -36,7 +36,7 @@ pub fn random_read(cpu: &mut Cpu) -> u32 {
 pub fn pagemask_write(_cpu: &mut Cpu, value: u32, _merged: u32) -> u32 {
     let mask = (value >> 13) & 0xFFFF;
     let contiguous = mask & (mask + 1) == 0;
-    let even = mask.count_ones() % 2 == 0;
+    let even = mask.count_ones().is_multiple_of(2);
     if contiguous && even {
         mask << 13
     } else {
@@ -226,6 +226,11 @@ pub fn syscall(_cpu: &mut Cpu) -> Step {
 /// break: the Breakpoint exception.
 pub fn breakpoint(_cpu: &mut Cpu) -> Step {
     Err(Exception::new(ExceptionKind::Breakpoint))
+}
+
+/// sdbbp: the EJTAG debug exception (debug mode, DEPC, the debug vector).
+pub fn sdbbp(_cpu: &mut Cpu) -> Step {
+    Err(Exception::new(ExceptionKind::DebugBreakpoint))
 }
 
 /// The Trap exception when `condition` holds; else nothing.

@@ -114,6 +114,8 @@ pub enum VectorRule {
     Interrupt,
     /// 0x100, in KSEG1.
     CacheError,
+    /// The EJTAG debug exception: [`DEBUG_VECTOR`], debug mode, DEPC.
+    Debug,
 }
 
 /// An exception to enter: what, and the facts entry needs.
@@ -191,7 +193,8 @@ pub struct Cpu {
     /// QEMU's LL reservation: the virtual address of the last LL. An SC to
     /// any other address fails without touching memory; ERET sets it to 1.
     pub lladdr: u32,
-    /// EJTAG debug mode (QEMU's `MIPS_HFLAG_DM`; entered by writing Debug.DM).
+    /// EJTAG debug mode (QEMU's `MIPS_HFLAG_DM`; entered by SDBBP or by
+    /// writing Debug.DM, left by DERET or by clearing Debug.DM).
     pub debug_mode: bool,
     /// The CPU is in WAIT.
     pub waiting: bool,
@@ -427,6 +430,13 @@ impl Cpu {
     pub fn raise(&mut self, exception: Exception) -> ExcCode {
         let kind = exception.kind;
         let exl = self.cp0.status_exl() != 0;
+        let offset = match kind.vector() {
+            VectorRule::Refill if !exl => 0x000,
+            VectorRule::Refill | VectorRule::General => 0x180,
+            VectorRule::Interrupt => self.interrupt_offset(),
+            VectorRule::CacheError => 0x100,
+            VectorRule::Debug => return self.enter_debug_mode(kind.code()),
+        };
         let va = exception.badvaddr;
         if kind.sets_badvaddr() {
             self.cp0.badvaddr = va;
@@ -440,12 +450,6 @@ impl Cpu {
             self.cp0.set_cause_bd(u32::from(exception.in_delay_slot));
             self.cp0.set_status_exl(1);
         }
-        let offset = match kind.vector() {
-            VectorRule::Refill if !exl => 0x000,
-            VectorRule::Refill | VectorRule::General => 0x180,
-            VectorRule::Interrupt => self.interrupt_offset(),
-            VectorRule::CacheError => 0x100,
-        };
         let base = if self.cp0.status_bev() != 0 {
             self.map.from_native(BEV_BASE).wrapping_add(0x200)
         } else if kind.vector() == VectorRule::CacheError {
@@ -460,6 +464,24 @@ impl Cpu {
             self.cp0.set_cause_ce(u32::from(exception.ce));
         }
         self.waiting = false;
+        code
+    }
+
+    /// Debug exception entry, as QEMU 7.2 does it for SDBBP (EJTAG present,
+    /// ProbEn = 0): DEPC = `self.pc` (the instruction, or its branch: QEMU
+    /// does not set Debug.DBD), Debug.DBp and Debug.DExcCode = `code`, debug
+    /// mode, Cause.BD cleared when EXL is 0, PC = the debug vector.
+    /// Cause.ExcCode, EPC and Status are not touched.
+    fn enter_debug_mode(&mut self, code: ExcCode) -> ExcCode {
+        self.cp0.depc = self.pc;
+        self.cp0.set_debug_dbp(1);
+        self.cp0.set_debug_dexccode(code as u32);
+        if self.cp0.status_exl() == 0 {
+            self.cp0.set_cause_bd(0);
+        }
+        self.debug_mode = true;
+        self.waiting = false;
+        self.pc = self.map.from_native(DEBUG_VECTOR);
         code
     }
 

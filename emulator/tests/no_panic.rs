@@ -1,7 +1,7 @@
 //! Guest-controlled input never panics the emulator: arbitrary words, delay
 //! slots and CPU states into `execute`, with invariants checked afterwards.
 use emulator::addrmap::{self, Access, GuestVirt};
-use emulator::{AddressMap, Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Outcome, RandomLcg, TlbEntry, TlbRegs, TLB_ENTRIES};
+use emulator::{AddressMap, Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Outcome, RandomLcg, TlbEntry, TlbRegs, DEBUG_VECTOR, TLB_ENTRIES};
 use proptest::prelude::*;
 
 /// Words biased towards the interesting opcode spaces: COP0, CACHE,
@@ -60,7 +60,11 @@ proptest! {
         let outcome = cpu.execute(w, slot);
         match outcome {
             Outcome::NotEmulated => prop_assert_eq!(&cpu, &before),
-            Outcome::Exception(code) => prop_assert_eq!(cpu.cp0.cause_exccode(), code as u32),
+            // Cause.ExcCode, or for the debug exception (SDBBP) Debug.DExcCode.
+            Outcome::Exception(code) => prop_assert!(
+                cpu.cp0.cause_exccode() == code as u32
+                    || (cpu.debug_mode && cpu.cp0.debug_dexccode() == code as u32 && cpu.pc == cpu.map.from_native(DEBUG_VECTOR))
+            ),
             Outcome::Continue | Outcome::Wait => {}
         }
         prop_assert_eq!(cpu.gpr[0], 0);
@@ -94,6 +98,18 @@ proptest! {
         let code = cpu.raise(Exception { kind, badvaddr: va, ce, in_delay_slot: bd });
         prop_assert_eq!(cpu.cp0.status_exl(), 1);
         prop_assert_eq!(cpu.cp0.cause_exccode(), code as u32);
+    }
+
+    #[test]
+    fn debug_exception_touches_only_debug_state(mut cpu in cpu(), bd in any::<bool>()) {
+        let before = cpu.clone();
+        let code = cpu.raise(Exception { in_delay_slot: bd, ..Exception::new(ExceptionKind::DebugBreakpoint) });
+        prop_assert!(cpu.debug_mode);
+        prop_assert_eq!(cpu.cp0.depc, before.pc);
+        prop_assert_eq!(cpu.pc, cpu.map.from_native(DEBUG_VECTOR));
+        prop_assert_eq!(cpu.cp0.debug_dexccode(), code as u32);
+        prop_assert_eq!(cpu.cp0.debug_dbp(), 1);
+        prop_assert_eq!((cpu.cp0.status, cpu.cp0.epc, cpu.cp0.cause_exccode()), (before.cp0.status, before.cp0.epc, before.cp0.cause_exccode()));
     }
 
     #[test]

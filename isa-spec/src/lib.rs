@@ -89,4 +89,8 @@ pub struct Pattern {
     pub objdump_only: bool,
     /// The CPU executes it; objdump prints it differently.
     pub cpu_only: bool,
+    /// The spec's `cpu-valid=RULE`: the CPU raises Reserved Instruction
+    /// (and `decode` rejects the word) unless the operands pass RULE
+    /// (`extsize`: lsb + msb <= 31; `inssize`: lsb <= msb).
+    pub cpu_valid: Option<&'static str>,
 }

@@ -39,7 +39,7 @@ fn every_pattern_with_random_operands_agrees_with_objdump() {
             // the other half set them at random.
             let free = if k % 2 == 0 { !p.mask & !p.ignored } else { !p.mask };
             let w = p.value | (r & free);
-            if !p.objdump_only {
+            if !p.objdump_only && p.cpu_valid.is_none() {
                 assert!(decode(w).is_ok(), "{w:08x} ({}, line {}) must decode", p.name, p.line);
             }
             words.push(w);

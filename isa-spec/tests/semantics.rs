@@ -143,6 +143,25 @@ fn objdump_only_forms_do_not_decode() {
     assert_eq!(isa_spec::decode_objdump(0x46c4_1000).map(|i| i.name()), Some("add_ps"));
 }
 
+/// QEMU's gen_bitops: ext needs lsb + msbd <= 31, ins needs msb >= lsb;
+/// otherwise RI. objdump prints them all.
+#[test]
+fn ext_and_ins_out_of_range_do_not_decode() {
+    let ext = |lsb: u32, msbd: u32| 0x7C00_0000 | (6 << 21) | (5 << 16) | (msbd << 11) | (lsb << 6);
+    let ins = |lsb: u32, msb: u32| 0x7C00_0004 | (6 << 21) | (5 << 16) | (msb << 11) | (lsb << 6);
+    for lsb in 0..32 {
+        for m in 0..32 {
+            assert_eq!(decode(ext(lsb, m)).is_ok(), lsb + m <= 31, "ext lsb {lsb} msbd {m}");
+            assert_eq!(decode(ins(lsb, m)).is_ok(), lsb <= m, "ins lsb {lsb} msb {m}");
+        }
+    }
+    assert_eq!(ok(ext(4, 27)), Insn::Ext { rt: 5, rs: 6, lsb: 4, msb: 27 });
+    err(ext(4, 28));
+    err(ins(5, 4));
+    assert_eq!(isa_spec::disassemble(ext(4, 28), 0, true).to_string(), "ext\ta1,a2,0x4,0x1d");
+    assert_eq!(isa_spec::disassemble(ins(5, 4), 0, true).to_string(), "ins\ta1,a2,0x5,0x0");
+}
+
 #[test]
 fn encode_inverts_decode() {
     for w in [0x4082_6001u32, 0x2402_fffb, 0x1043_fffe, 0x8fbf_001c, 0x7c43_1804, 0x4600_a085, 0x4c82_08a1] {

@@ -102,3 +102,18 @@ pub fn jalr(rd: u32, rs: u32, hb: bool) -> u32 {
 pub fn bc(cop: u32, cc: u32, tf: u32, likely: u32, imm: u16) -> u32 {
     (if cop == 1 { 0x4500_0000 } else { 0x4900_0000 }) | r(cc, 18) | r(likely, 17) | r(tf, 16) | u32::from(imm)
 }
+
+/// sdbbp with a 20-bit code.
+pub fn sdbbp(code: u32) -> u32 {
+    0x7000_003F | ((code & 0xF_FFFF) << 6)
+}
+
+/// ext rt, rs, lsb, msbd + 1 (fields as encoded: msbd = size - 1).
+pub fn ext(rt: u32, rs: u32, lsb: u32, msbd: u32) -> u32 {
+    r(0x1F, 26) | r(rs, 21) | r(rt, 16) | r(msbd, 11) | r(lsb, 6)
+}
+
+/// ins rt, rs, lsb, msb - lsb + 1 (fields as encoded: msb = pos + size - 1).
+pub fn ins(rt: u32, rs: u32, lsb: u32, msb: u32) -> u32 {
+    r(0x1F, 26) | r(rs, 21) | r(rt, 16) | r(msb, 11) | r(lsb, 6) | 0x04
+}

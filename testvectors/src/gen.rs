@@ -772,7 +772,56 @@ pub fn generate() -> Vec<Input> {
     exceptions(&mut rng, &mut out);
     interrupts(&mut rng, &mut out);
     overflow(&mut rng, &mut out);
+    // Added later, at the end so that the draws above stay as they were.
+    debug_breakpoints(&mut rng, &mut out);
+    bitfield_ranges(&mut rng, &mut out);
     out
+}
+
+/// SDBBP (the EJTAG debug exception, DEPC, 0xBFC00480) in every mode, in
+/// debug mode, and in delay slots (taken, annulled, linking).
+fn debug_breakpoints(rng: &mut Rng, out: &mut Vec<Input>) {
+    let modes: &[(&str, u32)] = &[("kernel", 0), ("exl", 0x2), ("erl", 0x4), ("bev", 0x0040_0000), ("bev_exl", 0x0040_0002)];
+    for &(mode, status) in modes {
+        for n in 0..2 {
+            out.push(Input::new("eret", format!("sdbbp.{mode}.{n}"), sdbbp(rng.below(1 << 20))).set_cp0(12, 0, status));
+        }
+    }
+    for (mode, ksu) in [("supervisor", 1), ("user", 2)] {
+        out.push(Input::new("eret", format!("sdbbp.{mode}"), sdbbp(rng.below(1 << 20))).in_mode(ksu, 0));
+    }
+    let input = Input::new("eret", "sdbbp.debug_mode", sdbbp(7)).set_cp0(23, 0, 1 << 30).set_cp0(24, 0, rng.u32() & !3);
+    out.push(input.set_cp0(12, 0, 0x2));
+    out.push(Input::new("eret", "sdbbp.cu0_user", sdbbp(0)).in_mode(2, 0x1000_0000));
+    // In delay slots: beq $0,$0 (taken), bnel with equal registers
+    // (annulled), jal (the link is written), with EXL 0 and 1.
+    for exl in [0u32, 2] {
+        let t = pad_target(rng, PAD_KERNEL);
+        let imm = (((t.wrapping_sub(PAD_KERNEL + TEST_OFFSET + 4)) >> 2) & 0xFFFF) as u16;
+        out.push(Input::new("eret", format!("sdbbp.slot.beq.exl{exl}"), branch(0x1000_0000, 0, 0, imm)).with_slot(sdbbp(1)).set_cp0(12, 0, exl));
+        out.push(Input::new("eret", format!("sdbbp.slot.bnel.exl{exl}"), branch(0x5400_0000, 5, 5, imm)).with_slot(sdbbp(2)).set_cp0(12, 0, exl));
+        out.push(Input::new("eret", format!("sdbbp.slot.jal.exl{exl}"), jal(t)).with_slot(sdbbp(3)).set_cp0(12, 0, exl));
+    }
+    out.push(Input::new("eret", "sdbbp.slot.user", j(PAD_USER + 0x808)).with_slot(sdbbp(4)).in_mode(2, 0));
+}
+
+/// ext with lsb + msbd > 31 and ins with msb < lsb: QEMU raises Reserved
+/// Instruction (gen_bitops); also in a delay slot and from user mode.
+fn bitfield_ranges(rng: &mut Rng, out: &mut Vec<Input>) {
+    for n in 0..8 {
+        let (rt, rs) = (rng.pick(TEST_REGS), rng.pick(TEST_REGS));
+        let lsb = 1 + rng.below(31);
+        let msbd = 32 - lsb + rng.below(lsb);
+        out.push(Input::new("privileged", format!("ext.out_of_range.{n}"), ext(rt, rs, lsb, msbd)));
+        let lsb = 1 + rng.below(31);
+        let msb = rng.below(lsb);
+        out.push(Input::new("privileged", format!("ins.msb_below_lsb.{n}"), ins(rt, rs, lsb, msb)));
+    }
+    out.push(Input::new("privileged", "ext.out_of_range.user", ext(5, 6, 31, 31)).in_mode(2, 0));
+    out.push(Input::new("privileged", "ins.msb_below_lsb.user", ins(5, 6, 31, 0)).in_mode(2, 0));
+    let t = pad_target(rng, PAD_KERNEL);
+    out.push(Input::new("privileged", "ext.out_of_range.slot", j(t)).with_slot(ext(7, 8, 16, 16)));
+    out.push(Input::new("privileged", "ins.msb_below_lsb.slot", j(t)).with_slot(ins(7, 8, 16, 15)));
 }
 
 /// The categories, in file order.

@@ -67,6 +67,8 @@ pub enum VectorRule {
     General,
     Interrupt,
     CacheError,
+    /// The EJTAG debug exception: debug mode, DEPC, the debug vector.
+    Debug,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -426,6 +428,7 @@ fn parse_exception(line: usize, args: &[&str], spec: &mut Spec) -> Result<(), Sp
                     "general" => VectorRule::General,
                     "interrupt" => VectorRule::Interrupt,
                     "cache_error" => VectorRule::CacheError,
+                    "debug" => VectorRule::Debug,
                     other => return err(line, format!("unknown vector rule `{other}`")),
                 };
                 has_vector = true;
@@ -448,6 +451,9 @@ fn parse_exception(line: usize, args: &[&str], spec: &mut Spec) -> Result<(), Sp
     }
     if !has_vector {
         return err(line, "missing vector=RULE");
+    }
+    if exception.vector == VectorRule::Debug && (exception.sets_badvaddr || exception.sets_ce) {
+        return err(line, "a debug exception writes DEPC and Debug only: no `sets`");
     }
     spec.exceptions.push(exception);
     Ok(())

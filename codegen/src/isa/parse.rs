@@ -54,6 +54,11 @@ pub enum Tag {
     ObjdumpOnly,
     /// The CPU executes it, objdump does not print it as this instruction.
     CpuOnly,
+    /// The CPU executes it only when its operands pass this rule, and
+    /// raises Reserved Instruction otherwise (`decode` rejects the word;
+    /// objdump prints it anyway): `extsize` (lsb + msb <= 31, `ext`),
+    /// `inssize` (lsb <= msb, `ins`).
+    CpuValid(String),
 }
 
 #[derive(Clone, Debug)]
@@ -521,6 +526,10 @@ fn parse_tag(w: &str, n: usize) -> Result<Tag, SpecError> {
         "priv" => Tag::Priv,
         "objdump-only" => Tag::ObjdumpOnly,
         "cpu-only" => Tag::CpuOnly,
+        "cpu-valid" => match val {
+            Some(rule @ ("extsize" | "inssize")) => Tag::CpuValid(rule.to_string()),
+            _ => return Err(SpecError::new(n, "`cpu-valid=` needs a rule: extsize or inssize")),
+        },
         "isa" => {
             let level = val.ok_or_else(|| SpecError::new(n, "`isa=` needs a level"))?;
             check_level(level, n)?;

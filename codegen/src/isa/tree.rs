@@ -103,9 +103,29 @@ fn leaf(spec: &Spec, view: View, insn: usize) -> TokenStream {
         .collect();
     let value = if fields.is_empty() { quote!(Insn::#v) } else { quote!(Insn::#v { #(#fields),* }) };
     match view {
-        View::Cpu => quote!(Ok(#value)),
+        View::Cpu => match cpu_validity(spec, insn) {
+            Some(valid) => quote!(if #valid { Ok(#value) } else { Err(DecodeError { word }) }),
+            None => quote!(Ok(#value)),
+        },
         View::Objdump => quote!(Some(#value)),
     }
+}
+
+/// The condition a `cpu-valid=RULE` tag puts on the operands (QEMU raises
+/// RI when it fails), or `None` without such a tag.
+fn cpu_validity(spec: &Spec, insn: usize) -> Option<TokenStream> {
+    let i = &spec.insns[insn];
+    let rule = i.tags.iter().find_map(|t| match t {
+        Tag::CpuValid(rule) => Some(rule.as_str()),
+        _ => None,
+    })?;
+    // Both fields exist: checked with the other tags before the tree is built.
+    let lsb = extract(i.field_named(spec, "lsb")?);
+    let msb = extract(i.field_named(spec, "msb")?);
+    Some(match rule {
+        "extsize" => quote!((#lsb) + (#msb) <= 31),
+        _ => quote!((#lsb) <= (#msb)),
+    })
 }
 
 /// Tests `word` against a pattern's fixed bits not yet known from the enclosing matches.
