@@ -357,6 +357,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let guest = qemu::build_baremetal(PACKAGE, "guest-bench-guest", &[])?;
     let pack = image::guest_pack(&[guest], "bench.pack")?;
 
+    // `run_machine` starts QEMU itself, so the boot flash the hypervisor's
+    // machine names must be written first (`Machine::run_*` would do it).
+    let flash = qemu::boot_flash_path();
+    std::fs::write(&flash, qemu::boot_flash_image()).map_err(|e| format!("cannot write {}: {e}", flash.display()))?;
     let native_machine = Machine::new(&native).without_boot_flash();
     let mut virt_machine = Machine::new(&hypervisor);
     for arg in image::pack_args(&pack) {

@@ -2,7 +2,8 @@
 //! address maps, running it natively on QEMU Malta, and reading its
 //! transcript (one `PASS name` / `FAIL name: detail` line per case, then
 //! `N passed, M failed`), so that the virtualized run can be compared with
-//! the native one case by case.
+//! the native one case by case; building the console guest and its QEMU
+//! test.
 
 use crate::process::{self, Captured};
 use crate::qemu::{self, Machine};
@@ -40,6 +41,96 @@ impl Map {
 /// Builds the suite for `map`; both binaries coexist in the target dir.
 pub fn build_suite(map: Map) -> Result<PathBuf, String> {
     qemu::build_baremetal(SUITE_PACKAGE, map.bin(), &[])
+}
+
+/// The console guest's package and its two binaries.
+pub const CONSOLE_PACKAGE: &str = "console";
+
+/// Builds the console guest for the guest map (the ELF `cargo xtask run`
+/// gives guest0 by default).
+pub fn build_console() -> Result<PathBuf, String> {
+    qemu::build_baremetal(CONSOLE_PACKAGE, "guest", &[])
+}
+
+/// Builds the console guest for native KSEG0 (booted with `-kernel`).
+pub fn build_console_native() -> Result<PathBuf, String> {
+    qemu::build_baremetal(CONSOLE_PACKAGE, "native", &[])
+}
+
+/// The default guests of `cargo xtask run`: the console as guest0, the
+/// suite as guest1.
+pub fn run_defaults() -> Result<Vec<PathBuf>, String> {
+    Ok(vec![build_console()?, build_suite(Map::Guest)?])
+}
+
+/// What the console test types: `help`, a line, a line with a DEL, an
+/// empty line (CR LF: one Enter), `ticks`, a line ended by LF.
+const CONSOLE_INPUT: &str = "help\rhello world\rabcd\x7fx\r\r\nticks\rfoo\n";
+
+/// What the console must print for [`CONSOLE_INPUT`] and a closing
+/// `poweroff`, in order (`\r` removed).
+const CONSOLE_ANSWERS: &[&str] = &[
+    "console: ready\n> help\ncommands:\n  help      this list\n",
+    "  ticks     the CP0 Count register\n",
+    "  poweroff  power off (Malta software-reset register)\n",
+    "anything else is echoed back\n> hello world\nyou typed: hello world\n",
+    "> abcd\x08 \x08x\nyou typed: abcx\n",
+    "> \n> ticks\nticks: ",
+    "\n> foo\nyou typed: foo\n",
+    "> poweroff\nconsole: powering off\n",
+];
+
+/// Checks that `output` holds every answer in order, each line exactly
+/// once (an empty line is one Enter, CR LF included); returns the Count
+/// value `ticks` printed.
+fn check_console_output(output: &str) -> Result<u32, String> {
+    let mut rest = output;
+    for answer in CONSOLE_ANSWERS {
+        let at = rest.find(answer).ok_or_else(|| format!("expected {answer:?} (in this order)"))?;
+        rest = &rest[at + answer.len()..];
+    }
+    if output.matches("> ").count() != 7 {
+        return Err(format!("expected 7 prompts (one per Enter and the first), saw {}", output.matches("> ").count()));
+    }
+    let ticks = output.split("ticks: ").nth(1).and_then(|t| t.lines().next()).unwrap_or_default();
+    ticks.trim().parse().map_err(|_| format!("`ticks` answered {ticks:?}, not a number"))
+}
+
+/// QEMU test: the console guest, natively (`-kernel`, its UART interrupt
+/// through the southbridge's i8259) and as guest0 alone under the
+/// hypervisor (its virtual UART on IP2), answers typed lines; it reads
+/// them through its receive interrupt and sleeps in WAIT meanwhile.
+#[allow(dead_code)] // until `qemu_tests::TESTS` lists it
+pub fn console_guest(images: &crate::qemu_tests::Images) -> Result<(), String> {
+    let script = format!("{CONSOLE_INPUT}poweroff\r");
+    let native = Machine::new(&build_console_native()?).without_boot_flash().run_script(&script, TIME_LIMIT)?;
+    let output = native.stdout.replace('\r', "");
+    let context = |run: &Captured, output: &str| format!("QEMU {}; serial output:\n{output}\nQEMU stderr:\n{}", run.ending(), run.stderr);
+    if native.timed_out() || !native.success() {
+        return Err(format!("natively, the console did not power off: {}", context(&native, &output)));
+    }
+    check_console_output(&output).map_err(|why| format!("natively: {why}: {}", context(&native, &output)))?;
+
+    let pack = crate::image::guest_pack(&[build_console()?], "console.pack")?;
+    let machine = crate::qemu_tests::with_pack(Machine::new(&images.hypervisor), &pack);
+    // Typed while bound; `guests wait` returns once the console has
+    // answered everything and powered off; the dump is its output as sent.
+    let script = format!("vserial bind guest0\n{CONSOLE_INPUT}poweroff\r\x1dguests wait guest0\nvserial dump guest0\nhalt\n");
+    let run = machine.run_script(&script, TIME_LIMIT)?;
+    let output = run.stdout.replace('\r', "");
+    if run.timed_out() || !run.success() {
+        return Err(format!("the machine did not halt cleanly: {}", context(&run, &output)));
+    }
+    for line in ["guest guest1: refused: image 1 is missing", "guest0: powered off"] {
+        if !output.contains(line) {
+            return Err(format!("expected {line:?}: {}", context(&run, &output)));
+        }
+    }
+    let dump = output.split("mterm> vserial dump guest0\n").nth(1).unwrap_or_default();
+    let dump = dump.split("--- end of guest0 ---").next().unwrap_or_default();
+    let ticks = check_console_output(dump).map_err(|why| format!("virtualized: {why}: {}", context(&run, &output)))?;
+    println!("      (answered natively and virtualized; guest Count at `ticks`: {ticks})");
+    Ok(())
 }
 
 /// The per-case result lines of a transcript, without failure details:
@@ -233,6 +324,19 @@ mod tests {
         );
         let truncated = "PASS cp0.prid\n";
         assert!(compare_results(TRANSCRIPT, truncated).unwrap_err().contains("virtualized `(nothing)`"));
+    }
+
+    #[test]
+    fn console_answers() {
+        let good = "console: ready\n> help\ncommands:\n  help      this list\n  ticks     the CP0 Count register\n\
+            \x20 poweroff  power off (Malta software-reset register)\nanything else is echoed back\n\
+            > hello world\nyou typed: hello world\n> abcd\x08 \x08x\nyou typed: abcx\n> \n> ticks\nticks: 1234\n\
+            > foo\nyou typed: foo\n> poweroff\nconsole: powering off\n";
+        assert_eq!(check_console_output(good), Ok(1234));
+        let two_enters = good.replace("> \n> ticks", "> \n> \n> ticks");
+        assert!(check_console_output(&two_enters).unwrap_err().starts_with("expected 7 prompts"));
+        let no_erase = good.replace("abcd\x08 \x08x", "abcdx");
+        assert!(check_console_output(&no_erase).unwrap_err().contains("abcd"));
     }
 
     #[test]

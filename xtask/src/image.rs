@@ -199,8 +199,9 @@ pub fn guest_pack(files: &[PathBuf], name: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-/// The default guests (`dts/host.dts` guest0 and guest1): the guest suite
-/// built for the guest map, twice.
+/// The default guests of the QEMU tests (`qemu_tests::Images::guests`,
+/// `dts/host.dts` guest0 and guest1): the guest suite built for the guest
+/// map, twice. (`cargo xtask run` has its own: `guests::run_defaults`.)
 pub fn default_guests() -> Result<Vec<PathBuf>, String> {
     let suite = crate::guests::build_suite(crate::guests::Map::Guest)?;
     Ok(vec![suite.clone(), suite])

@@ -25,8 +25,8 @@ commands:
   run [--gdb] [--mem MiB] [--timeout SECONDS] [--guest FILE]...
                        build and boot it on QEMU Malta, serial port on the terminal;
                        --guest (repeatable) gives guest N its image (ELF linked for
-                       the guest map, or a raw binary for its ROM); without it the
-                       default guests from guests/ run;
+                       the guest map, or a raw binary for its ROM); without it
+                       guest0 runs the console guest, guest1 the guest suite;
                        --gdb waits for gdb-multiarch on :1234; --mem sets the RAM
                        size (default 128); --timeout stops QEMU after that long
   test [--host | --qemu] [FILTER]
@@ -141,7 +141,8 @@ fn run(args: &[String]) -> Result<(), String> {
     let options = parse_run_options(args)?;
     setup::ensure()?;
     let elf = image::build_hypervisor()?;
-    let pack = image::guest_pack(&options.guests, "guests.pack")?;
+    let guests = if options.guests.is_empty() { guests::run_defaults()? } else { options.guests.clone() };
+    let pack = image::guest_pack(&guests, "guests.pack")?;
     let mut machine = qemu::Machine { gdb: options.gdb, ..qemu::Machine::new(&elf).memory(options.memory_mib) };
     for arg in image::pack_args(&pack) {
         machine = machine.arg(arg);

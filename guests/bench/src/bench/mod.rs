@@ -20,12 +20,12 @@
 //! | tlb       | 16 word reads in each of 64 KSSEG pages (32 TLB pairs; the TLB holds 16), refilled by `tlbwr` | pages touched |
 //! | interrupt | the compute kernel with a Count/Compare interrupt every `PERIOD` ticks | interrupts taken |
 
-mod map;
-
 use core::arch::{asm, global_asm};
-use core::fmt::{self, Write};
+use core::fmt::Write;
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU32, Ordering};
+use guest_rt::cp0::{self, count, set_compare, set_status, ST_IE, ST_IM7};
+use guest_rt::Uart;
 
 /// Turns of the calibration loop (3 instructions each).
 const CALIBRATE: u32 = 1_000_000;
@@ -48,46 +48,14 @@ const PERIOD: u32 = 2000;
 #[no_mangle]
 static BENCH_IRQS: AtomicU32 = AtomicU32::new(0);
 
-// Entry: $gp, the stack, the BSS, EBase (written while BEV = 1), then
-// Status = Cause = 0 (kernel mode, BEV = ERL = EXL = IE = 0) and
-// `bench_main`. Vectors at EBase: TLB refill +0x000 maps KSSEG page pair
-// n (of 32, by BadVAddr) to physical 0x00400000 + n * 8 KiB (global,
-// cacheable, dirty, valid) with `tlbwr`; general +0x180 handles the timer
-// interrupt (next Compare, count it) and `syscall` (EPC + 4); anything else
-// is reported by `bench_unexpected`.
+// Vectors at EBase (the image base; guest-rt's start-up points EBase here
+// and calls `main`): TLB refill +0x000 maps KSSEG page pair n (of 32, by
+// BadVAddr) to physical 0x00400000 + n * 8 KiB (global, cacheable, dirty,
+// valid) with `tlbwr`; general +0x180 handles the timer interrupt (next
+// Compare, count it) and `syscall` (EPC + 4); anything else is reported by
+// `bench_unexpected`.
 global_asm!(
     r#"
-    .section .text.start, "ax"
-    .globl _start
-    .set push
-    .set noreorder
-_start:
-    lui   $gp, %hi(_gp)
-    addiu $gp, $gp, %lo(_gp)
-    lui   $sp, %hi(__stack_top)
-    addiu $sp, $sp, %lo(__stack_top)
-    lui   $t0, %hi(__bss_start)
-    addiu $t0, $t0, %lo(__bss_start)
-    lui   $t1, %hi(__bss_end)
-    addiu $t1, $t1, %lo(__bss_end)
-1:  beq   $t0, $t1, 2f
-    nop
-    sw    $zero, 0($t0)
-    b     1b
-    addiu $t0, $t0, 4
-2:  lui   $t0, %hi(__ebase)
-    addiu $t0, $t0, %lo(__ebase)
-    mtc0  $t0, $15, 1
-    ehb
-    mtc0  $zero, $12
-    mtc0  $zero, $13
-    ehb
-    jal   bench_main
-    addiu $sp, $sp, -16
-3:  b     3b
-    nop
-    .set pop
-
     .section .vectors, "ax"
     .globl __ebase
     .set push
@@ -187,30 +155,11 @@ extern "C" {
     fn bench_mmio(n: u32, addr: u32);
 }
 
-fn count() -> u32 {
-    let value: u32;
-    // SAFETY: reading Count has no side effect; the program runs in kernel
-    // mode (natively) or in the guest's kernel mode (emulated).
-    unsafe { asm!(".set push", ".set noat", "mfc0 {0}, $9", ".set pop", out(reg) value) };
-    value
-}
-
-fn set_status(value: u32) {
-    // SAFETY: the workloads only toggle IE and IM7 (the timer); the
-    // vectors handle the timer interrupt.
-    unsafe { asm!(".set push", ".set noat", "mtc0 {0}, $12", "ehb", ".set pop", in(reg) value) };
-}
-
-fn set_compare(value: u32) {
-    // SAFETY: Compare only schedules the timer interrupt (and clears TI).
-    unsafe { asm!(".set push", ".set noat", "mtc0 {0}, $11", "ehb", ".set pop", in(reg) value) };
-}
-
 /// Every TLB entry invalid, at distinct VPN2s in KSEG3 that nothing uses;
 /// PageMask 0, Wired 0, ASID 0.
 fn tlb_reset() {
     for i in 0..16u32 {
-        let hi = map::KSEG3 + 0x1F00_0000 + i * 0x2000;
+        let hi = crate::MAP.kseg3() + 0x1F00_0000 + i * 0x2000;
         // SAFETY: writes invalid TLB entries where the program never looks.
         unsafe {
             asm!(
@@ -233,41 +182,6 @@ fn tlb_reset() {
     }
     // SAFETY: EntryHi = ASID 0 outside the mapped segments.
     unsafe { asm!("mtc0 $zero, $10", "ehb") };
-}
-
-const UART_LSR: u32 = 5;
-const LSR_THR_EMPTY: u8 = 0x20;
-
-struct Console;
-
-impl Console {
-    fn write_byte(&mut self, byte: u8) {
-        // SAFETY: the UART's registers, through (guest) KSEG1.
-        unsafe {
-            while core::ptr::read_volatile((map::UART + UART_LSR) as *const u8) & LSR_THR_EMPTY == 0 {}
-            core::ptr::write_volatile(map::UART as *mut u8, byte);
-        }
-    }
-}
-
-impl Write for Console {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for byte in s.bytes() {
-            if byte == b'\n' {
-                self.write_byte(b'\r');
-            }
-            self.write_byte(byte);
-        }
-        Ok(())
-    }
-}
-
-fn power_off() -> ! {
-    // SAFETY: the Malta software-reset register; 0x42 ends the machine
-    // (natively QEMU exits, -no-reboot; under the hypervisor the guest
-    // powers off).
-    unsafe { core::ptr::write_volatile(map::SOFTWARE_RESET as *mut u32, 0x42) };
-    loop {}
 }
 
 /// Bitwise CRC-32 (IEEE, reflected), no table: a compute-bound kernel.
@@ -295,7 +209,7 @@ fn touch_pages(rounds: u32) -> u32 {
     let mut sum = 0u32;
     for _ in 0..rounds {
         for page in 0..TLB_PAGES {
-            let base = map::KSSEG + page * 4096;
+            let base = crate::MAP.ksseg() + page * 4096;
             for word in 0..16 {
                 // SAFETY: KSSEG, mapped by the refill vector to physical
                 // 0x00400000-0x0043FFFF, which nothing else uses.
@@ -307,7 +221,7 @@ fn touch_pages(rounds: u32) -> u32 {
 }
 
 /// Times `f` with Count and prints `bench NAME TICKS OPS`.
-fn measure(out: &mut Console, name: &str, ops: impl FnOnce() -> u32, f: impl FnOnce() -> u32) {
+fn measure(out: &mut Uart, name: &str, ops: impl FnOnce() -> u32, f: impl FnOnce() -> u32) {
     // Start on a Count edge, so that the phase of the first tick does not
     // move the result by one tick from run to run.
     let edge = count();
@@ -321,10 +235,10 @@ fn measure(out: &mut Console, name: &str, ops: impl FnOnce() -> u32, f: impl FnO
     let _ = writeln!(out, "bench {name} {ticks} {}", ops());
 }
 
-#[no_mangle]
-extern "C" fn bench_main() -> ! {
-    let mut out = Console;
-    let _ = writeln!(out, "\nguest-bench: {}", if crate::GUEST_MAP { "guest map" } else { "native" });
+/// The binary's `main` (given to `guest_rt::entry!`).
+pub fn main() -> ! {
+    let mut out = Uart::new(crate::MAP);
+    let _ = writeln!(out, "\nguest-bench: {}", crate::MAP.name());
     set_compare(count().wrapping_sub(1));
     tlb_reset();
 
@@ -351,7 +265,7 @@ extern "C" fn bench_main() -> ! {
         0
     });
     measure(&mut out, "mmio", || MMIO_READS, || {
-        unsafe { bench_mmio(MMIO_READS, map::UART + UART_LSR) };
+        unsafe { bench_mmio(MMIO_READS, crate::MAP.uart() + Uart::LSR) };
         0
     });
     tlb_reset();
@@ -361,7 +275,7 @@ extern "C" fn bench_main() -> ! {
     BENCH_IRQS.store(0, Ordering::Relaxed);
     measure(&mut out, "interrupt", || BENCH_IRQS.load(Ordering::Relaxed), || {
         set_compare(count().wrapping_add(PERIOD));
-        set_status(STATUS_IM7 | STATUS_IE);
+        set_status(ST_IM7 | ST_IE);
         let crc = crc_reps(&buf, IRQ_REPS);
         set_status(0);
         set_compare(count().wrapping_sub(1));
@@ -369,24 +283,13 @@ extern "C" fn bench_main() -> ! {
     });
 
     let _ = writeln!(out, "bench-done");
-    power_off()
+    guest_rt::power_off(crate::MAP)
 }
-
-const STATUS_IE: u32 = 1 << 0;
-const STATUS_IM7: u32 = 1 << 15;
 
 /// An exception no workload should raise: report it and power off.
 #[no_mangle]
 extern "C" fn bench_unexpected() -> ! {
-    let (cause, epc, badvaddr): (u32, u32, u32);
-    // SAFETY: reads of Cause, EPC and BadVAddr.
-    unsafe { asm!(".set push", ".set noat", "mfc0 {0}, $13", "mfc0 {1}, $14", "mfc0 {2}, $8", ".set pop", out(reg) cause, out(reg) epc, out(reg) badvaddr) };
-    let _ = writeln!(Console, "bench-error: unexpected exception, Cause {cause:#010x}, EPC {epc:#010x}, BadVAddr {badvaddr:#010x}");
-    power_off()
-}
-
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    let _ = writeln!(Console, "\nbench-error: panic: {info}");
-    power_off()
+    let (cause, epc, badvaddr) = (cp0::cause(), cp0::epc(), cp0::badvaddr());
+    let _ = writeln!(Uart::new(crate::MAP), "bench-error: unexpected exception, Cause {cause:#010x}, EPC {epc:#010x}, BadVAddr {badvaddr:#010x}");
+    guest_rt::power_off(crate::MAP)
 }

@@ -1,15 +1,19 @@
 //! The benchmark workloads linked for native kernel-mode execution: KSEG0
-//! at 0x80100000, booted by QEMU Malta's `-kernel` loader.
+//! at 0x80100000, booted by QEMU Malta's `-kernel` loader (guest-rt's
+//! `native.ld`).
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![cfg_attr(target_os = "none", feature(asm_experimental_arch))]
 
-/// Which address map this binary is linked for (read by `bench::map`).
+/// Which address map this binary is linked for.
 #[cfg(target_os = "none")]
-const GUEST_MAP: bool = false;
+const MAP: guest_rt::Map = guest_rt::Map::Native;
 
 #[cfg(target_os = "none")]
 #[path = "../bench/mod.rs"]
 mod bench;
+
+#[cfg(target_os = "none")]
+guest_rt::entry!(bench::main, MAP);
 
 #[cfg(not(target_os = "none"))]
 fn main() {}

@@ -1,34 +1,19 @@
 //! The guest suite linked for the hypervisor's guest map: guest KSEG0 at
-//! 0x00100000, started at the VCPU reset vector 0x3FC00000 by a stub that
-//! jumps to `_start`.
+//! 0x00100000, started at the VCPU reset vector 0x3FC00000 (guest-rt's
+//! `guest.ld` and reset stub).
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![cfg_attr(target_os = "none", feature(asm_experimental_arch))]
 
 /// Which address map this binary is linked for (read by `suite::map`).
 #[cfg(target_os = "none")]
-const GUEST_MAP: bool = true;
+const MAP: guest_rt::Map = guest_rt::Map::Guest;
 
 #[cfg(target_os = "none")]
 #[path = "../suite/mod.rs"]
 mod suite;
 
-// The VCPU reset vector (guest KSEG1 view of the ROM at guest-physical
-// 0x1FC00000): reset state has ERL=1 and BEV=1; `_start` sets a known state.
 #[cfg(target_os = "none")]
-core::arch::global_asm!(
-    r#"
-    .section .reset, "ax"
-    .globl _reset
-    .set push
-    .set noreorder
-_reset:
-    lui   $t0, %hi(_start)
-    addiu $t0, $t0, %lo(_start)
-    jr    $t0
-    nop
-    .set pop
-"#
-);
+guest_rt::entry!(suite::main, MAP);
 
 #[cfg(not(target_os = "none"))]
 fn main() {}

@@ -1,15 +1,19 @@
 //! The guest suite linked for native kernel-mode execution: KSEG0 at
-//! 0x80100000, booted by QEMU Malta's `-kernel` loader.
+//! 0x80100000, booted by QEMU Malta's `-kernel` loader (guest-rt's
+//! `native.ld`).
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![cfg_attr(target_os = "none", feature(asm_experimental_arch))]
 
 /// Which address map this binary is linked for (read by `suite::map`).
 #[cfg(target_os = "none")]
-const GUEST_MAP: bool = false;
+const MAP: guest_rt::Map = guest_rt::Map::Native;
 
 #[cfg(target_os = "none")]
 #[path = "../suite/mod.rs"]
 mod suite;
+
+#[cfg(target_os = "none")]
+guest_rt::entry!(suite::main, MAP);
 
 #[cfg(not(target_os = "none"))]
 fn main() {}

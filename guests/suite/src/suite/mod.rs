@@ -16,7 +16,6 @@ mod uart;
 mod user;
 
 use core::fmt::Write;
-use rt::Console;
 
 /// Why a case failed: what was checked, what it found, what it wanted.
 pub struct Fail {
@@ -95,10 +94,9 @@ fn groups() -> [&'static [Case]; 8] {
     [cp0::CASES, tlb::CASES, exc::CASES, user::CASES, timer::CASES, branch::CASES, fpu::CASES, uart::CASES]
 }
 
-#[no_mangle]
-extern "C" fn suite_main() -> ! {
-    rt::init();
-    let mut console = Console::init();
+/// The binary's `main` (given to `guest_rt::entry!`).
+pub fn main() -> ! {
+    let mut console = rt::Uart::init(crate::MAP);
     let total: usize = groups().iter().map(|g| g.len()).sum();
     let _ = writeln!(console, "\nguest-suite: {total} cases");
     let (mut passed, mut failed) = (0, 0);
@@ -118,11 +116,5 @@ extern "C" fn suite_main() -> ! {
         };
     }
     let _ = writeln!(console, "{passed} passed, {failed} failed");
-    rt::halt()
-}
-
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    let _ = writeln!(Console, "\n*** guest-suite panic: {info}");
     rt::halt()
 }

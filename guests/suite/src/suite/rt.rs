@@ -1,5 +1,6 @@
-//! The suite's small runtime: entry, exception vectors and the record they
-//! keep, CP0 and TLB access, test-frame memory, the UART and halting.
+//! The suite's own runtime on top of guest-rt (start-up, CP0 access, the
+//! UART and power-off come from there): exception vectors and the record
+//! they keep, TLB access, test-frame memory, user mode.
 //!
 //! Exceptions are part of what the suite tests, so the vectors do not
 //! report and stop: they record the exception (vector offset, Cause, EPC,
@@ -15,52 +16,11 @@
 //! `EXC[RESUME]`.
 use super::map;
 use core::arch::{asm, global_asm};
-use core::fmt::{self, Write};
+use core::fmt::Write;
 use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
-
-/// Reads CP0 register `(rd, sel)`.
-macro_rules! mfc0 {
-    ($rd:literal, $sel:literal) => {{
-        let value: u32;
-        // SAFETY: mfc0 copies a CP0 register into a GPR; it touches no
-        // memory (reading Random only advances QEMU's LCG).
-        unsafe {
-            core::arch::asm!(
-                ".set push",
-                ".set noat",
-                concat!("mfc0 {0}, $", stringify!($rd), ", ", stringify!($sel)),
-                ".set pop",
-                out(reg) value,
-                options(nostack)
-            )
-        };
-        value
-    }};
-}
-
-/// Writes CP0 register `(rd, sel)`, then clears the execution hazard.
-macro_rules! mtc0 {
-    ($rd:literal, $sel:literal, $value:expr) => {{
-        let value: u32 = $value;
-        // SAFETY: the suite runs in kernel mode from KSEG0, which no CP0 write
-        // can unmap; the vectors preserve every register but k0/k1, so an
-        // interrupt or exception a write enables is harmless to Rust code;
-        // and no CP0 write changes memory.
-        unsafe {
-            core::arch::asm!(
-                ".set push",
-                ".set noat",
-                concat!("mtc0 {0}, $", stringify!($rd), ", ", stringify!($sel)),
-                "ehb",
-                ".set pop",
-                in(reg) value,
-                options(nostack)
-            )
-        };
-    }};
-}
-
-pub(crate) use {mfc0, mtc0};
+pub use guest_rt::cp0::{cause, count, status, CAUSE_IP0, CAUSE_IP7, CAUSE_IV, CAUSE_TI, ST_CU0, ST_CU1, ST_ERL, ST_EXL, ST_IE, ST_IM0, ST_IM7, ST_KSU_USER};
+pub(crate) use guest_rt::{mfc0, mtc0};
+pub use guest_rt::Uart;
 
 /// Indexes of `EXC`, the exception record (also used by the vectors).
 pub const RESUME: usize = 0;
@@ -83,34 +43,10 @@ pub fn exc_base() -> u32 {
     EXC.as_ptr() as u32
 }
 
-// Entry: $gp, the stack and the BSS, then `suite_main`. Then the vectors at
-// EBase (the image base): refill +0x000, general +0x180, interrupt +0x200.
+// The vectors at EBase (the image base; guest-rt's start-up points EBase
+// here): refill +0x000, general +0x180, interrupt +0x200.
 global_asm!(
     r#"
-    .section .text.start, "ax"
-    .globl _start
-    .set push
-    .set noreorder
-_start:
-    lui   $gp, %hi(_gp)
-    addiu $gp, $gp, %lo(_gp)
-    lui   $sp, %hi(__stack_top)
-    addiu $sp, $sp, %lo(__stack_top)
-    lui   $t0, %hi(__bss_start)
-    addiu $t0, $t0, %lo(__bss_start)
-    lui   $t1, %hi(__bss_end)
-    addiu $t1, $t1, %lo(__bss_end)
-1:  beq   $t0, $t1, 2f
-    nop
-    sw    $zero, 0($t0)
-    b     1b
-    addiu $t0, $t0, 4
-2:  jal   suite_main
-    addiu $sp, $sp, -16
-3:  b     3b
-    nop
-    .set pop
-
     .section .vectors, "ax"
     .globl __ebase
     .set push
@@ -257,7 +193,7 @@ pub fn trap_count() -> u32 {
 #[no_mangle]
 extern "C" fn unexpected_exception() -> ! {
     let trap = take_trap();
-    let mut console = Console;
+    let mut console = console();
     let _ = match trap {
         Some(t) => writeln!(
             console,
@@ -272,35 +208,6 @@ extern "C" fn unexpected_exception() -> ! {
         None => writeln!(console, "\n*** unexpected exception"),
     };
     halt()
-}
-
-/// Status bits.
-pub const ST_IE: u32 = 1 << 0;
-pub const ST_EXL: u32 = 1 << 1;
-pub const ST_ERL: u32 = 1 << 2;
-pub const ST_KSU_USER: u32 = 2 << 3;
-pub const ST_IM0: u32 = 1 << 8;
-pub const ST_IM7: u32 = 1 << 15;
-pub const ST_BEV: u32 = 1 << 22;
-pub const ST_CU0: u32 = 1 << 28;
-pub const ST_CU1: u32 = 1 << 29;
-/// Cause bits.
-pub const CAUSE_IV: u32 = 1 << 23;
-pub const CAUSE_IP0: u32 = 1 << 8;
-pub const CAUSE_IP7: u32 = 1 << 15;
-pub const CAUSE_TI: u32 = 1 << 30;
-
-/// Points EBase at the suite's vectors and leaves the reset state: kernel
-/// mode, BEV=0, ERL=EXL=0, interrupts off.
-pub fn init() {
-    extern "C" {
-        static __ebase: u8;
-    }
-    let ebase = core::ptr::addr_of!(__ebase) as u32;
-    mtc0!(12, 0, ST_BEV);
-    mtc0!(15, 1, ebase);
-    mtc0!(13, 0, 0);
-    mtc0!(12, 0, 0);
 }
 
 /// The known state every case starts from: kernel mode, interrupts off,
@@ -332,18 +239,6 @@ pub fn arm_timer(ticks: u32) -> u32 {
         }
         ahead = ahead.saturating_mul(2).min(0x1000_0000);
     }
-}
-
-pub fn count() -> u32 {
-    mfc0!(9, 0)
-}
-
-pub fn status() -> u32 {
-    mfc0!(12, 0)
-}
-
-pub fn cause() -> u32 {
-    mfc0!(13, 0)
 }
 
 // ---------------------------------------------------------------- TLB
@@ -692,71 +587,20 @@ pub fn run_user(offset: u32, a0: u32, a1: u32, status: u32) -> (u32, Option<Trap
 
 // ------------------------------------------------------------------ UART
 
-const RBR_THR: u32 = 0;
-const IER: u32 = 1;
-const LCR: u32 = 3;
-const MCR: u32 = 4;
-pub const LSR: u32 = 5;
-pub const SCR: u32 = 7;
-pub const LSR_DATA_READY: u8 = 0x01;
-pub const LSR_THR_EMPTY: u8 = 0x20;
-pub const LSR_TEMT: u8 = 0x40;
+pub const LSR: u32 = Uart::LSR;
+pub const SCR: u32 = Uart::SCR;
+pub const LSR_THR_EMPTY: u8 = Uart::LSR_THR_EMPTY;
+pub const LSR_TEMT: u8 = Uart::LSR_TEMT;
 
-pub fn uart_read(register: u32) -> u8 {
-    // SAFETY: the 16550's eight registers at `map::UART` are device memory
-    // mapped through (guest) KSEG1; reading RBR only pops a received byte.
-    unsafe { core::ptr::read_volatile((map::UART + register) as *const u8) }
+/// The suite's UART (guest-rt's polled console).
+pub fn console() -> Uart {
+    Uart::new(crate::MAP)
 }
 
-pub fn uart_write(register: u32, value: u8) {
-    // SAFETY: as in `uart_read`; writes only affect the UART.
-    unsafe { core::ptr::write_volatile((map::UART + register) as *mut u8, value) }
-}
-
-/// The console: the polled UART, `\n` written as `\r\n`.
-pub struct Console;
-
-impl Console {
-    pub fn init() -> Self {
-        uart_write(IER, 0);
-        uart_write(LCR, 0x03);
-        uart_write(MCR, 0x03);
-        Self
-    }
-
-    pub fn write_byte(&mut self, byte: u8) {
-        while uart_read(LSR) & LSR_THR_EMPTY == 0 {}
-        uart_write(RBR_THR, byte);
-    }
-
-    pub fn try_read(&mut self) -> Option<u8> {
-        (uart_read(LSR) & LSR_DATA_READY != 0).then(|| uart_read(RBR_THR))
-    }
-}
-
-impl Write for Console {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for byte in s.bytes() {
-            if byte == b'\n' {
-                self.write_byte(b'\r');
-            }
-            self.write_byte(byte);
-        }
-        Ok(())
-    }
-}
-
-/// Drains the UART, then writes 0x42 to the board's software-reset
-/// register: the machine (QEMU with -no-reboot, or the VCPU) stops.
+/// Drains the UART and powers off: the machine (QEMU with -no-reboot, or
+/// the VCPU) stops.
 pub fn halt() -> ! {
-    while uart_read(LSR) & LSR_TEMT == 0 {}
-    // SAFETY: the software-reset register is a device word in (guest) KSEG1;
-    // writing it touches no memory Rust knows.
-    unsafe { core::ptr::write_volatile(map::SOFTWARE_RESET as *mut u32, 0x42) };
-    loop {
-        // SAFETY: `wait` only idles until an interrupt.
-        unsafe { asm!("wait", options(nomem, nostack)) };
-    }
+    guest_rt::power_off(crate::MAP)
 }
 
 /// What `provoke!` returns: the address of its label `2:` and the

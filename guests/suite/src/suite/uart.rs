@@ -1,6 +1,6 @@
 //! The 16550 UART: output (the transcript itself, plus the line status and
 //! scratch registers) and input that the test harness types after a prompt.
-use super::rt::{self, Console, LSR, LSR_TEMT, LSR_THR_EMPTY, SCR};
+use super::rt::{self, Uart, LSR, LSR_TEMT, LSR_THR_EMPTY, SCR};
 use super::{eq, yes, Case, Fail, Outcome};
 use core::fmt::Write;
 
@@ -16,20 +16,20 @@ pub const EXPECTED_INPUT: &[u8] = b"ping";
 const PATIENCE: u32 = 0x4000_0000;
 
 fn line_status() -> Outcome {
-    while rt::uart_read(LSR) & LSR_TEMT == 0 {}
-    let lsr = rt::uart_read(LSR);
+    while rt::console().read(LSR) & LSR_TEMT == 0 {}
+    let lsr = rt::console().read(LSR);
     eq("LSR: transmitter empty and holding register empty", u32::from(lsr & (LSR_TEMT | LSR_THR_EMPTY)), u32::from(LSR_TEMT | LSR_THR_EMPTY))
 }
 
 fn scratch() -> Outcome {
     for value in [0x5A, 0xA5] {
-        rt::uart_write(SCR, value);
-        eq("scratch register", u32::from(rt::uart_read(SCR)), u32::from(value))?;
+        rt::console().write(SCR, value);
+        eq("scratch register", u32::from(rt::console().read(SCR)), u32::from(value))?;
     }
     Ok(())
 }
 
-fn read_byte(console: &mut Console) -> Option<u8> {
+fn read_byte(console: &mut Uart) -> Option<u8> {
     let start = rt::count();
     loop {
         if let Some(byte) = console.try_read() {
@@ -42,7 +42,7 @@ fn read_byte(console: &mut Console) -> Option<u8> {
 }
 
 /// Reads and echoes four characters and the end of the line.
-fn read_line(console: &mut Console) -> Result<([u8; 4], Option<u8>), Fail> {
+fn read_line(console: &mut Uart) -> Result<([u8; 4], Option<u8>), Fail> {
     let mut got = [0u8; 4];
     for (i, slot) in got.iter_mut().enumerate() {
         let byte = read_byte(console).ok_or(Fail { what: "no input, characters received", got: i as u32, want: 4 })?;
@@ -53,7 +53,7 @@ fn read_line(console: &mut Console) -> Result<([u8; 4], Option<u8>), Fail> {
 }
 
 fn input() -> Outcome {
-    let mut console = Console;
+    let mut console = rt::console();
     let _ = write!(console, "uart-input: type 'ping' then Enter\nuart-input> ");
     let line = read_line(&mut console);
     // The result line must start on a line of its own.
