@@ -249,22 +249,24 @@ pub fn main() -> ! {
         *byte = (seed >> 16) as u8;
     }
 
-    // SAFETY (the asm workloads below): plain loops over registers; the
-    // vectors handle the syscalls; `bench_mmio` reads the UART's LSR.
     measure(&mut out, "calibrate", || 3 * CALIBRATE, || {
+        // SAFETY: a loop over a0 only.
         unsafe { bench_loop(CALIBRATE) };
         0
     });
     measure(&mut out, "compute", || COMPUTE_REPS * BUF_BYTES as u32, || crc_reps(&buf, COMPUTE_REPS));
     measure(&mut out, "cp0", || 2 * CP0_PAIRS, || {
+        // SAFETY: writes Status back as it read it.
         unsafe { bench_cp0(CP0_PAIRS) };
         0
     });
     measure(&mut out, "syscall", || SYSCALLS, || {
+        // SAFETY: the general vector steps EPC over each syscall.
         unsafe { bench_syscall(SYSCALLS) };
         0
     });
     measure(&mut out, "mmio", || MMIO_READS, || {
+        // SAFETY: reads the UART's LSR, which has no side effect.
         unsafe { bench_mmio(MMIO_READS, crate::MAP.uart() + Uart::LSR) };
         0
     });

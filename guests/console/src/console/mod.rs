@@ -78,16 +78,12 @@ pub fn main() -> ! {
                 line.len = 0;
                 let _ = write!(uart, "> ");
             }
-            0x08 | 0x7F => {
-                if line.pop() {
-                    let _ = write!(uart, "\x08 \x08");
-                }
+            // Erase, unless the line is empty.
+            0x08 | 0x7F if line.pop() => {
+                let _ = write!(uart, "\x08 \x08");
             }
-            0x20..=0x7E => {
-                if line.push(byte) {
-                    uart.write_byte(byte);
-                }
-            }
+            // Echo, unless the line is full.
+            0x20..=0x7E if line.push(byte) => uart.write_byte(byte),
             _ => {}
         }
     }
