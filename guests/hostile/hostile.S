@@ -5,7 +5,8 @@
 #     P nn ee       the case passed (nn = case number, ee = ExcCode got)
 #     F nn ee ww    it failed (ww = the ExcCode it wanted)
 # Then RANDOM_WORDS seeded random instruction words run one at a time in
-# guest kernel mode, the handler resuming after each exception; then
+# guest kernel mode, the handlers resuming after each exception (also after
+# SDBBP's debug exception); then
 #     D pppp ffff   passes and failures
 # and it sleeps in WAIT with interrupts off. (Vectors that point nowhere
 # and a spin with interrupts off are guests of their own beside it:
@@ -26,11 +27,20 @@
     .equ V_EXCS,   24
     .equ V_SCRATCH, 28
     .equ V_STATUS, 32                # the Status the handler returns with
+    .equ V_FAST,   36                # nonzero: the handler's fast path (below)
+    .equ V_CAUSE,  40                # the Cause settle writes
+    .equ V_DEPC,   44                # what the debug handler found
+    .equ V_DEBUG,  48
+    .equ V_K1,     52
     .equ WATCHDOG, 200000            # Count ticks a random word may run
     .equ SLOT,   0x00080000          # guest KSEG0: where random words run
     .equ NONE,   0xff
     .equ ANY,    0x100
     .equ BEV,    0x00400000
+    .equ IV,     0x00800000
+    .equ DEBUGEXC, 0x20              # "ExcCode" of the debug exception (SDBBP)
+    .equ MAGIC0, 0x5a5aa5a5
+    .equ MAGIC1, 0x12345678
 
     .ifndef SEED
     .equ SEED, 0x2545f491
@@ -127,8 +137,11 @@ start:
     j     handler
     nop
     .org 0x400                       # BEV interrupt (Cause.IV)
-    j     handler
+    j     slow
     nop
+    .org 0x480                       # EJTAG debug vector (SDBBP)
+    j     dhandler
+    mtc0  $k0, $31                   # k0 parked in its own DESAVE
     .org 0x1000                      # EBase while BEV = 0: refill
     j     handler
     nop
@@ -139,9 +152,22 @@ start:
     j     handler
     nop
 
+# Fast path, for the random words that cannot change Status or Cause: one
+# emulated instruction (Status = V_FAST: EXL off, the watchdog armed), then
+# on at V_RESUME. Interrupts come through Cause.IV to the slow path.
+handler:
+    lui   $k1, VARS >> 16
+    lw    $k0, V_FAST($k1)
+    beqz  $k0, slow
+    nop
+    mtc0  $k0, $12
+    lw    $k0, V_RESUME($k1)
+    jr    $k0
+    nop
+
 # Records the ExcCode, counts it, and resumes at V_RESUME in kernel mode
 # with BEV = 1, EXL/ERL/IE = 0 (eret clears the EXL written here).
-handler:
+slow:
     mfc0  $k0, $13
     lui   $k1, VARS >> 16
     srl   $k0, $k0, 2
@@ -165,11 +191,53 @@ handler:
     ehb
     eret
 
+# The debug exception (SDBBP; k0 is in DESAVE): records DEPC and Debug,
+# the "ExcCode" DEBUGEXC, and DERETs to V_RESUME with k0 and k1 as they were.
+dhandler:
+    lui   $k0, VARS >> 16
+    sw    $k1, V_K1($k0)
+    mfc0  $k1, $24
+    sw    $k1, V_DEPC($k0)
+    mfc0  $k1, $23
+    sw    $k1, V_DEBUG($k0)
+    li    $k1, DEBUGEXC
+    sw    $k1, V_EXC($k0)
+    lw    $k1, V_RESUME($k0)
+    mtc0  $k1, $24
+    lw    $k1, V_K1($k0)
+    mfc0  $k0, $31
+    deret
+
+# After a case's SDBBP: V_EXC stays DEBUGEXC if DEPC = a0, Debug showed DM,
+# DBp and DExcCode = Bp (9), and k0/k1 came back as MAGIC0/MAGIC1; else
+# it becomes DEBUGEXC + 1.
+debugcheck:
+    lw    $t0, V_DEPC($gp)
+    bne   $t0, $a0, 1f
+    nop
+    lw    $t0, V_DEBUG($gp)
+    li    $t1, 0x40007c02
+    and   $t0, $t0, $t1
+    li    $t1, 0x40002402
+    bne   $t0, $t1, 1f
+    nop
+    li    $t1, MAGIC0
+    bne   $k0, $t1, 1f
+    nop
+    li    $t1, MAGIC1
+    beq   $k1, $t1, 2f
+    nop
+1:  li    $t0, DEBUGEXC + 1
+    sw    $t0, V_EXC($gp)
+2:  jr    $ra
+    nop
+
 # Back to the known state after a CP0 attack.
 settle:
     li    $t0, BEV
     mtc0  $t0, $12
-    mtc0  $zero, $13
+    lw    $t0, V_CAUSE($gp)
+    mtc0  $t0, $13
     lui   $t0, 0x3fc0
     ori   $t0, $t0, 0x1000
     mtc0  $t0, $15, 1
@@ -266,6 +334,8 @@ main:
     sw    $zero, V_PASS($gp)
     sw    $zero, V_FAIL($gp)
     sw    $zero, V_EXCS($gp)
+    sw    $zero, V_FAST($gp)
+    sw    $zero, V_CAUSE($gp)
     li    $sp, 0x00100000
     bal   settle
     nop
@@ -434,6 +504,50 @@ stormed:
     sb    $zero, %lo(UART) + 1($t1)
     END   76, 0
 
+    # --- SDBBP: the guest's own debug exception (debug mode, DEPC, its
+    # vector 0x3FC00480, its own DESAVE), and DERET back
+    BEGIN 77
+    la    $t9, 81f                    # resume right after it
+    sw    $t9, V_RESUME($gp)
+    li    $k0, MAGIC0
+    li    $k1, MAGIC1
+77: sdbbp 0x1234
+81: la    $a0, 77b
+    bal   debugcheck
+    nop
+    END   77, DEBUGEXC
+    BEGIN 78                         # in a delay slot: DEPC = the branch
+    la    $t9, 79f
+    sw    $t9, V_RESUME($gp)
+    li    $k0, MAGIC0
+    li    $k1, MAGIC1
+78: b     79f
+    sdbbp 5
+79: la    $a0, 78b
+    bal   debugcheck
+    nop
+    END   78, DEBUGEXC
+    BEGIN 79                         # BEV = 0, EBase elsewhere: still 0x3FC00480
+    lui   $t0, 0x3fc0
+    ori   $t0, $t0, 0x1000
+    mtc0  $t0, $15, 1
+    mtc0  $zero, $12
+    ehb
+    la    $t9, 82f
+    sw    $t9, V_RESUME($gp)
+    li    $k0, MAGIC0
+    li    $k1, MAGIC1
+80: sdbbp
+82: la    $a0, 80b
+    bal   debugcheck
+    nop
+    bal   settle
+    nop
+    END   79, DEBUGEXC
+    BEGIN 80                         # DERET outside debug mode: RI
+    deret
+    END   80, 10
+
     # --- seeded random instruction words, one at a time, in kernel mode
     li    $t0, SEED
     sw    $t0, V_SEED($gp)
@@ -450,8 +564,22 @@ stormed:
     nop
     li    $t0, BEV | 0x8001 | 2       # the timer (IM7) is a watchdog for runaway words
     sw    $t0, V_STATUS($gp)
+    li    $t0, IV                     # its interrupt takes the slow path
+    sw    $t0, V_CAUSE($gp)
     bal   settle
     nop
+    # the word's slot: the word, a nop, then back to `resumed`
+    li    $t1, SLOT
+    sw    $zero, 4($t1)
+    lui   $t2, 0x3c00 | 25            # lui t9, %hi(resumed)
+    ori   $t2, $t2, %hi(resumed)
+    sw    $t2, 8($t1)
+    lui   $t2, 0x3739                 # ori t9, t9, %lo(resumed)
+    ori   $t2, $t2, %lo(resumed)
+    sw    $t2, 12($t1)
+    li    $t2, 0x03200008             # jr t9
+    sw    $t2, 16($t1)
+    sw    $zero, 20($t1)
 random:
     la    $t9, resumed
     sw    $t9, V_RESUME($gp)
@@ -463,21 +591,12 @@ random:
     sll   $t1, $t0, 5
     xor   $t0, $t0, $t1
     sw    $t0, V_SEED($gp)
-    # never WAIT (it would sleep for good with interrupts off) or SDBBP
-    # (a debug exception, which the hypervisor does not emulate: it stops
-    # the guest, ending the run; qemu test sdbbp_guest_beside_the_suite)
+    # never WAIT (it would sleep for good with interrupts off)
     srl   $t1, $t0, 25
     li    $t2, 0x21
-    bne   $t1, $t2, 9f
-    andi  $t2, $t0, 0x3f
-    li    $t3, 0x20
-    beq   $t2, $t3, resumed
-    nop
-9:  srl   $t1, $t0, 26
-    li    $t2, 0x1c
     bne   $t1, $t2, 10f
     andi  $t2, $t0, 0x3f
-    li    $t3, 0x3f
+    li    $t3, 0x20
     beq   $t2, $t3, resumed
     nop
 10: sw    $t0, V_SCRATCH($gp)
@@ -504,18 +623,27 @@ random:
     li    $a3, '\n'
 14: lw    $t0, V_SCRATCH($gp)
     .endif
+    # the fast path unless it is a COP0 word that can change CP0 state
+    # (mtc0, di/ei, the CO operations: Status, Cause.IV, debug mode...;
+    # `settle` follows it); mfc0, rdpgpr/wrpgpr and reserved forms cannot
+    srl   $t1, $t0, 26
+    xori  $t1, $t1, 0x10
+    bnez  $t1, 16f
+    srl   $t1, $t0, 21
+    andi  $t1, $t1, 0x1f              # rs
+    li    $t3, 0x04
+    beq   $t1, $t3, 15f
+    move  $t2, $zero
+    li    $t3, 0x0b
+    beq   $t1, $t3, 15f
+    li    $t3, 0x10
+    beq   $t1, $t3, 15f
+    nop
+16: lw    $t2, V_STATUS($gp)
+    xori  $t2, $t2, 2                 # without EXL
+15: sw    $t2, V_FAST($gp)
     li    $t1, SLOT
     sw    $t0, 0($t1)                 # the word
-    sw    $zero, 4($t1)               # its delay slot
-    lui   $t2, 0x3c00 | 25            # lui t9, %hi(resumed)
-    ori   $t2, $t2, %hi(resumed)
-    sw    $t2, 8($t1)
-    lui   $t2, 0x3739                 # ori t9, t9, %lo(resumed)
-    ori   $t2, $t2, %lo(resumed)
-    sw    $t2, 12($t1)
-    li    $t2, 0x03200008             # jr t9
-    sw    $t2, 16($t1)
-    sw    $zero, 20($t1)
     # every other register points where nothing is (guest KSEG3, unmapped)
     lui   $at, 0x7fff
     move  $v0, $at
@@ -546,15 +674,14 @@ random:
     move  $gp, $at
     move  $sp, $at
     move  $fp, $at
-    jr    $t1
     move  $ra, $at
+    jr    $t1
+    move  $t1, $at                    # nothing points at the slot
 resumed:
     li    $gp, VARS
-    lw    $t0, V_SCRATCH($gp)
-    srl   $t0, $t0, 26
-    li    $t1, 0x10                   # a COP0 word: back to the known state
-    bne   $t0, $t1, 11f
-    nop
+    lw    $t0, V_FAST($gp)            # a CP0-changing word: back to the known state
+    bnez  $t0, 11f
+    sw    $zero, V_FAST($gp)
     bal   settle
     nop
 11: lw    $t0, V_LEFT($gp)
@@ -563,6 +690,8 @@ resumed:
     bgtz  $t0, random
     nop
 
+    sw    $zero, V_FAST($gp)
+    sw    $zero, V_CAUSE($gp)
     li    $t0, BEV | 2
     sw    $t0, V_STATUS($gp)
     bal   settle

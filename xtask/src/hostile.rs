@@ -4,6 +4,7 @@
 
 use crate::qemu::Machine;
 use crate::qemu_tests::{with_pack, Images, QemuTest, TIME_LIMIT};
+use std::time::Duration;
 
 pub const TESTS: &[QemuTest] = &[
     QemuTest { name: "malformed_device_trees", run: malformed_device_trees },
@@ -138,10 +139,16 @@ fn malformed_terminal_input(images: &Images) -> Result<(), String> {
     Ok(())
 }
 
-/// Seeded random instruction words the hostile guest runs in CI: 100,000
-/// take about 6 s beside the suite (several exits per word); a million do
-/// not fit in [`TIME_LIMIT`]. `HOSTILE_RANDOM_WORDS=N` sets another count.
-pub const RANDOM_WORDS: u32 = 100_000;
+/// Seeded random instruction words the hostile guest runs in CI (issue #7
+/// asks for a million): about 1.7 exits per word, some 27 s beside the
+/// suite on the shared 2-core machine. `HOSTILE_RANDOM_WORDS=N` sets
+/// another count.
+pub const RANDOM_WORDS: u32 = 1_000_000;
+
+/// The `hostile_guests` boot's own limit: the million random words take
+/// about half of [`TIME_LIMIT`] on a quiet machine; three times that
+/// leaves room for a slow or busy CI machine.
+pub const HOSTILE_TIME_LIMIT: Duration = Duration::from_secs(180);
 
 fn random_words() -> u32 {
     std::env::var("HOSTILE_RANDOM_WORDS").ok().and_then(|n| n.parse().ok()).unwrap_or(RANDOM_WORDS)
@@ -208,8 +215,11 @@ fn hostile_guests(_: &Images) -> Result<(), String> {
         "vserial bind guest1\n{}\x1dguests wait guest1\nguests wait guest0\nguests\ncanaries\nhalt\n",
         guests::UART_INPUT
     );
-    let run = with_pack(Machine::new(&elf), &pack).run_script(&script, TIME_LIMIT)?;
+    let run = with_pack(Machine::new(&elf), &pack).run_script(&script, HOSTILE_TIME_LIMIT)?;
     let output = halted(&run)?;
+    if std::env::var_os("HOSTILE_DUMP").is_some() {
+        println!("{output}");
+    }
     let context = || format!("serial output:\n{output}");
     let lines = guest_lines(&output, "guest0");
     let failed: Vec<&str> = lines.lines().filter(|l| l.starts_with("F ")).collect();
@@ -233,8 +243,23 @@ fn hostile_guests(_: &Images) -> Result<(), String> {
     if !output.contains("mterm> canaries\ncanaries intact: 16384 KiB of free host RAM") {
         return Err(format!("the canaries are not intact: {}", context()));
     }
-    let time = run.time_to(&verdict).map_or(String::new(), |t| format!(", verdict after {:.1} s", t.as_secs_f64()));
-    println!("      ({passed} attack cases contained, {} random words{time}; the suite beside gave the native results)", random_words());
+    // The random words run between the last case's line and the verdict.
+    let last_case = format!("[guest0] P {passed:02x} ");
+    let rate = match (run.time_to(&last_case), run.time_to(&verdict)) {
+        (Some(start), Some(end)) if end > start => {
+            let seconds = (end - start).as_secs_f64();
+            format!(" in {seconds:.1} s ({:.0} words/s)", f64::from(random_words()) / seconds)
+        }
+        _ => String::new(),
+    };
+    let exits = output
+        .lines()
+        .find_map(|l| l.strip_prefix("guest0: ")?.split(", ").find_map(|part| part.strip_suffix(" exits")?.parse::<u64>().ok()))
+        .map_or(String::new(), |n| format!(", guest0 {n} exits"));
+    println!(
+        "      ({passed} attack cases contained, {} random words{rate}{exits}; the suite beside gave the native results)",
+        random_words()
+    );
     Ok(())
 }
 

@@ -44,7 +44,8 @@ pub enum ExitReason {
     GuestTlbFault,
     /// An address error, passed on to the guest.
     AddressError,
-    /// syscall, break, trap, overflow, floating point, passed on to the guest.
+    /// syscall, break, sdbbp (a debug exception), trap, overflow, floating
+    /// point, passed on to the guest.
     GuestException,
     /// A reserved instruction (rdhwr is emulated, the rest passed on).
     Reserved,
@@ -79,7 +80,7 @@ impl ExitReason {
             ExitReason::Mmio => "MMIO",
             ExitReason::GuestTlbFault => "guest TLB exception",
             ExitReason::AddressError => "address error",
-            ExitReason::GuestException => "syscall/break/trap/overflow/FPE",
+            ExitReason::GuestException => "syscall/break/sdbbp/trap/overflow/FPE",
             ExitReason::Reserved => "reserved instruction",
             ExitReason::CopUnusable => "coprocessor unusable (CE>0)",
             ExitReason::BusError => "bus error",
@@ -113,7 +114,8 @@ pub struct Exit {
     pub epc: u32,
     pub badvaddr: u32,
     /// An EJTAG debug exception (the guest's SDBBP): the host entered
-    /// debug mode; `epc` is DEPC and `cause` holds only BD (Debug.DBD).
+    /// debug mode; `epc` is DEPC (the SDBBP, or its branch) and `cause`
+    /// holds only BD (Debug.DBD, which QEMU 7.2 leaves 0).
     pub debug: bool,
 }
 
@@ -289,10 +291,14 @@ impl Vcpu {
         let bd = exit.in_delay_slot();
         self.resume_in_slot = false;
         let (reason, action) = match exit.code() {
-            // SDBBP: natively a debug exception (debug mode, DEPC, the
-            // vector 0xBFC00480 in the ROM), which the emulator does not
-            // model, so the guest cannot be given it.
-            _ if exit.debug => (ExitReason::Unexpected, Action::Stop("fatal: SDBBP (EJTAG debug exception, not emulated)")),
+            // SDBBP: the guest's own debug exception (debug mode, DEPC =
+            // the host's DEPC: the SDBBP or its branch, its debug vector
+            // 0x3FC00480 in its ROM). Its DERET is emulated like any
+            // privileged instruction.
+            _ if exit.debug => {
+                self.cpu.raise(Exception::new(ExceptionKind::DebugBreakpoint));
+                (ExitReason::GuestException, Action::Resume)
+            }
             code::INT => (ExitReason::Interrupt, Action::Resume),
             // From MIPS16e code (EPC bit 0): no privileged instruction
             // exists there, so the exception is the guest's own (emulating
@@ -789,13 +795,29 @@ mod tests {
     }
 
     #[test]
-    fn sdbbp_stops_the_guest() {
+    fn sdbbp_enters_the_guests_debug_mode_and_deret_returns() {
         let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        v.cpu.cp0.desave = 0x1234_5678;
+        let status = v.cpu.cp0.status;
+        // The host's DEPC is the branch whose delay slot held the SDBBP.
         let e = Exit { cause: 0, epc: CODE, badvaddr: 0, debug: true };
-        let action = v.handle_exit(e, &MEMORY, &mut bus, &mut m);
-        assert_eq!(action, Action::Stop("fatal: SDBBP (EJTAG debug exception, not emulated)"));
-        assert_eq!(v.counters.get(ExitReason::Unexpected), 1);
+        assert_eq!(v.handle_exit(e, &MEMORY, &mut bus, &mut m), Action::Resume);
+        assert_eq!(v.counters.get(ExitReason::GuestException), 1);
+        assert!(v.cpu.debug_mode && v.cpu.kernel_mode());
+        assert_eq!((v.cpu.pc, v.cpu.cp0.depc, v.cpu.cp0.status), (0x3FC0_0480, CODE, status));
+        assert_eq!((v.cpu.cp0.debug_dbp(), v.cpu.cp0.debug_dexccode()), (1, 9));
+        // Its handler in its ROM: mfc0 k0, DESAVE (the guest's own), deret.
+        m.words.insert(0x0200_0480, 0x401A_F800);
+        m.words.insert(0x0200_0484, 0x4200_001F);
+        v.handle_exit(exit(11, 0x3FC0_0480, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.gpr[26], 0x1234_5678);
+        v.handle_exit(exit(11, 0x3FC0_0484, 0), &MEMORY, &mut bus, &mut m);
         assert!(!v.cpu.debug_mode);
+        assert_eq!(v.cpu.pc, CODE);
+        // DERET outside debug mode is RI.
+        m.words.insert(0x0100_0000 + CODE, 0x4200_001F);
+        v.handle_exit(exit(11, CODE, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!((v.cpu.cp0.cause_exccode(), v.cpu.pc), (10, 0x180));
     }
 
     #[test]
