@@ -65,6 +65,10 @@ pub struct GuestConfig<'a> {
     pub image: u32,
     pub start_pc: u32,
     pub time_slice_ms: u32,
+    /// A guest-physical range `(base, size)` of its RAM that the guest never
+    /// writes and the hypervisor fills with canaries (`canary-ram`, a
+    /// test/diagnostic binding: mterm's `canaries` then checks it).
+    pub canary_ram: Option<(u32, u32)>,
     regions: [Option<Region<'a>>; MAX_REGIONS],
 }
 
@@ -210,6 +214,18 @@ fn required<'a>(node: FdtNode<'_, 'a>, name: &'static str) -> Result<u32, Refusa
     cell(node, name)?.ok_or(Refusal::BadProperty { node: node.name, property: name })
 }
 
+/// A two-cell property `<a b>`: `Ok(None)` when absent, `Err` when malformed.
+fn pair<'a>(node: FdtNode<'_, 'a>, name: &'static str) -> Result<Option<(u32, u32)>, Refusal<'a>> {
+    match node.property(name) {
+        None => Ok(None),
+        Some(p) if p.value.len() == 8 => {
+            let word = |i: usize| u32::from_be_bytes([p.value[i], p.value[i + 1], p.value[i + 2], p.value[i + 3]]);
+            Ok(Some((word(0), word(4))))
+        }
+        Some(_) => Err(Refusal::BadProperty { node: node.name, property: name }),
+    }
+}
+
 /// The guest nodes of the tree, each validated: `(node name, result)`.
 /// `known` says whether an emulator exists for a `compatible`.
 pub fn guests<'b, 'a: 'b>(
@@ -263,8 +279,17 @@ pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<
         let slot = regions.get_mut(i).ok_or(Refusal::TooManyRegions)?;
         *slot = Some(region(r, known)?);
     }
-    let mut config = GuestConfig { name, image, start_pc, time_slice_ms, regions };
+    let canary_ram = pair(node, "canary-ram")?;
+    let mut config = GuestConfig { name, image, start_pc, time_slice_ms, canary_ram, regions };
     check_layout(&config)?;
+    if let Some((base, size)) = canary_ram {
+        // Word-aligned, not empty, inside its RAM.
+        let ram = config.ram();
+        let inside = ram.contains(base) && u64::from(base) + u64::from(size) <= ram.end();
+        if size == 0 || base % 4 != 0 || size % 4 != 0 || !inside {
+            return Err(Refusal::BadProperty { node: node.name, property: "canary-ram" });
+        }
+    }
     add_default_devices(&mut config);
     Ok(config)
 }
@@ -451,6 +476,40 @@ pub(crate) mod tests {
         let fdt = Fdt::new(&big_blob).unwrap();
         let config = guests(&fdt, &known).next().unwrap().1.unwrap();
         assert_eq!(config.devices().count(), 1);
+    }
+
+    /// A guest node with `canary-ram = <base size>` and the good regions.
+    fn canary_blob(range: &[u32]) -> Vec<u8> {
+        let mut b = Builder::new();
+        b.begin("").cells("#address-cells", &[1]).cells("#size-cells", &[1]);
+        b.begin("guests");
+        b.begin("g").str("device_type", "guest").cells("canary-ram", range);
+        b.begin("vcpus").begin("vcpu0").str("device_type", "vcpu").end().end();
+        b.begin("aspace");
+        for R(node, kind, base, size) in good_regions() {
+            b.begin(node).str("manifest_type", if kind == "ram" || kind == "rom" { "real" } else { "virtual" });
+            match kind {
+                "ram" => b.str("device_type", "alloced_ram"),
+                "rom" => b.str("device_type", "alloced_rom"),
+                compatible => b.str("compatible", compatible),
+            };
+            b.cells("guest_physical_addr", &[base]).cells("physical_size", &[size]).end();
+        }
+        b.end().end().end().end();
+        b.finish()
+    }
+
+    #[test]
+    fn canary_ram_must_lie_inside_ram() {
+        let good = canary_blob(&[0x00C0_0000, 0x0040_0000]);
+        let fdt = Fdt::new(&good).unwrap();
+        assert_eq!(guests(&fdt, &known).next().unwrap().1.unwrap().canary_ram, Some((0x00C0_0000, 0x0040_0000)));
+        for bad in [&[0x00C0_0000, 0x0040_0004][..], &[0x00C0_0002, 8], &[0x1000, 0], &[0x1FC0_0000, 16], &[0x1000]] {
+            let blob = canary_blob(bad);
+            let fdt = Fdt::new(&blob).unwrap();
+            let refusal = guests(&fdt, &known).next().unwrap().1.unwrap_err();
+            assert_eq!(refusal, Refusal::BadProperty { node: "g", property: "canary-ram" }, "{bad:x?}");
+        }
     }
 
     #[test]

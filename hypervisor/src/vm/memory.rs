@@ -50,13 +50,16 @@ impl HostRam {
         let wanted = round(ram).zip(round(rom)).and_then(|(a, b)| a.checked_add(b));
         match wanted {
             Some(total) if total <= self.available() => {
-                let memory = GuestMemory {
+                let mut memory = GuestMemory {
                     ram_host: self.next,
                     ram_size: ram,
                     rom_host: self.next + total - round(rom).unwrap_or(0),
                     rom_size: rom,
                     rom_base: config.rom().base,
+                    canary: None,
                 };
+                // Validation keeps it inside the RAM just allocated.
+                memory.canary = config.canary_ram.and_then(|(gpa, len)| Some((memory.host_range(gpa, len)?, len)));
                 self.next += total;
                 Ok(memory)
             }
@@ -73,6 +76,10 @@ pub struct GuestMemory {
     pub rom_host: u32,
     pub rom_size: u32,
     pub rom_base: u32,
+    /// The part of its RAM holding canaries (`GuestConfig::canary_ram`):
+    /// host-physical start and length. The hypervisor fills it when the
+    /// guest is built or reset and `canaries` checks it.
+    pub canary: Option<(HostPhys, u32)>,
 }
 
 impl GuestMemory {
@@ -301,6 +308,18 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn canary_ram_is_in_the_guests_own_ram() {
+        let blob = config_blob();
+        let fdt = fdt::Fdt::new(&blob).unwrap();
+        let mut config = config::guests(&fdt, &known).next().unwrap().1.unwrap();
+        let mut ram = HostRam::new(128 << 20);
+        assert_eq!(ram.allocate(&config).unwrap().canary, None);
+        config.canary_ram = Some((0x00C0_0000, 0x0040_0000));
+        let m = ram.allocate(&config).unwrap();
+        assert_eq!(m.canary, Some((HostPhys(m.ram_host + 0x00C0_0000), 0x0040_0000)));
+    }
+
+    #[test]
     fn packs() {
         let bytes = pack(&[("a.elf", &[(0x0010_0000, b"hello"), (0x1FC0_0000, &[1, 2, 3, 4])]), ("b.bin", &[])]);
         assert_eq!(Pack::declared_len(&bytes), Some(bytes.len() as u32));
@@ -325,7 +344,8 @@ pub(crate) mod tests {
 
     #[test]
     fn image_outside_memory_is_refused() {
-        let memory = GuestMemory { ram_host: 0x0100_0000, ram_size: 0x1000, rom_host: 0x0200_0000, rom_size: 0x1000, rom_base: 0x1FC0_0000 };
+        let memory =
+            GuestMemory { ram_host: 0x0100_0000, ram_size: 0x1000, rom_host: 0x0200_0000, rom_size: 0x1000, rom_base: 0x1FC0_0000, canary: None };
         let bytes = pack(&[("x", &[(0x0FF0, &[0; 0x20])])]);
         let parsed = Pack::parse(&bytes).unwrap();
         assert_eq!(parsed.image(0).unwrap().check(&memory), Err(Refusal::ImageOutside { gpa: 0x0FF0, len: 0x20 }));

@@ -544,7 +544,7 @@ mod tests {
     use std::collections::HashMap;
 
     const MEMORY: GuestMemory =
-        GuestMemory { ram_host: 0x0100_0000, ram_size: 0x0100_0000, rom_host: 0x0200_0000, rom_size: 0x0040_0000, rom_base: 0x1FC0_0000 };
+        GuestMemory { ram_host: 0x0100_0000, ram_size: 0x0100_0000, rom_host: 0x0200_0000, rom_size: 0x0040_0000, rom_base: 0x1FC0_0000, canary: None };
     const CODE: u32 = 0x1000;
 
     #[derive(Default)]

@@ -2,7 +2,7 @@
 //! KSEG0 (host-physical addresses below 256 MiB), and the guests' FPU
 //! registers.
 
-use hypervisor::vm::memory::{HostPhys, Pack, KSEG0_LIMIT, PACK_BASE, PACK_MAX};
+use hypervisor::vm::memory::{GuestMemory, HostPhys, Pack, KSEG0_LIMIT, PACK_BASE, PACK_MAX};
 
 const KSEG0: u32 = 0x8000_0000;
 
@@ -134,15 +134,32 @@ pub const fn canary(at: u32) -> u32 {
     at.rotate_left(7) ^ 0xC4A2_13E5
 }
 
-/// Fills host RAM `[pa, pa + len)` that no guest was given with canaries.
+/// Fills host RAM `[pa, pa + len)` with canaries: RAM that `HostRam` gave
+/// to no guest, or a guest's canary RAM (`GuestMemory::canary`).
 pub fn fill_canaries(pa: u32, len: u32) {
     let end = (u64::from(pa) + u64::from(len)).min(u64::from(KSEG0_LIMIT)) as u32;
     for at in (pa & !3..end & !3).step_by(4) {
-        // SAFETY: `[pa, end)` is host RAM below the KSEG0 limit that
-        // `HostRam` gave to no guest and that holds none of the
-        // hypervisor's objects (those are in the image, below PACK_BASE).
+        // SAFETY: `[pa, end)` is host RAM below the KSEG0 limit, either
+        // given to no guest or part of one guest's own RAM, and holds none
+        // of the hypervisor's objects (those are in the image, below
+        // PACK_BASE); a guest racing with the fill only spoils its canaries.
         unsafe { core::ptr::write_volatile((KSEG0 | at) as *mut u32, canary(at)) };
     }
+}
+
+/// Fills the canary part of a guest's RAM, if it has one: when the guest is
+/// built and again after each reset (which clears its RAM).
+pub fn fill_guest_canaries(memory: &GuestMemory) {
+    if let Some((pa, len)) = memory.canary {
+        fill_canaries(pa.0, len);
+    }
+}
+
+/// Checks a guest's canary RAM: `None` if it has none, `Some(Ok(bytes))`
+/// when intact, `Some(Err((pa, value)))` for the first word overwritten.
+pub fn check_guest_canaries(memory: &GuestMemory) -> Option<Result<u32, (u32, u32)>> {
+    let (pa, len) = memory.canary?;
+    Some(check_canaries(pa.0, len).map_or(Ok(len), Err))
 }
 
 /// The first word of `[pa, pa + len)` that is not its canary: `(pa, value)`.
