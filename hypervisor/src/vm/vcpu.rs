@@ -683,6 +683,66 @@ mod tests {
         assert_eq!(v.cpu.cp0.cause_exccode(), 15);
     }
 
+    /// Seeded random guest TLBs, ASIDs, modes and addresses (20,000): every
+    /// valid half of every shadow is a page of this guest's RAM or ROM, and
+    /// dirty only where the guest view allows stores.
+    #[test]
+    fn shadows_never_leave_the_guests_memory() {
+        let mut seed = 0x2545_F491u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        let small = GuestMemory { ram_size: 0x0001_0000, rom_size: 0x1000, ..MEMORY };
+        let mut valid = 0;
+        for case in 0..20_000 {
+            let memory = if case % 2 == 0 { MEMORY } else { small };
+            let mut v = vcpu();
+            for i in 0..emulator::TLB_ENTRIES as u32 {
+                // PFNs mostly near the guest's RAM and ROM, sometimes anywhere.
+                let mut lo = [0; 2];
+                for lo in &mut lo {
+                    let (kind, a, b) = (next() % 4, next(), next());
+                    *lo = match kind {
+                        0 => a,
+                        1 => ((0x1FC0_0000 + (a & 0x3F_F000)) >> 6) | (b & 0x3F),
+                        _ => a & 0x0007_FFFF,
+                    };
+                }
+                let regs = emulator::TlbRegs { entry_hi: next(), entry_lo0: lo[0], entry_lo1: lo[1], page_mask: next() };
+                v.cpu.tlb.write(i, emulator::TlbEntry::from_regs(regs));
+            }
+            v.cpu.cp0.entryhi = next() & 0xFF;
+            v.cpu.cp0.status = [0, 0x10, 0x12, 0x08][(next() % 4) as usize];
+            let entry = v.cpu.tlb.entry(next() % 16);
+            let va = match next() % 4 {
+                0 => next(),
+                1 => {
+                    v.cpu.cp0.entryhi = u32::from(entry.asid);
+                    entry.vpn2 | (next() & 0x1FFF)
+                }
+                2 => next() & 0x01FF_FFFF,
+                _ => 0x3FC0_0000 | (next() & 0x3F_FFFF),
+            };
+            let shadow = v.shadow(va, &memory);
+            assert_eq!(shadow.entry_hi & 0xFF, u32::from(v.host_asid()));
+            for (half, lo) in shadow.entry_lo.into_iter().enumerate() {
+                if lo & 2 == 0 {
+                    assert_eq!(lo, 0);
+                    continue;
+                }
+                valid += 1;
+                let pa = (lo >> 6) << 12;
+                assert!(memory.ranges().iter().any(|&(s, e)| (s..e).contains(&pa)), "case {case}: {pa:#x} outside");
+                let page = (va & !0x1FFF) + 0x1000 * half as u32;
+                assert_eq!(lo & 4 != 0, v.guest_translate(page, Access::Store).is_ok(), "case {case}: dirty bit");
+            }
+        }
+        assert!(valid > 2_000, "only {valid} valid halves: the generator misses the guest");
+    }
+
     #[test]
     fn kseg0_fault_installs_a_shadow_inside_the_guest() {
         let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
