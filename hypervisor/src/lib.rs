@@ -15,7 +15,10 @@ pub mod devemu;
 pub mod devices;
 pub mod devtree;
 pub mod exitcost;
+pub mod hostmem;
+pub mod irq;
 pub mod mterm;
+pub mod sched;
 pub mod trap;
 pub mod vm;
 

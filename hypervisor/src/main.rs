@@ -1,10 +1,19 @@
 //! The hypervisor image for QEMU Malta (`mipsel-unknown-none`).
 //!
 //! Boot: `arch::mips::start` sets up the stack and BSS and calls `kmain`,
-//! which installs the exception vectors, initializes the host TLB and UART,
-//! reads the RAM size and the embedded device tree, and runs the management
-//! terminal. All decisions and formatting live in the library (`hypervisor`),
-//! tested on the host; this file only connects it to the hardware.
+//! which installs the exception vectors, initializes the host TLB, UART,
+//! interrupt controllers and timer, reads the RAM size and the embedded
+//! device tree, builds the guests and starts the threads:
+//!
+//! - `mterm` (priority 3): the management terminal; blocks on UART input;
+//! - `worker` (priority 2): deferred work: guest image reloads for
+//!   `guest start|reset`, and typed input carried to guests that wait;
+//! - one VCPU thread per guest (priority 1): enters the guest, handles
+//!   its exits, sleeps while the guest waits (WAIT);
+//! - `idle` (priority 0): executes WAIT.
+//!
+//! All decisions and formatting live in the library (`hypervisor`), tested
+//! on the host; this file only connects it to the hardware.
 //!
 //! On the host this binary is an empty `main`, so `cargo build` at the
 //! workspace root works.
@@ -16,21 +25,25 @@ mod arch;
 
 #[cfg(target_os = "none")]
 mod boot {
-    use crate::arch::mips::{self, cp0, guestmem, uart::Console, world};
+    use crate::arch::mips::irq::{self, IrqCell, IRQS};
+    use crate::arch::mips::thread::{self, SCHED};
+    use crate::arch::mips::uart::{self, Console};
+    use crate::arch::mips::{self, cp0, guestmem, i8259, timer, world};
     use core::fmt::Write;
+    use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
     use fdt::Fdt;
-    use hypervisor::bootenv::{BootBlock, BOOT_BLOCK_BASE};
-    use hypervisor::devices::ring::ByteRing;
+    use hypervisor::bootenv::{BootBlock, BootEnvError, BOOT_BLOCK_BASE};
     use hypervisor::cpu::{CpuInfo, Size};
+    use hypervisor::devemu::Name;
+    use hypervisor::devices::ring::ByteRing;
     use hypervisor::mterm::{self, Action, LineEditor, System};
+    use hypervisor::sched::{self, Kind, ThreadAction, ThreadId, PRIO_IDLE, PRIO_MTERM, PRIO_VCPU, PRIO_WORKER};
     use hypervisor::vm::config;
-    use hypervisor::vm::guest::{known_compatible, next_runnable, write_status, Guest, GuestState};
+    use hypervisor::vm::guest::{known_compatible, write_status, Guest, GuestState, LifecycleOp, TICKS_PER_MS};
     use hypervisor::vm::memory::{HostPhys, HostRam};
-    use hypervisor::vm::guest::Effects;
     use hypervisor::vm::ops::{self, GuestCommand, HostTlbEntry, HostView, Times};
     use hypervisor::vm::vcpu::{shadow_asids, Action as VcpuAction, Exit, ExitReason, Host, Shadow};
     use hypervisor::{devtree, exitcost::ExitCosts, trap::TrapFrame};
-    use core::sync::atomic::{AtomicU32, Ordering};
 
     /// Host Count when `exception_entry` began handling the last guest exit.
     static EXIT_AT: AtomicU32 = AtomicU32::new(0);
@@ -40,11 +53,97 @@ mod boot {
     struct Aligned<T: ?Sized>(T);
     static DEVTREE: &Aligned<[u8]> = &Aligned(*include_bytes!(env!("HYPERVISOR_DTB")));
 
+    const MAX_GUESTS: usize = hypervisor::vm::config::MAX_GUESTS;
+    /// Most host TLB entries `vcpu tlb` looks at (the 24Kf has 16 to 64).
+    const HOST_TLB_MAX: usize = 64;
+    type Guests = [Option<Guest<'static>>; MAX_GUESTS];
+
+    /// The guests, shared by their VCPU threads, mterm and the worker.
+    static GUESTS: IrqCell<Guests> = IrqCell::new([const { None }; MAX_GUESTS]);
+
+    /// Host-side VM state shared by the threads.
+    struct Vm {
+        /// The thread running each guest's VCPU.
+        vcpu_thread: [Option<ThreadId>; MAX_GUESTS],
+        /// Guests whose image the worker must reload (then start their VCPU).
+        reload: [bool; MAX_GUESTS],
+        /// The guest whose registers are in the FPU, and everyone's FPU state.
+        fpu_owner: Option<usize>,
+        fpu: [guestmem::FpuRegs; MAX_GUESTS],
+        /// Per-exit-reason costs, printed when a guest powers off.
+        costs: ExitCosts,
+        /// Host ticks spent in guests (entry to exit).
+        guest_ticks: u64,
+        /// Guests do not run before this tick: mterm keeps the console
+        /// while a command line is typed.
+        hold_until: u64,
+        /// Host ticks at the start of the first thread.
+        started: u64,
+        tlb_entries: u32,
+        ram: u64,
+    }
+
+    static VM: IrqCell<Vm> = IrqCell::new(Vm {
+        vcpu_thread: [None; MAX_GUESTS],
+        reload: [false; MAX_GUESTS],
+        fpu_owner: None,
+        fpu: [guestmem::FpuRegs::ZERO; MAX_GUESTS],
+        costs: ExitCosts::new(),
+        guest_ticks: 0,
+        hold_until: 0,
+        started: 0,
+        tlb_entries: 0,
+        ram: 0,
+    });
+
+    /// What mterm reports on, gathered at boot.
+    #[derive(Clone, Copy)]
+    struct BootInfo {
+        cpu: CpuInfo,
+        ram: Result<u64, BootEnvError>,
+        /// Free host RAM filled with canaries (`canaries` checks them).
+        free_ram: (u32, u32),
+    }
+
+    static BOOT: IrqCell<Option<BootInfo>> = IrqCell::new(None);
+
+    /// Thread ids of the system threads.
+    static WORKER: AtomicUsize = AtomicUsize::new(usize::MAX);
+    static IDLE: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+    /// Time slice of the hypervisor's own threads.
+    const THREAD_SLICE: u64 = 10 * TICKS_PER_MS as u64;
+    /// The idle thread has nothing to share its turn with.
+    const IDLE_SLICE: u64 = 1000 * TICKS_PER_MS as u64;
+    /// How long mterm keeps the console after a typed byte: 100 ms.
+    const INPUT_GRACE: u64 = 100 * TICKS_PER_MS as u64;
+    /// The worker looks for work at least this often.
+    const WORKER_PERIOD: u64 = 50 * TICKS_PER_MS as u64;
+    /// `guests wait` checks the guests this often.
+    const WAIT_POLL: u64 = 10 * TICKS_PER_MS as u64;
+    /// Ends `guests wait`.
+    const CTRL_C: u8 = 0x03;
+
+    /// Free host RAM checked for canaries: at most this much (filling it
+    /// costs boot time).
+    const CANARY_RAM: u32 = 16 << 20;
+
+    /// Canaries in the hypervisor's own data.
+    static CANARY: [u32; 256] = {
+        let mut words = [0; 256];
+        let mut i = 0;
+        while i < words.len() {
+            words[i] = guestmem::canary(i as u32);
+            i += 1;
+        }
+        words
+    };
+
     /// Entered from `_start` with QEMU's boot arguments (argc, argv, envp).
     #[no_mangle]
     extern "C" fn kmain(_argc: u32, _argv: u32, envp: u32) -> ! {
         let ebase = mips::exceptions::init();
-        let mut console = Console::init();
+        let mut console = uart::init();
         // Console writes cannot fail; the results are ignored throughout.
         let _ = writeln!(console, "\n{} {} booting", hypervisor::NAME, hypervisor::VERSION);
 
@@ -63,170 +162,43 @@ mod boot {
             Err(why) => writeln!(console, "RAM: unknown, {why}"),
         };
 
-        let mut guests: Guests = [const { None }; MAX_GUESTS];
-        // Free host RAM filled with canaries (`canaries` checks them).
         let mut free_ram = (0, 0);
         let _ = match devtree::parse(&DEVTREE.0) {
             Ok(fdt) => {
                 let _ = devtree::write_summary(&fdt, &mut console);
-                let (start, end) = build_guests(&fdt, *ram.as_ref().unwrap_or(&0), &mut guests, &mut console);
+                let (start, end) = GUESTS.with(|guests| build_guests(&fdt, *ram.as_ref().unwrap_or(&0), guests, &mut console));
                 free_ram = (start, (end - start).min(CANARY_RAM));
                 guestmem::fill_canaries(free_ram.0, free_ram.1);
                 Ok(())
             }
             Err(error) => writeln!(console, "{error}"),
         };
+        BOOT.with(|b| *b = Some(BootInfo { cpu, ram, free_ram }));
+        VM.with(|vm| {
+            vm.tlb_entries = entries;
+            vm.ram = *ram.as_ref().unwrap_or(&0);
+        });
 
-        let system = System { cpu, ram, devtree: &DEVTREE.0 };
-        let _ = writeln!(console, "type `help` for commands");
-        let _ = console.write_str(mterm::PROMPT);
-        let mut sched = Scheduler { current: 0, fpu_owner: None, fpu: [guestmem::FpuRegs::ZERO; MAX_GUESTS], tlb_entries: entries, costs: ExitCosts::new(), times: Times::default(), mark: cp0::count(), idle: false, held: false };
-        let mut editor = LineEditor::new();
-        // The guest and the port the console is bound to.
-        let mut bound: Option<(usize, hypervisor::devemu::Name)> = None;
-        let mut last_input: Option<u32> = None;
-        // Bytes typed while `guests wait` ran, for mterm afterwards.
-        let mut typed_ahead: ByteRing<256> = ByteRing::new();
-        loop {
-            while let Some(byte) = typed_ahead.pop().or_else(|| console.try_read()) {
-                last_input = Some(cp0::count());
-                if let Some((index, port_name)) = bound {
-                    let port = guests[index].as_mut().and_then(|g| g.bus.port_mut(port_name.as_str()));
-                    if byte == mterm::UNBIND {
-                        bound = None;
-                        if let Some(port) = port {
-                            let _ = port.set_raw(false, &mut console);
-                        }
-                        let _ = write!(console, "\n[mterm] console back to mterm\n{}", mterm::PROMPT);
-                    } else if let Some(port) = port {
-                        port.push_input(byte);
-                    }
-                    continue;
-                }
-                let Ok(Some(line)) = editor.feed(byte, &mut console) else {
-                    continue;
-                };
-                match mterm::execute(line, &system, &mut console) {
-                    Ok(Action::Halt) => mips::halt(),
-                    Ok(Action::Fault(fault)) => mips::raise(fault),
-                    Ok(Action::Canaries) => {
-                        let data = (0..CANARY.len()).find(|&i| {
-                            // SAFETY: an index inside the static array; volatile so the
-                            // compiler reads the memory instead of the constant.
-                            let word = unsafe { core::ptr::read_volatile(&CANARY[i]) };
-                            word != guestmem::canary(i as u32)
-                        });
-                        let ram = guestmem::check_canaries(free_ram.0, free_ram.1);
-                        let _ = match (ram, data) {
-                            (None, None) => writeln!(
-                                console,
-                                "canaries intact: {} KiB of free host RAM at {:#x}, {} words in the hypervisor's data",
-                                free_ram.1 / 1024,
-                                free_ram.0,
-                                CANARY.len()
-                            ),
-                            (Some((at, value)), _) => writeln!(console, "canaries OVERWRITTEN: host RAM {at:#x} holds {value:#010x}"),
-                            (None, Some(i)) => writeln!(console, "canaries OVERWRITTEN: the hypervisor's data, word {i}"),
-                        };
-                    }
-                    Ok(Action::Guests) => {
-                        for guest in guests.iter().flatten() {
-                            let _ = write_status(guest, &mut console);
-                        }
-                    }
-                    Ok(Action::WaitGuests(name)) => {
-                        let running = |g: &&Guest<'_>| {
-                            g.state == GuestState::Running && !g.stuck() && name.is_none_or(|n| n == g.name)
-                        };
-                        while guests.iter().flatten().any(|g| running(&g)) {
-                            sched.run_one(&mut guests, &mut console);
-                            // Once 256 bytes wait, the rest stays in the UART (and QEMU).
-                            let typed = if typed_ahead.is_full() { None } else { console.try_read() };
-                            match typed {
-                                Some(CTRL_C) => {
-                                    let _ = writeln!(console, "[mterm] ^C: stopped waiting");
-                                    break;
-                                }
-                                Some(byte) => {
-                                    typed_ahead.push(byte);
-                                }
-                                None => {}
-                            }
-                        }
-                        for guest in guests.iter().flatten().filter(|g| g.stuck()) {
-                            let _ = writeln!(console, "[mterm] {} waits with interrupts disabled", guest.name);
-                        }
-                        let still = guests.iter().flatten().any(|g| running(&g));
-                        let _ = match name {
-                            _ if still => Ok(()),
-                            Some(name) => writeln!(console, "[mterm] {name} is not running"),
-                            None => writeln!(console, "[mterm] no guest is running"),
-                        };
-                    }
-                    Ok(Action::Bind(name)) => {
-                        match guests.iter_mut().flatten().find(|g| g.bus.ports().any(|p| p.name() == name)) {
-                            Some(guest) => {
-                                bound = Some((guest.index, hypervisor::devemu::Name::new(name)));
-                                let _ = writeln!(console, "[mterm] console bound to {name}; Ctrl-] returns");
-                                // Its output now comes as it is sent (prompts too), unprefixed.
-                                if let Some(port) = guest.bus.port_mut(name) {
-                                    let _ = port.set_raw(true, &mut console);
-                                }
-                                continue;
-                            }
-                            None => {
-                                let _ = writeln!(console, "vserial: no serial port `{name}`");
-                            }
-                        }
-                    }
-                    Ok(Action::Guest(command)) => {
-                        let mut tlb = [HostTlbEntry::default(); HOST_TLB_MAX];
-                        let entries = if matches!(command, GuestCommand::VcpuTlb(_)) { sched.read_host_tlb(&mut tlb) } else { 0 };
-                        sched.account(cp0::count());
-                        let host = HostView { tlb: &tlb[..entries], times: sched.times };
-                        if let Ok(Some((index, effects))) = ops::execute(command, &mut guests, &host, cp0::count(), &mut console) {
-                            sched.apply(index, effects, &mut guests, *system.ram.as_ref().unwrap_or(&0));
-                        }
-                    }
-                    Ok(Action::Continue) | Err(_) => {}
-                }
-                let _ = console.write_str(mterm::PROMPT);
-            }
-            // Typed (or scripted) mterm input keeps the console for a
-            // moment, so guest output does not cut a command line in two.
-            if last_input.is_some_and(|t| cp0::count().wrapping_sub(t) < INPUT_GRACE) {
-                sched.held = true;
-                continue;
-            }
-            sched.run_one(&mut guests, &mut console);
+        // Host interrupts: the i8259 pair (IP2), the CP0 timer (IP7), UART0.
+        i8259::init();
+        timer::init();
+        uart::enable_interrupts();
+
+        let spawned = [
+            thread::spawn("idle", Kind::Thread, PRIO_IDLE, IDLE_SLICE, true, idle_thread, 0).map(|id| IDLE.store(id, Ordering::Relaxed)),
+            thread::spawn("mterm", Kind::Thread, PRIO_MTERM, THREAD_SLICE, true, mterm_thread, 0).map(drop),
+            thread::spawn("worker", Kind::Thread, PRIO_WORKER, THREAD_SLICE, true, worker_thread, 0).map(|id| WORKER.store(id, Ordering::Relaxed)),
+        ];
+        if let Some(Err(why)) = spawned.into_iter().find(Result::is_err) {
+            let _ = writeln!(console, "cannot start the system threads: {why}");
+            mips::halt();
         }
+        for index in 0..MAX_GUESTS {
+            start_vcpu(index);
+        }
+        VM.with(|vm| vm.started = timer::now());
+        thread::start()
     }
-
-    /// Ends `guests wait`.
-    const CTRL_C: u8 = 0x03;
-
-    /// How long mterm keeps the console after a typed byte: 100 ms.
-    const INPUT_GRACE: u32 = 100 * hypervisor::vm::guest::TICKS_PER_MS;
-
-    const MAX_GUESTS: usize = hypervisor::vm::config::MAX_GUESTS;
-    /// Most host TLB entries `vcpu tlb` looks at (the 24Kf has 16 to 64).
-    const HOST_TLB_MAX: usize = 64;
-    type Guests = [Option<Guest<'static>>; MAX_GUESTS];
-
-    /// Free host RAM checked for canaries: at most this much (filling it
-    /// costs boot time).
-    const CANARY_RAM: u32 = 16 << 20;
-
-    /// Canaries in the hypervisor's own data.
-    static CANARY: [u32; 256] = {
-        let mut words = [0; 256];
-        let mut i = 0;
-        while i < words.len() {
-            words[i] = guestmem::canary(i as u32);
-            i += 1;
-        }
-        words
-    };
 
     /// Reads, validates and builds every guest of the device tree; a
     /// refused guest is reported and skipped. Returns the host RAM left
@@ -243,6 +215,7 @@ mod boot {
                             guestmem::copy_in(pa, chunk.data);
                         }
                     }
+                    guestmem::fill_guest_canaries(&guest.memory);
                     let _ = writeln!(
                         console,
                         "guest {node}: image `{}`, RAM {} at host {:#x}, ROM at host {:#x}, starts at {:#010x}",
@@ -262,6 +235,37 @@ mod boot {
             }
         }
         host_ram.free()
+    }
+
+    /// Starts the VCPU thread of guest `index` if it exists, is running
+    /// (or paused: then its thread is paused too) and has none.
+    fn start_vcpu(index: usize) {
+        let Some((name, slice, state)) = GUESTS.with(|g| g[index].as_ref().map(|g| (Name::new(g.name), g.time_slice_ticks, g.state))) else {
+            return;
+        };
+        if !matches!(state, GuestState::Running | GuestState::Paused) || VM.with(|vm| vm.vcpu_thread[index].is_some()) {
+            return;
+        }
+        // `guest0/vcpu0` (cut to 32 bytes by the thread table).
+        let mut bytes = [0u8; 64];
+        let parts = name.as_str().as_bytes().iter().chain(ops::VCPU_SUFFIX.as_bytes());
+        let mut len = 0;
+        for (slot, &b) in bytes.iter_mut().zip(parts) {
+            *slot = b;
+            len += 1;
+        }
+        let text = core::str::from_utf8(&bytes[..len]).unwrap_or("vcpu");
+        match thread::spawn(text, Kind::Vcpu, PRIO_VCPU, u64::from(slice), false, vcpu_thread, index) {
+            Ok(id) => {
+                VM.with(|vm| vm.vcpu_thread[index] = Some(id));
+                if state == GuestState::Paused {
+                    let _ = SCHED.with(|s| s.pause(id));
+                }
+            }
+            Err(why) => {
+                let _ = writeln!(Console::get(), "{name}: cannot start its VCPU thread: {why}");
+            }
+        }
     }
 
     /// The host side of a VCPU exit.
@@ -284,194 +288,470 @@ mod boot {
         }
     }
 
-    struct Scheduler {
-        current: usize,
-        fpu_owner: Option<usize>,
-        fpu: [guestmem::FpuRegs; MAX_GUESTS],
-        tlb_entries: u32,
-        /// Per-exit-reason costs, printed when a guest powers off.
-        costs: ExitCosts,
-        /// Where the time went (for `stats`), accounted up to Count `mark`.
-        times: Times,
-        mark: u32,
-        /// The last turn found no guest to run: the time since `mark` is idle.
-        idle: bool,
-        /// mterm kept the console since `mark` (no guest ran for it).
-        held: bool,
-    }
-
     const STATUS_IE: u32 = 1 << 0;
+    const STATUS_IM2: u32 = 1 << 10;
     const STATUS_IM7: u32 = 1 << 15;
     const STATUS_CU1: u32 = 1 << 29;
     const STATUS_FR: u32 = 1 << 26;
 
-    impl Scheduler {
-        /// Counts the ticks since `mark` as idle or hypervisor time.
-        fn account(&mut self, now: u32) {
-            let ticks = u64::from(now.wrapping_sub(self.mark));
-            if core::mem::take(&mut self.held) {
-                self.times.mterm += ticks;
-            } else if self.idle {
-                self.times.idle += ticks;
-            } else {
-                self.times.hypervisor += ticks;
-            }
-            self.mark = now;
-        }
+    /// What a VCPU thread does after one turn of its loop.
+    enum Step {
+        /// Go on (after a preemption point).
+        Again,
+        /// Sleep until woken or until the tick given.
+        Sleep(Option<u64>),
+        /// The guest no longer runs: end the thread.
+        Exit,
+    }
 
-        /// The host TLB, for `vcpu tlb`; returns how many entries were read.
-        fn read_host_tlb(&self, out: &mut [HostTlbEntry; HOST_TLB_MAX]) -> usize {
-            let n = (self.tlb_entries as usize).min(HOST_TLB_MAX);
-            for (index, slot) in out.iter_mut().enumerate().take(n) {
-                let (entry_hi, entry_lo, page_mask) = mips::tlb::read(index as u32);
-                *slot = HostTlbEntry { index: index as u32, entry_hi, entry_lo, page_mask };
-            }
-            mips::tlb::set_asid(0);
-            n
-        }
-
-        /// Carries out a lifecycle change on guest `index`: its shadows out
-        /// of the host TLB; for a reset, its FPU registers cleared and its
-        /// RAM and ROM refilled from the image pack.
-        fn apply(&mut self, index: usize, effects: Effects, guests: &mut Guests, ram: u64) {
-            if effects.drop_shadows {
-                mips::tlb::flush(self.tlb_entries, shadow_asids(index), 0, u64::MAX);
-                mips::tlb::set_asid(0);
-            }
-            if !effects.reload_image {
-                return;
-            }
-            if let Some(fpu) = self.fpu.get_mut(index) {
-                *fpu = guestmem::FpuRegs::ZERO;
-            }
-            if self.fpu_owner == Some(index) {
-                self.fpu_owner = None;
-            }
-            let Some(guest) = guests.get_mut(index).and_then(Option::as_mut) else { return };
-            let m = guest.memory;
-            for (gpa, size) in [(0, m.ram_size), (m.rom_base, m.rom_size)] {
-                if let Some(pa) = m.host_range(gpa, size) {
-                    guestmem::zero(pa, size);
-                }
-            }
-            if let Some(image) = guestmem::pack(ram).and_then(|p| p.image(guest.image)) {
-                for chunk in image.chunks() {
-                    if let Some(pa) = m.host_range(chunk.gpa, chunk.data.len() as u32) {
-                        guestmem::copy_in(pa, chunk.data);
+    /// A VCPU thread: enter the guest, handle the exit, again; sleeps
+    /// while the guest waits (WAIT) or mterm holds the guests. Everything
+    /// but the preemption point runs with interrupts disabled, so mterm
+    /// commands never see a guest half-way through an exit.
+    fn vcpu_thread(index: usize) {
+        let mut sample: Option<(ExitReason, u32)> = None;
+        loop {
+            let _guard = irq::disable();
+            let now = timer::now();
+            let hold = VM.with(|vm| vm.hold_until);
+            let step = if now < hold { Step::Sleep(Some(hold)) } else { GUESTS.with(|g| run_once(index, g, &mut sample)) };
+            // The exit cost runs from the exit to the next entry; time
+            // other threads ran meanwhile is not part of it.
+            match step {
+                Step::Again => {
+                    if thread::preempt_if_needed() {
+                        sample = None;
                     }
                 }
-            }
-        }
-
-        /// Runs the next runnable guest for its time slice (or until it
-        /// waits, stops, or console input arrives). Without one, brings
-        /// the waiting guests' timers up to date and returns.
-        fn run_one(&mut self, guests: &mut Guests, console: &mut Console) {
-            let now = cp0::count();
-            let mut runnable = [false; MAX_GUESTS];
-            for (slot, guest) in runnable.iter_mut().zip(guests.iter_mut()) {
-                if let Some(guest) = guest {
-                    // Console input reaches a waiting guest's UART too.
-                    let _ = guest.bus.pump_serial(console);
-                    guest.vcpu.sync_timer(now);
-                    guest.update_irq_lines();
-                    *slot = guest.runnable();
+                Step::Sleep(deadline) => {
+                    sample = None;
+                    thread::sleep(deadline);
+                }
+                Step::Exit => {
+                    VM.with(|vm| {
+                        if vm.vcpu_thread[index] == Some(thread::current()) {
+                            vm.vcpu_thread[index] = None;
+                        }
+                    });
+                    mips::tlb::set_asid(0);
+                    thread::exit();
                 }
             }
-            self.account(cp0::count());
-            let Some(index) = next_runnable(self.current, &runnable) else {
-                self.idle = true;
-                return;
-            };
-            self.idle = false;
-            self.current = index;
-            let Some(guest) = guests[index].as_mut() else { return };
-            let start = cp0::count();
-            let mut host = HostHw { tlb_entries: self.tlb_entries };
-            // The last exit's reason and Count at its entry, until re-entry.
-            let mut exit_sample: Option<(ExitReason, u32)> = None;
-            loop {
-                guest.update_irq_lines();
-                let now = cp0::count();
-                guest.vcpu.sync_timer(now);
-                if !guest.vcpu.prepare_entry() {
-                    break;
-                }
-                let cu1 = guest.vcpu.cpu.cp0.status_cu1() != 0;
-                if cu1 && self.fpu_owner != Some(index) {
-                    if let Some(owner) = self.fpu_owner {
-                        guestmem::save_fpu(&mut self.fpu[owner]);
-                    }
-                    guestmem::restore_fpu(&self.fpu[index]);
-                    self.fpu_owner = Some(index);
-                }
-                let used = now.wrapping_sub(start);
-                let left = guest.time_slice_ticks.saturating_sub(used);
-                cp0::arm_timer(left.min(guest.vcpu.ticks_to_compare()));
-                let mut frame = TrapFrame::default();
-                frame.regs = guest.vcpu.cpu.gpr;
-                frame.hi = guest.vcpu.cpu.hi;
-                frame.lo = guest.vcpu.cpu.lo;
-                frame.epc = guest.vcpu.cpu.pc;
-                // The FPU runs in the guest's register view (Status.FR).
-                let fr = guest.vcpu.cpu.cp0.status & STATUS_FR;
-                let status = STATUS_IE | STATUS_IM7 | fr | if cu1 { STATUS_CU1 } else { 0 };
-                if let Some((reason, at)) = exit_sample.take() {
-                    self.costs.record(reason, cp0::count().wrapping_sub(at));
-                }
-                let entered = cp0::count();
-                self.times.hypervisor += u64::from(entered.wrapping_sub(self.mark));
-                let out = world::enter(&frame, status, guest.vcpu.host_asid());
-                let exited = EXIT_AT.load(Ordering::Relaxed);
-                self.times.guest += u64::from(exited.wrapping_sub(entered));
-                self.mark = exited;
-                guest.vcpu.cpu.gpr = out.regs;
-                guest.vcpu.cpu.gpr[0] = 0;
-                guest.vcpu.cpu.hi = out.hi;
-                guest.vcpu.cpu.lo = out.lo;
-                guest.vcpu.sync_timer(cp0::count());
-                // Vector 0x480: a debug exception (SDBBP), left as one from user
-                // mode by `__debug_exception`; BD is Debug.DBD.
-                let debug = out.vector == 0x480;
-                let cause = if debug { cp0::debug() & (1 << 31) } else { out.cause };
-                let exit = Exit { cause, epc: out.epc, badvaddr: out.badvaddr, debug };
-                let mmio_before = guest.vcpu.counters.get(ExitReason::Mmio);
-                let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
-                exit_sample = Some((guest.vcpu.last_exit, EXIT_AT.load(Ordering::Relaxed)));
-                // Only a device access or time (an interrupt exit) moves UART bytes.
-                if exit.code() == 0 || guest.vcpu.counters.get(ExitReason::Mmio) != mmio_before {
-                    let _ = guest.bus.pump_serial(console);
-                }
-                match action {
-                    VcpuAction::Resume => {}
-                    VcpuAction::PowerOff => {
-                        guest.state = GuestState::PoweredOff;
-                        let _ = write_status(guest, console);
-                        let _ = writeln!(console, "exit costs since boot (all guests), Count ticks from exception_entry to world::enter:");
-                        let _ = self.costs.write(console);
-                        break;
-                    }
-                    VcpuAction::Stop(why) => {
-                        guest.state = GuestState::Stopped(why);
-                        let _ = writeln!(console, "{}: stopped: {why} (EPC {:#010x}, Cause {:#010x})", guest.name, exit.epc, exit.cause);
-                        let _ = write_status(guest, console);
-                        break;
-                    }
-                }
-                // The slice ends on time whatever the exits (a guest polling
-                // a device exits more often than the timer could fire).
-                let slice_over = cp0::count().wrapping_sub(start) >= guest.time_slice_ticks;
-                if slice_over || (exit.code() == 0 && console.has_input()) {
-                    break;
-                }
-            }
-            mips::tlb::set_asid(0);
         }
     }
 
-    /// Called by the exception vectors with the saved registers. From user
-    /// mode it is a guest's exit: back to the scheduler. Anything else is
-    /// a hypervisor bug: report it and stop.
+    /// Enters guest `index` once and handles its exit.
+    fn run_once(index: usize, guests: &mut Guests, sample: &mut Option<(ExitReason, u32)>) -> Step {
+        let Some(guest) = guests[index].as_mut() else { return Step::Exit };
+        match guest.state {
+            GuestState::Running => {}
+            GuestState::Paused => return Step::Sleep(None),
+            GuestState::PoweredOff | GuestState::Stopped(_) => return Step::Exit,
+        }
+        guest.update_irq_lines();
+        guest.vcpu.sync_timer(cp0::count());
+        if !guest.vcpu.prepare_entry() {
+            // WAIT: until its timer, or a device interrupt (the worker
+            // wakes it when input arrives).
+            if guest.stuck() {
+                return Step::Sleep(None);
+            }
+            let ticks = u64::from(guest.vcpu.ticks_to_compare());
+            return Step::Sleep(Some(timer::now() + ticks));
+        }
+        let cu1 = guest.vcpu.cpu.cp0.status_cu1() != 0;
+        let tlb_entries = VM.with(|vm| {
+            if cu1 && vm.fpu_owner != Some(index) {
+                if let Some(owner) = vm.fpu_owner {
+                    guestmem::save_fpu(&mut vm.fpu[owner]);
+                }
+                guestmem::restore_fpu(&vm.fpu[index]);
+                vm.fpu_owner = Some(index);
+            }
+            vm.tlb_entries
+        });
+        let mut host = HostHw { tlb_entries };
+        // The next scheduler event or the guest's own timer, whichever
+        // comes first, ends the guest's run.
+        let now = timer::now();
+        let deadline = SCHED.with(|s| s.next_deadline()).min(now + u64::from(guest.vcpu.ticks_to_compare()));
+        timer::arm_at(deadline);
+        let mut frame = TrapFrame::default();
+        frame.regs = guest.vcpu.cpu.gpr;
+        frame.hi = guest.vcpu.cpu.hi;
+        frame.lo = guest.vcpu.cpu.lo;
+        frame.epc = guest.vcpu.cpu.pc;
+        // The FPU runs in the guest's register view (Status.FR).
+        let fr = guest.vcpu.cpu.cp0.status & STATUS_FR;
+        let status = STATUS_IE | STATUS_IM2 | STATUS_IM7 | fr | if cu1 { STATUS_CU1 } else { 0 };
+        if let Some((reason, at)) = sample.take() {
+            VM.with(|vm| vm.costs.record(reason, cp0::count().wrapping_sub(at)));
+        }
+        let entered = cp0::count();
+        let out = world::enter(&frame, status, guest.vcpu.host_asid());
+        let exited = EXIT_AT.load(Ordering::Relaxed);
+        VM.with(|vm| vm.guest_ticks += u64::from(exited.wrapping_sub(entered)));
+        guest.vcpu.cpu.gpr = out.regs;
+        guest.vcpu.cpu.gpr[0] = 0;
+        guest.vcpu.cpu.hi = out.hi;
+        guest.vcpu.cpu.lo = out.lo;
+        guest.vcpu.sync_timer(cp0::count());
+        // Vector 0x480: a debug exception (SDBBP), left as one from user
+        // mode by `__debug_exception`; BD is Debug.DBD.
+        let debug = out.vector == 0x480;
+        let cause = if debug { cp0::debug() & (1 << 31) } else { out.cause };
+        let exit = Exit { cause, epc: out.epc, badvaddr: out.badvaddr, debug };
+        let mmio_before = guest.vcpu.counters.get(ExitReason::Mmio);
+        let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
+        *sample = Some((guest.vcpu.last_exit, EXIT_AT.load(Ordering::Relaxed)));
+        mips::tlb::set_asid(0);
+        let mut console = Console::get();
+        // Only a device access or time (an interrupt exit) moves UART bytes.
+        if exit.code() == 0 || guest.vcpu.counters.get(ExitReason::Mmio) != mmio_before {
+            let _ = guest.bus.pump_serial(&mut console);
+        }
+        match action {
+            VcpuAction::Resume => Step::Again,
+            VcpuAction::PowerOff => {
+                guest.state = GuestState::PoweredOff;
+                let _ = write_status(guest, &mut console);
+                let _ = writeln!(console, "exit costs since boot (all guests), Count ticks from exception_entry to world::enter:");
+                let _ = VM.with(|vm| vm.costs.write(&mut console));
+                Step::Exit
+            }
+            VcpuAction::Stop(why) => {
+                guest.state = GuestState::Stopped(why);
+                let _ = writeln!(console, "{}: stopped: {why} (EPC {:#010x}, Cause {:#010x})", guest.name, exit.epc, exit.cause);
+                let _ = write_status(guest, &mut console);
+                Step::Exit
+            }
+        }
+    }
+
+    /// The deferred-work thread: reloads guest images for `guest
+    /// start|reset` (long copies, preemptible, outside any exit path) and
+    /// then starts their VCPU threads; carries typed input into the UARTs
+    /// of guests that wait for it and wakes their VCPU threads.
+    fn worker_thread(_: usize) {
+        loop {
+            while let Some(index) = VM.with(|vm| {
+                let index = vm.reload.iter().position(|&r| r)?;
+                vm.reload[index] = false;
+                Some(index)
+            }) {
+                reload_image(index);
+                start_vcpu(index);
+            }
+            let _guard = irq::disable();
+            let now = timer::now();
+            GUESTS.with(|guests| {
+                let mut console = Console::get();
+                for guest in guests.iter_mut().flatten() {
+                    let _ = guest.bus.pump_serial(&mut console);
+                    guest.update_irq_lines();
+                    guest.vcpu.sync_timer(cp0::count());
+                    if guest.runnable() {
+                        if let Some(id) = VM.with(|vm| vm.vcpu_thread[guest.index]) {
+                            thread::wake(id);
+                        }
+                    }
+                }
+            });
+            if !VM.with(|vm| vm.reload.iter().any(|&r| r)) {
+                thread::sleep(Some(now + WORKER_PERIOD));
+            }
+        }
+    }
+
+    /// Clears guest `index`'s RAM and ROM and copies its image in again
+    /// from the pack (its VCPU thread is gone meanwhile).
+    fn reload_image(index: usize) {
+        let Some((memory, image)) = GUESTS.with(|g| g[index].as_ref().map(|g| (g.memory, g.image))) else { return };
+        let ram = VM.with(|vm| vm.ram);
+        for (gpa, size) in [(0, memory.ram_size), (memory.rom_base, memory.rom_size)] {
+            if let Some(pa) = memory.host_range(gpa, size) {
+                guestmem::zero(pa, size);
+            }
+        }
+        if let Some(image) = guestmem::pack(ram).and_then(|p| p.image(image)) {
+            for chunk in image.chunks() {
+                if let Some(pa) = memory.host_range(chunk.gpa, chunk.data.len() as u32) {
+                    guestmem::copy_in(pa, chunk.data);
+                }
+            }
+        }
+        guestmem::fill_guest_canaries(&memory);
+    }
+
+    /// A thread that only spins (`thread spin`), with interrupts enabled.
+    fn spin_thread(_: usize) {
+        loop {
+            core::hint::spin_loop();
+        }
+    }
+
+    /// The idle thread: WAIT with interrupts enabled; any interrupt that
+    /// readies a thread preempts it.
+    fn idle_thread(_: usize) {
+        loop {
+            mips::wait_for_interrupt();
+        }
+    }
+
+    /// The next byte typed on the console; sleeps until one comes.
+    fn next_byte() -> u8 {
+        let _guard = irq::disable();
+        loop {
+            if let Some(byte) = uart::read_byte() {
+                return byte;
+            }
+            thread::sleep(None);
+        }
+    }
+
+    /// The management terminal.
+    fn mterm_thread(_: usize) {
+        uart::set_waiter(thread::current());
+        let mut console = Console::get();
+        let Some(boot) = BOOT.with(|b| *b) else { return };
+        let system = System { cpu: boot.cpu, ram: boot.ram, devtree: &DEVTREE.0 };
+        let _ = writeln!(console, "type `help` for commands");
+        let _ = console.write_str(mterm::PROMPT);
+        let mut editor = LineEditor::new();
+        // The guest and the port the console is bound to.
+        let mut bound: Option<(usize, Name)> = None;
+        // Bytes typed while `guests wait` ran, for mterm afterwards.
+        let mut typed_ahead: ByteRing<256> = ByteRing::new();
+        loop {
+            let byte = typed_ahead.pop().unwrap_or_else(next_byte);
+            if let Some((index, port_name)) = bound {
+                GUESTS.with(|guests| {
+                    let port = guests[index].as_mut().and_then(|g| g.bus.port_mut(port_name.as_str()));
+                    if byte == mterm::UNBIND {
+                        bound = None;
+                        if let Some(port) = port {
+                            let _ = port.set_raw(false, &mut console);
+                        }
+                        let _ = write!(console, "\n[mterm] console back to mterm\n{}", mterm::PROMPT);
+                    } else if let Some(port) = port {
+                        port.push_input(byte);
+                    }
+                });
+                thread::wake(WORKER.load(Ordering::Relaxed));
+                continue;
+            }
+            let now = timer::now();
+            VM.with(|vm| vm.hold_until = now + INPUT_GRACE);
+            let Ok(Some(line)) = editor.feed(byte, &mut console) else {
+                continue;
+            };
+            match mterm::execute(line, &system, &mut console) {
+                Ok(Action::Halt) => mips::halt(),
+                Ok(Action::Fault(fault)) => mips::raise(fault),
+                Ok(Action::Canaries) => check_canaries(boot.free_ram, &mut console),
+                Ok(Action::HostIrqs) => {
+                    let _ = IRQS.with(|t| t.write_list(&mut console));
+                    let _ = writeln!(console, "host timer: one-shot (tickless), programmed for the nearest event");
+                }
+                Ok(Action::Thread(command)) => thread_command(command, &mut console),
+                Ok(Action::Guests) => GUESTS.with(|guests| {
+                    for guest in guests.iter().flatten() {
+                        let _ = write_status(guest, &mut console);
+                    }
+                }),
+                Ok(Action::WaitGuests(name)) => wait_guests(name, &mut typed_ahead, &mut console),
+                Ok(Action::Bind(name)) => {
+                    let found = GUESTS.with(|guests| {
+                        let guest = guests.iter_mut().flatten().find(|g| g.bus.ports().any(|p| p.name() == name))?;
+                        let _ = writeln!(console, "[mterm] console bound to {name}; Ctrl-] returns");
+                        // Its output now comes as it is sent (prompts too), unprefixed.
+                        if let Some(port) = guest.bus.port_mut(name) {
+                            let _ = port.set_raw(true, &mut console);
+                        }
+                        Some(guest.index)
+                    });
+                    match found {
+                        Some(index) => {
+                            bound = Some((index, Name::new(name)));
+                            // Typing into a guest does not hold the guests.
+                            VM.with(|vm| vm.hold_until = 0);
+                            wake_vcpus();
+                            continue;
+                        }
+                        None => {
+                            let _ = writeln!(console, "vserial: no serial port `{name}`");
+                        }
+                    }
+                }
+                Ok(Action::Guest(command)) => guest_command(command, &mut console),
+                Ok(Action::Continue) | Err(_) => {}
+            }
+            let _ = console.write_str(mterm::PROMPT);
+        }
+    }
+
+    /// Wakes every VCPU thread (after the guests' hold ends early).
+    fn wake_vcpus() {
+        let threads = VM.with(|vm| vm.vcpu_thread);
+        for id in threads.into_iter().flatten() {
+            thread::wake(id);
+        }
+    }
+
+    fn check_canaries(free_ram: (u32, u32), console: &mut Console) {
+        let data = (0..CANARY.len()).find(|&i| {
+            // SAFETY: an index inside the static array; volatile so the
+            // compiler reads the memory instead of the constant.
+            let word = unsafe { core::ptr::read_volatile(&CANARY[i]) };
+            word != guestmem::canary(i as u32)
+        });
+        let ram = guestmem::check_canaries(free_ram.0, free_ram.1);
+        let _ = match (ram, data) {
+            (None, None) => writeln!(
+                console,
+                "canaries intact: {} KiB of free host RAM at {:#x}, {} words in the hypervisor's data",
+                free_ram.1 / 1024,
+                free_ram.0,
+                CANARY.len()
+            ),
+            (Some((at, value)), _) => writeln!(console, "canaries OVERWRITTEN: host RAM {at:#x} holds {value:#010x}"),
+            (None, Some(i)) => writeln!(console, "canaries OVERWRITTEN: the hypervisor's data, word {i}"),
+        };
+        // Canaries inside guests' own RAM (the `canary-ram` property).
+        let memories: [Option<(Name, hypervisor::vm::memory::GuestMemory)>; MAX_GUESTS] =
+            GUESTS.with(|g| core::array::from_fn(|i| g[i].as_ref().map(|g| (Name::new(g.name), g.memory))));
+        for (name, memory) in memories.iter().flatten() {
+            let _ = match guestmem::check_guest_canaries(memory) {
+                None => Ok(()),
+                Some(Ok(bytes)) => writeln!(console, "{name}: canaries intact: {} KiB of its RAM", bytes / 1024),
+                Some(Err((at, value))) => writeln!(console, "{name}: canaries OVERWRITTEN: host RAM {at:#x} holds {value:#010x}"),
+            };
+        }
+    }
+
+    /// `guests wait [NAME]`: mterm sleeps until no guest (or NAME) runs,
+    /// or Ctrl-C; bytes typed meanwhile are kept for later (up to 256;
+    /// the rest stays in the UART's RX ring and then the UART).
+    fn wait_guests(name: Option<&str>, typed_ahead: &mut ByteRing<256>, console: &mut Console) {
+        VM.with(|vm| vm.hold_until = 0);
+        wake_vcpus();
+        let running = |g: &Guest<'_>| g.state == GuestState::Running && !g.stuck() && name.is_none_or(|n| n == g.name);
+        let any_running = || GUESTS.with(|guests| guests.iter().flatten().any(|g| running(g)));
+        'wait: while any_running() {
+            while !typed_ahead.is_full() {
+                match uart::read_byte() {
+                    Some(CTRL_C) => {
+                        let _ = writeln!(console, "[mterm] ^C: stopped waiting");
+                        break 'wait;
+                    }
+                    Some(byte) => {
+                        typed_ahead.push(byte);
+                    }
+                    None => break,
+                }
+            }
+            let _guard = irq::disable();
+            if typed_ahead.is_full() || !uart::input_pending() {
+                thread::sleep(Some(timer::now() + WAIT_POLL));
+            }
+        }
+        GUESTS.with(|guests| {
+            for guest in guests.iter().flatten().filter(|g| g.stuck()) {
+                let _ = writeln!(console, "[mterm] {} waits with interrupts disabled", guest.name);
+            }
+        });
+        let _ = match name {
+            _ if any_running() => Ok(()),
+            Some(name) => writeln!(console, "[mterm] {name} is not running"),
+            None => writeln!(console, "[mterm] no guest is running"),
+        };
+    }
+
+    /// `thread ...`.
+    fn thread_command(command: sched::ThreadCommand<'_>, console: &mut Console) {
+        static SPINNERS: AtomicU32 = AtomicU32::new(0);
+        let now = timer::now();
+        let action = SCHED.with(|s| sched::execute(command, s, now, u64::from(TICKS_PER_MS), console));
+        if let Ok(ThreadAction::Spawn(priority)) = action {
+            let n = SPINNERS.fetch_add(1, Ordering::Relaxed) + 1;
+            let mut name = [b's', b'p', b'i', b'n', b'0', b'0', b'0'];
+            name[4] = b'0' + (n / 100 % 10) as u8;
+            name[5] = b'0' + (n / 10 % 10) as u8;
+            name[6] = b'0' + (n % 10) as u8;
+            let name = core::str::from_utf8(&name).unwrap_or("spin");
+            let _ = match thread::spawn(name, Kind::Thread, priority, THREAD_SLICE, false, spin_thread, 0) {
+                Ok(id) => writeln!(console, "thread {id} `{name}` started at priority {priority}"),
+                Err(why) => writeln!(console, "thread: cannot start one: {why}"),
+            };
+        }
+    }
+
+    /// `guest`, `vcpu`, `stats`, `vserial list|dump`: the library prints,
+    /// then the host side of a lifecycle change is carried out here.
+    fn guest_command(command: GuestCommand<'_>, console: &mut Console) {
+        let mut tlb = [HostTlbEntry::default(); HOST_TLB_MAX];
+        let tlb_entries = VM.with(|vm| vm.tlb_entries);
+        let entries = if matches!(command, GuestCommand::VcpuTlb(_)) { read_host_tlb(tlb_entries, &mut tlb) } else { 0 };
+        let now = timer::now();
+        let idle = SCHED.with(|s| s.run_ticks(IDLE.load(Ordering::Relaxed), now));
+        let (guest, started) = VM.with(|vm| (vm.guest_ticks, vm.started));
+        let total = now.saturating_sub(started);
+        let times = Times { guest, idle, hypervisor: total.saturating_sub(guest + idle) };
+        let host = HostView { tlb: &tlb[..entries], times };
+        let done = GUESTS.with(|guests| ops::execute(command, guests, &host, cp0::count(), console));
+        let (GuestCommand::Lifecycle(op, _), Ok(Some((index, effects)))) = (command, done) else { return };
+        let thread = VM.with(|vm| vm.vcpu_thread[index]);
+        if effects.drop_shadows {
+            mips::tlb::flush(tlb_entries, shadow_asids(index), 0, u64::MAX);
+            mips::tlb::set_asid(0);
+        }
+        match op {
+            LifecycleOp::Pause => {
+                if let Some(id) = thread {
+                    let _ = SCHED.with(|s| s.pause(id));
+                }
+            }
+            LifecycleOp::Resume => {
+                if let Some(id) = thread {
+                    let _ = SCHED.with(|s| s.resume(id));
+                    thread::wake(id);
+                }
+            }
+            LifecycleOp::Stop | LifecycleOp::Start | LifecycleOp::Reset => {
+                if let Some(id) = thread {
+                    let _ = thread::destroy(id);
+                }
+                VM.with(|vm| {
+                    vm.vcpu_thread[index] = None;
+                    if effects.reload_image {
+                        vm.fpu[index] = guestmem::FpuRegs::ZERO;
+                        if vm.fpu_owner == Some(index) {
+                            vm.fpu_owner = None;
+                        }
+                        vm.reload[index] = true;
+                    }
+                });
+                thread::wake(WORKER.load(Ordering::Relaxed));
+            }
+        }
+    }
+
+    /// The host TLB, for `vcpu tlb`; returns how many entries were read.
+    fn read_host_tlb(tlb_entries: u32, out: &mut [HostTlbEntry; HOST_TLB_MAX]) -> usize {
+        let _guard = irq::disable();
+        let n = (tlb_entries as usize).min(HOST_TLB_MAX);
+        for (index, slot) in out.iter_mut().enumerate().take(n) {
+            let (entry_hi, entry_lo, page_mask) = mips::tlb::read(index as u32);
+            *slot = HostTlbEntry { index: index as u32, entry_hi, entry_lo, page_mask };
+        }
+        mips::tlb::set_asid(0);
+        n
+    }
+
+    /// Called by the exception vectors with the saved registers, except
+    /// for kernel-mode interrupts (`irq::interrupt_entry`). From user mode
+    /// it is a guest's exit: back to its VCPU thread. Anything else is a
+    /// hypervisor bug: report it and stop.
     #[no_mangle]
     extern "C" fn exception_entry(frame: &TrapFrame) -> ! {
         const KSU_USER: u32 = 2 << 3;
@@ -479,7 +759,7 @@ mod boot {
             EXIT_AT.store(cp0::count(), Ordering::Relaxed);
             world::return_to_host(frame);
         }
-        let mut console = Console::get();
+        let mut console = Console::report();
         let _ = frame.write_report(&mut console);
         let _ = writeln!(console, "*** halting");
         mips::halt()
@@ -487,7 +767,7 @@ mod boot {
 
     #[panic_handler]
     fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-        let mut console = Console::get();
+        let mut console = Console::report();
         let _ = writeln!(console, "\n*** hypervisor panic: {info}\n*** halting");
         mips::halt()
     }

@@ -5,6 +5,7 @@
 
 use crate::cpu::{CpuInfo, Size};
 use crate::devtree;
+use crate::sched::ThreadCommand;
 use crate::vm::guest::LifecycleOp;
 use crate::vm::ops::GuestCommand;
 use core::fmt::{self, Write};
@@ -112,6 +113,10 @@ pub enum Command<'a> {
     Help(Option<&'a str>),
     Version,
     Host,
+    /// `host irqs`: host interrupt lines, handlers and counts.
+    HostIrqs,
+    /// `thread ...`
+    Thread(ThreadCommand<'a>),
     /// `canaries`: check the known patterns nothing may overwrite.
     Canaries,
     Devtree,
@@ -166,8 +171,8 @@ pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo { name: "version", args: "", about: "hypervisor name and version" },
     CommandInfo {
         name: "host",
-        args: "",
-        about: "host CPU (PRId, Config0-3, TLB), RAM size and EBase",
+        args: "[irqs]",
+        about: "host CPU (PRId, Config0-3, TLB), RAM size and EBase; `irqs`: host interrupts, handlers, counts",
     },
     CommandInfo { name: "devtree", args: "", about: "print the host device tree" },
     CommandInfo { name: "halt", args: "", about: "stop the machine (QEMU exits)" },
@@ -187,6 +192,11 @@ pub const COMMANDS: &[CommandInfo] = &[
         about: "VCPUs (NAME: guest0 or guest0/vcpu0): list; GPRs, HI/LO, PC, CP0 by name; guest TLB and host shadows",
     },
     CommandInfo { name: "stats", args: "", about: "exits per reason (all guests), time in guests, hypervisor, idle" },
+    CommandInfo {
+        name: "thread",
+        args: "list | spin [PRIO] | pause|resume|kill NAME",
+        about: "threads and VCPU threads: list; spin: start a busy thread (PRIO 1-3, for testing); pause, resume, kill one",
+    },
     CommandInfo {
         name: "vserial",
         args: "list | dump NAME | bind NAME",
@@ -238,6 +248,18 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
         ("help", topic) => Command::Help(topic),
         ("version", None) => Command::Version,
         ("host", None) => Command::Host,
+        ("host", Some("irqs")) => Command::HostIrqs,
+        ("thread", Some("list")) => Command::Thread(ThreadCommand::List),
+        ("thread", Some("spin")) => {
+            let priority = match words.next() {
+                None => crate::sched::PRIO_VCPU,
+                Some(p) => p.parse().ok().filter(|p| (1..=crate::sched::PRIO_MAX_USER).contains(p)).ok_or(ParseError::Usage(info))?,
+            };
+            Command::Thread(ThreadCommand::Spin(priority))
+        }
+        ("thread", Some("pause")) => Command::Thread(ThreadCommand::Pause(words.next().ok_or(ParseError::Usage(info))?)),
+        ("thread", Some("resume")) => Command::Thread(ThreadCommand::Resume(words.next().ok_or(ParseError::Usage(info))?)),
+        ("thread", Some("kill")) => Command::Thread(ThreadCommand::Kill(words.next().ok_or(ParseError::Usage(info))?)),
         ("devtree", None) => Command::Devtree,
         ("halt", None) => Command::Halt,
         ("canaries", None) => Command::Canaries,
@@ -275,6 +297,10 @@ pub enum Action<'a> {
     Guests,
     /// Check the canaries (the target owns them).
     Canaries,
+    /// Print the host IRQ table (the target owns it).
+    HostIrqs,
+    /// A thread command (the target owns the scheduler and the stacks).
+    Thread(ThreadCommand<'a>),
     /// Run the guests until none (or the one named) is running, then go on
     /// reading commands.
     WaitGuests(Option<&'a str>),
@@ -355,6 +381,8 @@ pub fn execute<'l>(line: &'l str, system: &System<'_>, out: &mut dyn Write) -> R
         }
         Command::Guests => return Ok(Action::Guests),
         Command::Canaries => return Ok(Action::Canaries),
+        Command::HostIrqs => return Ok(Action::HostIrqs),
+        Command::Thread(command) => return Ok(Action::Thread(command)),
         Command::GuestsWait(name) => return Ok(Action::WaitGuests(name)),
         Command::VserialBind(name) => return Ok(Action::Bind(name)),
         Command::Guest(command) => return Ok(Action::Guest(command)),
@@ -407,6 +435,25 @@ mod tests {
         assert!(parse("vcpu").is_err());
         assert_eq!(parse("stats"), Ok(Some(Command::Guest(GuestCommand::Stats))));
         assert_eq!(parse("stats now").unwrap_err().to_string(), "usage: stats (takes no arguments)");
+    }
+
+    #[test]
+    fn thread_and_irq_commands() {
+        assert_eq!(parse("host irqs"), Ok(Some(Command::HostIrqs)));
+        assert!(parse("host frob").is_err());
+        assert_eq!(parse("thread list"), Ok(Some(Command::Thread(ThreadCommand::List))));
+        assert_eq!(parse("thread spin"), Ok(Some(Command::Thread(ThreadCommand::Spin(1)))));
+        assert_eq!(parse("thread spin 3"), Ok(Some(Command::Thread(ThreadCommand::Spin(3)))));
+        for bad in ["thread spin 0", "thread spin 4", "thread spin x", "thread", "thread pause", "thread list x", "thread kill a b"] {
+            assert_eq!(
+                parse(bad).unwrap_err().to_string(),
+                "usage: thread list | spin [PRIO] | pause|resume|kill NAME",
+                "{bad}"
+            );
+        }
+        assert_eq!(parse("thread pause spin1"), Ok(Some(Command::Thread(ThreadCommand::Pause("spin1")))));
+        assert_eq!(parse("thread resume spin1"), Ok(Some(Command::Thread(ThreadCommand::Resume("spin1")))));
+        assert_eq!(parse("thread kill spin1"), Ok(Some(Command::Thread(ThreadCommand::Kill("spin1")))));
     }
 
     fn feed_all(editor: &mut LineEditor, input: &[u8]) -> (Vec<String>, String) {

@@ -196,7 +196,7 @@ impl Machine {
         args
     }
 
-    fn command(&self) -> Result<Command, String> {
+    pub(crate) fn command(&self) -> Result<Command, String> {
         if !(MIN_MEMORY_MIB..=MAX_MEMORY_MIB).contains(&self.memory_mib) {
             return Err(format!(
                 "memory size {} MiB is out of range ({MIN_MEMORY_MIB}..={MAX_MEMORY_MIB} MiB)",

@@ -60,6 +60,8 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "guest_fpu_64bit_registers", run: guest_fpu_64bit_registers },
     QemuTest { name: "bad_guest_nodes_are_refused", run: bad_guest_nodes_are_refused },
     QemuTest { name: "mterm_guest_vcpu_vserial_stats", run: mterm_guest_vcpu_vserial_stats },
+    QemuTest { name: "operate_two_guests", run: operate_two_guests },
+    QemuTest { name: "spinners_do_not_starve_mterm", run: spinners_do_not_starve_mterm },
 ];
 
 /// The workspace version, which the hypervisor reports too.
@@ -197,7 +199,7 @@ fn unexpected_exception_is_reported(images: &Images) -> Result<(), String> {
              ExcCode 2, TLB refill vector (EBase+0x000)",
             // Cause's IP bits vary (the southbridge timer raises IP2 some
             // time after boot), so only ExcCode, checked above, is matched.
-            "BadVAddr 0x00000000  Status 0x00000002  Cause 0x",
+            "BadVAddr 0x00000000  Status 0x00008403  Cause 0x",
             "zero 00000000",
             MARKERS_0_3,
             MARKERS_4_7,
@@ -231,7 +233,7 @@ fn general_vector_exceptions(images: &Images) -> Result<(), String> {
         &[
             "*** unexpected host exception: AdEL (address error, load or instruction fetch), \
              ExcCode 4, general vector (EBase+0x180)",
-            "BadVAddr 0x80000001  Status 0x00000002  Cause 0x",
+            "BadVAddr 0x80000001  Status 0x00008403  Cause 0x",
             MARKERS_0_3,
             MARKERS_4_7,
             "*** halting",
@@ -580,11 +582,26 @@ start:
     sw    $t5, 0x500($t4)
 2:  b     2b
     nop
+    # Its debug vector (BEV: ROM + 0x480): D, then DEPC, then power off.
+    .org 0x480
+    li    $t0, 0x44
+    sb    $t0, 0($s0)
+    li    $t0, 10
+    sb    $t0, 0($s0)
+    mfc0  $a0, $24
+    bal   print
+    nop
+    lui   $t4, 0x3f00
+    li    $t5, 0x42
+    sw    $t5, 0x500($t4)
+3:  b     3b
+    nop
 "#;
 
 /// A guest's SDBBP (host EJTAG debug mode, the boot flash's debug vector)
-/// stops that guest with a message; the suite beside it (guest1) gives the
-/// native results and the hypervisor goes on.
+/// becomes the guest's own debug exception (its vector at ROM + 0x480,
+/// DEPC); the suite beside it (guest1) gives the native results and the
+/// hypervisor goes on.
 fn sdbbp_guest_beside_the_suite(images: &Images) -> Result<(), String> {
     use crate::guests;
     let native = guests::run_native(&guests::build_suite(guests::Map::Native)?)?;
@@ -599,13 +616,13 @@ fn sdbbp_guest_beside_the_suite(images: &Images) -> Result<(), String> {
     if run.timed_out() || !run.success() {
         return Err(format!("the machine did not halt cleanly: {}", context()));
     }
-    if guest_lines(&output, "guest0") != "S\n" {
-        return Err(format!("the SDBBP guest should print S only: {}", context()));
+    // Its own debug exception: its debug vector runs with DEPC = the
+    // branch whose delay slot holds the SDBBP.
+    if guest_lines(&output, "guest0") != "S\nD\n3fc00040\n" {
+        return Err(format!("the SDBBP guest should print S, D and DEPC 3fc00040: {}", context()));
     }
-    // EPC = DEPC = the branch; Cause shows Debug.DBD, which QEMU 7.2 leaves 0.
-    let stop = "guest0: stopped: fatal: SDBBP (EJTAG debug exception, not emulated) (EPC 0x3fc00040, Cause 0x00000000)";
-    if !output.contains(stop) {
-        return Err(format!("no `{stop}`: {}", context()));
+    if !output.contains("guest0: powered off") {
+        return Err(format!("the SDBBP guest should power off from its debug handler: {}", context()));
     }
     let transcript = guest_lines(&output, "guest1");
     guests::compare_results(&native.stdout.replace('\r', ""), &transcript)
@@ -899,5 +916,249 @@ fn mterm_guest_vcpu_vserial_stats(images: &Images) -> Result<(), String> {
     guests::compare_results(&native.stdout.replace('\r', ""), &second)
         .and_then(|()| guests::check_transcript(&second).map(drop))
         .map_err(|why| format!("guest1 after `guest start`: {why}: {}", context()))?;
+    Ok(())
+}
+
+/// An interactive serial session with QEMU, expect-style: [`Session::send`]
+/// types, [`Session::expect`] waits (with a time limit) until the output
+/// since the last match contains a text. QEMU is killed if the session is
+/// dropped before it exits.
+struct Session {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    /// Output before this offset has been matched.
+    seen: usize,
+}
+
+impl Session {
+    fn start(machine: &Machine) -> Result<Session, String> {
+        use std::io::Read;
+        use std::process::Stdio;
+        let mut child = machine
+            .command()?
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| crate::process::spawn_error(crate::qemu::QEMU, &e))?;
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut stdout = child.stdout.take().ok_or("no stdout")?;
+        let sink = output.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut out) = sink.lock() {
+                    out.extend_from_slice(&chunk[..n]);
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Ok(Session { child, stdin, output, seen: 0 })
+    }
+
+    /// Everything printed so far, `\r` removed.
+    fn text(&self) -> String {
+        let bytes = self.output.lock().map(|o| o.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).replace('\r', "")
+    }
+
+    fn send(&mut self, text: &str) -> Result<(), String> {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().ok_or("stdin closed")?;
+        stdin.write_all(text.as_bytes()).and_then(|()| stdin.flush()).map_err(|e| format!("typing {text:?}: {e}"))
+    }
+
+    /// Waits until `needle` appears after the last match; returns the text
+    /// between the last match and the end of this one.
+    fn expect(&mut self, needle: &str, limit: Duration) -> Result<String, String> {
+        let start = Instant::now();
+        loop {
+            // Offsets are in the `\r`-free text.
+            let text = self.text();
+            if let Some(at) = text.get(self.seen..).and_then(|rest| rest.find(needle)) {
+                let end = self.seen + at + needle.len();
+                let between = text[self.seen..end].to_string();
+                self.seen = end;
+                return Ok(between);
+            }
+            if start.elapsed() >= limit {
+                return Err(format!("expected {needle:?} within {limit:?}; output:\n{text}\nunmatched: {:?}", text.get(self.seen..).unwrap_or("")));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for QEMU to exit (the hypervisor halted) and returns the output.
+    fn finish(mut self, limit: Duration) -> Result<String, String> {
+        let start = Instant::now();
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) if status.success() => return Ok(self.text()),
+                Ok(Some(status)) => return Err(format!("QEMU exited with {status}; output:\n{}", self.text())),
+                Ok(None) if start.elapsed() >= limit => return Err(format!("QEMU did not exit in time; output:\n{}", self.text())),
+                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                Err(e) => return Err(format!("waiting for QEMU: {e}")),
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How long a step of an interactive session may take (a normal one takes
+/// milliseconds; this only catches a hang).
+const STEP: Duration = Duration::from_secs(20);
+
+/// The number in the row of `host irqs` whose first column is `irq`.
+fn irq_count(output: &str, irq: &str) -> Option<u64> {
+    let line = output.lines().rev().find(|l| l.split_whitespace().next() == Some(irq))?;
+    line.split_whitespace().last()?.parse().ok()
+}
+
+/// Issue #6's done-when: two guests at once (the interactive console as
+/// guest0, the suite as guest1); the terminal binds to each console in
+/// turn, types into the console guest and sees its echo and answer, stops
+/// and restarts the suite, reads `stats`, `thread list` and `host irqs`
+/// (the UART's receive interrupt counted), and halts.
+fn operate_two_guests(images: &Images) -> Result<(), String> {
+    use crate::guests;
+    let pack = crate::image::guest_pack(&[guests::build_console()?, guests::build_suite(guests::Map::Guest)?], "operate.pack")?;
+    let mut s = Session::start(&with_pack(Machine::new(&images.hypervisor), &pack))?;
+    s.expect("type `help` for commands\nmterm> ", STEP)?;
+    s.expect("[guest0] console: ready", STEP)?;
+    // guest0's console: its prompt, then our keystrokes echoed and answered.
+    s.send("vserial bind guest0\n")?;
+    s.expect("[mterm] console bound to guest0; Ctrl-] returns\n", STEP)?;
+    s.send("\r")?;
+    s.expect("> ", STEP)?;
+    s.send("hello there\r")?;
+    s.expect("hello there\nyou typed: hello there\n> ", STEP)?;
+    s.send("ticks\r")?;
+    s.expect("ticks\n", STEP)?;
+    s.expect("> ", STEP)?;
+    s.send("\x1d")?;
+    s.expect("[mterm] console back to mterm\nmterm> ", STEP)?;
+    // Stop the suite (it may have finished already: then it is powered
+    // off) and start it again.
+    s.send("guest stop guest1\n")?;
+    let stop = s.expect("mterm> ", STEP)?;
+    if !stop.contains("guest1: stopped at 0x") && !stop.contains("guest1 is not running") {
+        return Err(format!("`guest stop guest1` answered {stop:?}"));
+    }
+    s.send("guest list\n")?;
+    s.expect("guest list\nguest0: waiting (WAIT), pc 0x", STEP)?;
+    let list = s.expect("mterm> ", STEP)?;
+    if !list.contains("guest1: stopped by the operator, pc 0x") && !list.contains("guest1: powered off, pc 0x") {
+        return Err(format!("`guest list` answered {list:?}"));
+    }
+    s.send("guest start guest1\n")?;
+    s.expect("guest start guest1\nguest1: reset, image reloaded, running from 0x3fc00000\n", STEP)?;
+    // Its VCPU thread is back beside guest0's.
+    s.send("thread list\n")?;
+    s.expect("thread list\nid name             kind   prio state", STEP)?;
+    let threads = s.expect("mterm> ", STEP)?;
+    // guest1's console: its suite runs again and its input case reads
+    // what we type.
+    s.send(&format!("vserial bind guest1\n{}", guests::UART_INPUT))?;
+    s.expect("[mterm] console bound to guest1; Ctrl-] returns\n", STEP)?;
+    s.expect("PASS uart.input_ping\n", Duration::from_secs(60))?;
+    s.expect(" passed, 0 failed\n", STEP)?;
+    s.send("\x1d")?;
+    s.expect("[mterm] console back to mterm\nmterm> ", STEP)?;
+    s.send("guests wait guest1\n")?;
+    s.expect("[mterm] guest1 is not running\n", STEP)?;
+    // guest0 kept its state all along: it still answers.
+    s.send("vserial bind guest0\nagain\r")?;
+    s.expect("you typed: again\n", STEP)?;
+    s.send("\x1d")?;
+    s.expect("[mterm] console back to mterm\nmterm> ", STEP)?;
+    s.send("stats\n")?;
+    let stats = s.expect("    idle ", STEP)?;
+    s.send("host irqs\n")?;
+    s.expect("host irqs\n", STEP)?;
+    let irqs = s.expect("spurious: ", STEP)?;
+    s.send("halt\n")?;
+    s.expect("halting\n", STEP)?;
+    let output = s.finish(STEP)?;
+    let context = |what: &str| format!("{what}; output:\n{output}");
+    for needle in ["    in guests ", "    in the hypervisor "] {
+        if !stats.contains(needle) {
+            return Err(context(&format!("`stats` lacks {needle:?}")));
+        }
+    }
+    for needle in [" idle             thread    0 ", " mterm            thread    3 running", " worker           thread    2 ", " guest0/vcpu0     vcpu      1 ", " guest1/vcpu0     vcpu      1 "] {
+        if !threads.contains(needle) {
+            return Err(context(&format!("`thread list` lacks {needle:?}")));
+        }
+    }
+    match (irq_count(&irqs, "isa4"), irq_count(&irqs, "cpu7")) {
+        (Some(uart), Some(timer)) if uart > 0 && timer > 0 => Ok(()),
+        counts => Err(context(&format!("`host irqs`: UART and timer interrupts should be counted, saw {counts:?}"))),
+    }
+}
+
+/// A guest spinning with its interrupts off.
+const SPIN_GUEST: &str = r#"
+    .set noreorder
+    .text
+start:
+    di
+1:  b     1b
+    nop
+"#;
+
+/// Nothing starves the terminal: with a guest spinning with interrupts
+/// off and hypervisor threads spinning at the VCPUs' and at mterm's own
+/// priority, every command is answered; the spinners are listed, paused,
+/// resumed and killed; bad thread commands get a message.
+fn spinners_do_not_starve_mterm(images: &Images) -> Result<(), String> {
+    let raw = assemble_raw("spin", SPIN_GUEST)?;
+    let pack = crate::image::guest_pack(&[raw], "spin.pack")?;
+    let mut s = Session::start(&with_pack(Machine::new(&images.hypervisor), &pack))?;
+    s.expect("mterm> ", STEP)?;
+    s.send("thread spin\n")?;
+    s.expect("thread 4 `spin001` started at priority 1\nmterm> ", STEP)?;
+    s.send("thread spin 3\n")?;
+    s.expect("thread 5 `spin002` started at priority 3\nmterm> ", STEP)?;
+    // Let them all spin for a while: the guest is still entered in turns.
+    std::thread::sleep(Duration::from_millis(500));
+    for _ in 0..3 {
+        s.send("version\n")?;
+        s.expect("version\nmipsvisor ", STEP)?;
+    }
+    s.send("thread list\n")?;
+    s.expect("thread list\n", STEP)?;
+    let list = s.expect("mterm> ", STEP)?;
+    s.send("thread pause spin002\nthread pause spin002\nthread resume spin002\nthread kill spin002\nthread kill mterm\nthread pause guest0/vcpu0\nthread spin 4\nthread kill nobody\nthread list\nguest list\nhalt\n")?;
+    s.expect("thread 5 `spin002` paused\n", STEP)?;
+    s.expect("thread: `spin002` is already paused\n", STEP)?;
+    s.expect("thread 5 `spin002` resumed\n", STEP)?;
+    s.expect("thread 5 `spin002` destroyed\n", STEP)?;
+    s.expect("thread: `mterm` is a system thread\n", STEP)?;
+    s.expect("thread: `guest0/vcpu0` runs a VCPU; use `guest pause|resume|stop`\n", STEP)?;
+    s.expect("usage: thread list | spin [PRIO] | pause|resume|kill NAME\n", STEP)?;
+    s.expect("thread: no thread `nobody`; `thread list` shows them\n", STEP)?;
+    let after = s.expect("mterm> guest list\nguest0: running, pc 0x", STEP)?;
+    s.expect("halting\n", STEP)?;
+    let output = s.finish(STEP)?;
+    // Each spinner and the spinning guest's VCPU got the CPU.
+    for name in ["spin001", "spin002", "guest0/vcpu0"] {
+        let ms = list.lines().find(|l| l.contains(name)).and_then(|l| l.split_whitespace().last()).and_then(|n| n.parse::<u64>().ok());
+        if !ms.is_some_and(|ms| ms > 0) {
+            return Err(format!("{name} should have run (run ms {ms:?}); output:\n{output}"));
+        }
+    }
+    if after.contains("spin002") || !after.contains("spin001") {
+        return Err(format!("after `thread kill spin002` only spin001 should be left; output:\n{output}"));
+    }
     Ok(())
 }

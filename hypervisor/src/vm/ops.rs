@@ -44,18 +44,17 @@ pub struct HostTlbEntry {
     pub page_mask: u32,
 }
 
-/// Host Count ticks since boot, by where the CPU spent them (measured by
-/// reading Count at the world switch and in the scheduler).
+/// Host ticks since the threads started, by where the CPU spent them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Times {
-    /// In guests: from entering a guest to the exception that left it.
+    /// In guests: from entering a guest to the exception that left it
+    /// (Count read at the world switch).
     pub guest: u64,
-    /// In the hypervisor: exit handling, scheduling, mterm commands.
+    /// In the hypervisor: its threads (exit handling, mterm, the worker)
+    /// and interrupt handlers; everything that is neither of the others.
     pub hypervisor: u64,
-    /// Guests held back while mterm keeps the console (100 ms after each
-    /// typed byte, so guest output does not cut a command line in two).
-    pub mterm: u64,
-    /// No guest could run (all waiting, stopped or paused).
+    /// In the idle thread (nothing could run: guests waiting, stopped,
+    /// paused or held while mterm keeps the console).
     pub idle: u64,
 }
 
@@ -333,14 +332,9 @@ pub fn write_stats(guests: &[Option<Guest<'_>>], times: &Times, out: &mut dyn Wr
     }
     writeln!(out, "exits since boot, all guests:")?;
     write_counters(&sum, out)?;
-    let total = times.guest + times.hypervisor + times.mterm + times.idle;
-    writeln!(out, "time (host Count read at each world switch and scheduler turn):")?;
-    let rows = [
-        ("in guests", times.guest),
-        ("in the hypervisor", times.hypervisor),
-        ("mterm typing", times.mterm),
-        ("idle", times.idle),
-    ];
+    let total = times.guest + times.hypervisor + times.idle;
+    writeln!(out, "time since the threads started (host Count, at each world switch and thread switch):")?;
+    let rows = [("in guests", times.guest), ("in the hypervisor", times.hypervisor), ("idle", times.idle)];
     for (name, ticks) in rows {
         let per_mille = (ticks * 1000).checked_div(total).unwrap_or(0);
         writeln!(
@@ -561,7 +555,7 @@ mod tests {
         guests[0].as_mut().unwrap().vcpu.counters.count(ExitReason::Privileged);
         guests[1].as_mut().unwrap().vcpu.counters.count(ExitReason::Privileged);
         guests[1].as_mut().unwrap().vcpu.counters.count(ExitReason::Interrupt);
-        let times = Times { guest: 3 * u64::from(TICKS_PER_MS), hypervisor: u64::from(TICKS_PER_MS), mterm: 0, idle: 0 };
+        let times = Times { guest: 3 * u64::from(TICKS_PER_MS), hypervisor: u64::from(TICKS_PER_MS), idle: 0 };
         let host = HostView { tlb: &[], times };
         let (_, out) = run(GuestCommand::Stats, &mut guests, &host);
         assert!(out.contains("    privileged (emulated)            2\n"), "{out}");
@@ -569,7 +563,6 @@ mod tests {
         assert!(out.contains("    total                            3\n"), "{out}");
         assert!(out.contains("    in guests                 3 ms   75.0%\n"), "{out}");
         assert!(out.contains("    in the hypervisor         1 ms   25.0%\n"), "{out}");
-        assert!(out.contains("    mterm typing              0 ms    0.0%\n"), "{out}");
         assert!(out.contains("    idle                      0 ms    0.0%\n"), "{out}");
         // Nothing measured yet: no division by zero.
         let (_, out) = run(GuestCommand::Stats, &mut guests, &HostView::default());

@@ -74,6 +74,21 @@ pub fn count() -> u32 {
     mfc0!(9, 0)
 }
 
+pub fn cause() -> u32 {
+    mfc0!(13, 0)
+}
+
+/// Sets Status.IM to `lines` (bit n = IPn). Done at boot, before the
+/// first thread starts; an interrupted context resumes with the IM bits
+/// current at that time (the interrupt return path keeps them).
+pub fn set_interrupt_mask(lines: u8) {
+    let _guard = super::irq::disable();
+    let status = (status() & !0xFF00) | (u32::from(lines) << 8);
+    // SAFETY: only the interrupt mask changes, with interrupts disabled;
+    // every line it enables has a registered handler.
+    unsafe { mtc0!(12, 0, status) };
+}
+
 /// Sets Compare at least `ticks` ahead of Count, which also acknowledges
 /// the timer interrupt. QEMU's Count follows real time: if Count has
 /// already passed the new Compare when the write lands, the interrupt would
@@ -83,8 +98,8 @@ pub fn arm_timer(ticks: u32) {
     let mut ahead = ticks.max(MIN_TIMER_TICKS);
     loop {
         let start = count();
-        // SAFETY: Compare only schedules the timer interrupt (IP7), which
-        // is masked while the hypervisor runs (Status.IE = 0).
+        // SAFETY: Compare only schedules the timer interrupt (IP7), whose
+        // handler re-arms it; writing it also acknowledges the interrupt.
         unsafe { mtc0!(11, 0, start.wrapping_add(ahead)) };
         if count().wrapping_sub(start) < ahead {
             return;

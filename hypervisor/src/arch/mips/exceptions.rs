@@ -11,13 +11,23 @@ use hypervisor::trap::{
 // with its offset in k0; the save code parks k1 in DataLo (CP0 28,1), so
 // k0/k1 of the interrupted code (a guest's exception handler uses them)
 // are saved too. Neither register is used otherwise (the debug entry parks
-// k0 in DESAVE the same way; no cache diagnostics). The save code
-// stores every register into the frame at the top of the exception stack,
-// switches to that stack and calls `exception_entry(frame)`, which does not
-// return. The debug vector (SDBBP) comes through the boot flash to
-// `__debug_exception` at EBase + 0x480 (below). A fault inside the handler
-// re-enters here and overwrites the frame with its own registers, so the
-// last report describes the newest fault.
+// k0 in DESAVE the same way; no cache diagnostics).
+//
+// Two paths:
+// - An interrupt taken in kernel mode (a hypervisor thread with Status.IE
+//   set): the frame goes on the interrupted thread's own stack, EXL is
+//   cleared (interrupts stay off), `interrupt_entry` dispatches the host
+//   IRQs and may switch threads; when this thread is resumed the frame is
+//   restored and `eret` returns exactly where it was interrupted. Kernel
+//   code never holds a value in k0/k1, so they are not restored.
+// - Anything else: the frame goes at the top of the exception stack and
+//   `exception_entry(frame)` runs there; it does not return (a guest exit
+//   resumes the VCPU thread in `world::enter`; a kernel fault is reported
+//   and the machine halts). A fault inside the handler re-enters here and
+//   overwrites the frame with its own registers, so the last report
+//   describes the newest fault.
+// The debug vector (SDBBP) comes through the boot flash to
+// `__debug_exception` at EBase + 0x480 (below).
 core::arch::global_asm!(
     r#"
     .section .vectors, "ax"
@@ -25,25 +35,9 @@ core::arch::global_asm!(
     .set push
     .set noreorder
     .set noat
-__ebase:
-    .org 0x000
-    mtc0  $k0, $31, 0
-    j     exception_save
-    ori   $k0, $zero, 0x000
-    .org 0x180
-    mtc0  $k0, $31, 0
-    j     exception_save
-    ori   $k0, $zero, 0x180
-    .org 0x200
-    mtc0  $k0, $31, 0
-    j     exception_save
-    ori   $k0, $zero, 0x200
-    .org 0x280
-
-exception_save:
-    mtc0  $k1, $28, 1
-    lui   $k1, %hi(__exception_stack_top - {size})
-    addiu $k1, $k1, %lo(__exception_stack_top - {size})
+    # Stores every register but k0/k1 into the frame at k1, and the vector
+    # offset (in k0), HI, LO, EPC, Status, Cause, BadVAddr, DESAVE, DataLo.
+    .macro save_frame
     sw    $k0, {vector}($k1)
     sw    $0, 0($k1)
     sw    $1, 4($k1)
@@ -93,13 +87,20 @@ exception_save:
     sw    $k0, 108($k1)
     lui   $gp, %hi(_gp)
     addiu $gp, $gp, %lo(_gp)
-    move  $a0, $k1
-    move  $sp, $k1
-    jal   exception_entry
-    addiu $sp, $sp, -16
-1:  b     1b
-    nop
-
+    .endm
+__ebase:
+    .org 0x000
+    mtc0  $k0, $31, 0
+    j     exception_save
+    ori   $k0, $zero, 0x000
+    .org 0x180
+    mtc0  $k0, $31, 0
+    j     exception_save
+    ori   $k0, $zero, 0x180
+    .org 0x200
+    mtc0  $k0, $31, 0
+    j     exception_save
+    ori   $k0, $zero, 0x200
     # The EJTAG debug exception (a guest's SDBBP): the boot flash's debug
     # vector 0xBFC00480 (xtask writes it) parks k0 in DESAVE and jumps here
     # through k0, in debug mode. Leave debug mode as an ordinary exception
@@ -123,6 +124,85 @@ __debug_exception:
 __debug_exit:
     j     exception_save
     ori   $k0, $zero, 0x480
+exception_save:
+    mtc0  $k1, $28, 1
+    # Kernel mode (KSU = 0) and ExcCode 0 (interrupt): a thread is interrupted.
+    mfc0  $k1, $12, 0
+    andi  $k1, $k1, 0x18
+    bnez  $k1, exception_stack_save
+    mfc0  $k1, $13, 0
+    andi  $k1, $k1, 0x7C
+    bnez  $k1, exception_stack_save
+    nop
+    addiu $k1, $sp, -{size}
+    save_frame
+    # EXL off, IE off: plain kernel mode with interrupts masked, so a
+    # thread switch inside leaves no exception state behind.
+    mfc0  $k0, $12, 0
+    ori   $k0, $k0, 3
+    xori  $k0, $k0, 3
+    mtc0  $k0, $12, 0
+    ehb
+    move  $sp, $k1
+    jal   interrupt_entry
+    addiu $sp, $sp, -16
+    addiu $k1, $sp, 16
+    lw    $k0, {hi}($k1)
+    mthi  $k0
+    lw    $k0, {lo}($k1)
+    mtlo  $k0
+    # Status as interrupted (EXL set again, so the restore below is not
+    # interrupted), but with today's interrupt mask.
+    mfc0  $k0, $12, 0
+    andi  $k0, $k0, 0xFF00
+    lw    $at, {status}($k1)
+    ori   $at, $at, 0xFF00
+    xori  $at, $at, 0xFF00
+    or    $k0, $k0, $at
+    mtc0  $k0, $12, 0
+    lw    $k0, {epc}($k1)
+    mtc0  $k0, $14, 0
+    ehb
+    lw    $1, 4($k1)
+    lw    $2, 8($k1)
+    lw    $3, 12($k1)
+    lw    $4, 16($k1)
+    lw    $5, 20($k1)
+    lw    $6, 24($k1)
+    lw    $7, 28($k1)
+    lw    $8, 32($k1)
+    lw    $9, 36($k1)
+    lw    $10, 40($k1)
+    lw    $11, 44($k1)
+    lw    $12, 48($k1)
+    lw    $13, 52($k1)
+    lw    $14, 56($k1)
+    lw    $15, 60($k1)
+    lw    $16, 64($k1)
+    lw    $17, 68($k1)
+    lw    $18, 72($k1)
+    lw    $19, 76($k1)
+    lw    $20, 80($k1)
+    lw    $21, 84($k1)
+    lw    $22, 88($k1)
+    lw    $23, 92($k1)
+    lw    $24, 96($k1)
+    lw    $25, 100($k1)
+    lw    $28, 112($k1)
+    lw    $30, 120($k1)
+    lw    $31, 124($k1)
+    lw    $29, 116($k1)
+    eret
+exception_stack_save:
+    lui   $k1, %hi(__exception_stack_top - {size})
+    addiu $k1, $k1, %lo(__exception_stack_top - {size})
+    save_frame
+    move  $a0, $k1
+    move  $sp, $k1
+    jal   exception_entry
+    addiu $sp, $sp, -16
+1:  b     1b
+    nop
     .set pop
 "#,
     size = const FRAME_SIZE,

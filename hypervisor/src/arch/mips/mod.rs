@@ -5,6 +5,11 @@
 pub mod cp0;
 pub mod exceptions;
 pub mod guestmem;
+pub mod i8259;
+pub mod irq;
+pub mod mmio;
+pub mod thread;
+pub mod timer;
 pub mod tlb;
 pub mod uart;
 pub mod world;
@@ -51,6 +56,7 @@ const SOFTWARE_RESET_MAGIC: u32 = 0x42;
 /// Stops the machine: waits for the UART to drain, then resets the board,
 /// which makes QEMU (run with `-no-reboot`) exit with status 0.
 pub fn halt() -> ! {
+    let _guard = irq::disable();
     uart::flush();
     // SAFETY: SOFTWARE_RESET is the Malta FPGA's reset register, an MMIO
     // word in uncached KSEG1 that is always mapped; writing it has no effect
@@ -60,6 +66,13 @@ pub fn halt() -> ! {
         // SAFETY: `wait` only idles the CPU until an interrupt.
         unsafe { core::arch::asm!("wait", options(nomem, nostack)) };
     }
+}
+
+/// Waits for an interrupt (WAIT). With interrupts enabled, the interrupt
+/// is taken before the next instruction.
+pub fn wait_for_interrupt() {
+    // SAFETY: `wait` only idles the CPU until an interrupt.
+    unsafe { core::arch::asm!("wait", options(nomem, nostack)) };
 }
 
 /// The boot block QEMU's Malta `-kernel` loader wrote (argv, envp, strings).
