@@ -1062,10 +1062,18 @@ fn operate_two_guests(images: &Images) -> Result<(), String> {
     }
     s.send("guest start guest1\n")?;
     s.expect("guest start guest1\nguest1: reset, image reloaded, running from 0x3fc00000\n", STEP)?;
-    // Its VCPU thread is back beside guest0's.
-    s.send("thread list\n")?;
-    s.expect("thread list\nid name             kind   prio state", STEP)?;
-    let threads = s.expect("mterm> ", STEP)?;
+    // Its VCPU thread is back beside guest0's once the worker has
+    // reloaded its image (deferred work: ask until it is there).
+    let mut threads = String::new();
+    for _ in 0..50 {
+        s.send("thread list\n")?;
+        s.expect("thread list\nid name             kind   prio state", STEP)?;
+        threads = s.expect("mterm> ", STEP)?;
+        if threads.contains("guest1/vcpu0") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     // guest1's console: its suite runs again and its input case reads
     // what we type.
     s.send(&format!("vserial bind guest1\n{}", guests::UART_INPUT))?;
@@ -1127,10 +1135,12 @@ fn spinners_do_not_starve_mterm(images: &Images) -> Result<(), String> {
     s.expect("mterm> ", STEP)?;
     s.send("thread spin\n")?;
     s.expect("thread 4 `spin001` started at priority 1\nmterm> ", STEP)?;
+    // spin001 and the guest's VCPU share priority 1 (round robin) ...
+    std::thread::sleep(Duration::from_millis(400));
     s.send("thread spin 3\n")?;
     s.expect("thread 5 `spin002` started at priority 3\nmterm> ", STEP)?;
-    // Let them all spin for a while: the guest is still entered in turns.
-    std::thread::sleep(Duration::from_millis(500));
+    // ... and spin002 shares mterm's: mterm still answers every command.
+    std::thread::sleep(Duration::from_millis(300));
     for _ in 0..3 {
         s.send("version\n")?;
         s.expect("version\nmipsvisor ", STEP)?;
