@@ -44,7 +44,7 @@ pub fn build_suite(map: Map) -> Result<PathBuf, String> {
 }
 
 /// The console guest's package and its two binaries.
-pub const CONSOLE_PACKAGE: &str = "console";
+pub const CONSOLE_PACKAGE: &str = "console-guest";
 
 /// Builds the console guest for the guest map (the ELF `cargo xtask run`
 /// gives guest0 by default).
@@ -100,7 +100,6 @@ fn check_console_output(output: &str) -> Result<u32, String> {
 /// through the southbridge's i8259) and as guest0 alone under the
 /// hypervisor (its virtual UART on IP2), answers typed lines; it reads
 /// them through its receive interrupt and sleeps in WAIT meanwhile.
-#[allow(dead_code)] // until `qemu_tests::TESTS` lists it
 pub fn console_guest(images: &crate::qemu_tests::Images) -> Result<(), String> {
     let script = format!("{CONSOLE_INPUT}poweroff\r");
     let native = Machine::new(&build_console_native()?).without_boot_flash().run_script(&script, TIME_LIMIT)?;

@@ -62,6 +62,7 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "mterm_guest_vcpu_vserial_stats", run: mterm_guest_vcpu_vserial_stats },
     QemuTest { name: "operate_two_guests", run: operate_two_guests },
     QemuTest { name: "spinners_do_not_starve_mterm", run: spinners_do_not_starve_mterm },
+    QemuTest { name: "console_guest", run: crate::guests::console_guest },
 ];
 
 /// The workspace version, which the hypervisor reports too.
@@ -871,8 +872,8 @@ fn mterm_guest_vcpu_vserial_stats(images: &Images) -> Result<(), String> {
             "    in guests ",
             "    in the hypervisor ",
             "    idle ",
-            "mterm> guest start guest1\nguest1: reset, image reloaded, running from 0x3fc00000\n",
-            "mterm> guest start guest0\nguest0: reset, image reloaded, running from 0x3fc00000\n",
+            "mterm> guest start guest1\nguest1: reset, reloading its image, then running from 0x3fc00000\n",
+            "mterm> guest start guest0\nguest0: reset, reloading its image, then running from 0x3fc00000\n",
             "\nguest1: powered off",
             "mterm> guest list\nguest0: ",
             "mterm> vcpu tlb guest0\n",
@@ -883,7 +884,7 @@ fn mterm_guest_vcpu_vserial_stats(images: &Images) -> Result<(), String> {
             "guest1: powered off, pc 0x",
             "mterm> guest stop guest0\nguest0 is not running\n",
             "mterm> guest pause guest1\nguest1 is not running\n",
-            "mterm> guest start guest1\nguest1: reset, image reloaded",
+            "mterm> guest start guest1\nguest1: reset, reloading its image",
             "mterm> guest pause guest1\nguest1: paused at 0x",
             "mterm> guest list\nguest0: stopped by the operator",
             "guest1: paused, pc 0x",
@@ -911,7 +912,7 @@ fn mterm_guest_vcpu_vserial_stats(images: &Images) -> Result<(), String> {
         return Err(format!("guest0 should have shadows before `guest stop` (saw {shadows:?}): {}", context()));
     }
     // guest1's second run, after its reset: the whole suite again, with the native results.
-    let restart = output.find("guest1: reset, image reloaded").ok_or_else(|| format!("no restart: {}", context()))?;
+    let restart = output.find("guest1: reset, reloading its image").ok_or_else(|| format!("no restart: {}", context()))?;
     let second = guest_lines(&output[restart..], "guest1");
     guests::compare_results(&native.stdout.replace('\r', ""), &second)
         .and_then(|()| guests::check_transcript(&second).map(drop))
@@ -1061,7 +1062,7 @@ fn operate_two_guests(images: &Images) -> Result<(), String> {
         return Err(format!("`guest list` answered {list:?}"));
     }
     s.send("guest start guest1\n")?;
-    s.expect("guest start guest1\nguest1: reset, image reloaded, running from 0x3fc00000\n", STEP)?;
+    s.expect("guest start guest1\nguest1: reset, reloading its image, then running from 0x3fc00000\n", STEP)?;
     // Its VCPU thread is back beside guest0's once the worker has
     // reloaded its image (deferred work: ask until it is there).
     let mut threads = String::new();

@@ -115,7 +115,7 @@ pub fn execute(
             match g.lifecycle(op, now) {
                 Ok(effects) => {
                     let what = match op {
-                        LifecycleOp::Start | LifecycleOp::Reset => "reset, image reloaded, running from",
+                        LifecycleOp::Start | LifecycleOp::Reset => "reset, reloading its image, then running from",
                         LifecycleOp::Stop => "stopped at",
                         LifecycleOp::Pause => "paused at",
                         LifecycleOp::Resume => "resumed at",
@@ -460,7 +460,7 @@ mod tests {
         assert_eq!((effects, out.as_str()), (None, "guest1 is not running\n"));
         let (effects, out) = run(GuestCommand::Lifecycle(LifecycleOp::Start, "guest1/vcpu0"), &mut guests, &host);
         assert_eq!(effects, Some((1, Effects { drop_shadows: true, reload_image: true })));
-        assert_eq!(out, "guest1: reset, image reloaded, running from 0x3fc00000\n");
+        assert_eq!(out, "guest1: reset, reloading its image, then running from 0x3fc00000\n");
         for command in [
             GuestCommand::Info("nope"),
             GuestCommand::Lifecycle(LifecycleOp::Reset, "nope"),
