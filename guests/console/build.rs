@@ -6,6 +6,6 @@ fn main() {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("none") {
         return;
     }
-    println!("cargo:rustc-link-arg-bin=native=-Tnative.ld");
-    println!("cargo:rustc-link-arg-bin=guest=-Tguest.ld");
+    println!("cargo:rustc-link-arg-bin=guest-console-native=-Tnative.ld");
+    println!("cargo:rustc-link-arg-bin=guest-console-guest=-Tguest.ld");
 }

@@ -44,17 +44,17 @@ pub fn build_suite(map: Map) -> Result<PathBuf, String> {
 }
 
 /// The console guest's package and its two binaries.
-pub const CONSOLE_PACKAGE: &str = "console-guest";
+pub const CONSOLE_PACKAGE: &str = "guest-console";
 
 /// Builds the console guest for the guest map (the ELF `cargo xtask run`
 /// gives guest0 by default).
 pub fn build_console() -> Result<PathBuf, String> {
-    qemu::build_baremetal(CONSOLE_PACKAGE, "guest", &[])
+    qemu::build_baremetal(CONSOLE_PACKAGE, "guest-console-guest", &[])
 }
 
 /// Builds the console guest for native KSEG0 (booted with `-kernel`).
 pub fn build_console_native() -> Result<PathBuf, String> {
-    qemu::build_baremetal(CONSOLE_PACKAGE, "native", &[])
+    qemu::build_baremetal(CONSOLE_PACKAGE, "guest-console-native", &[])
 }
 
 /// The default guests of `cargo xtask run`: the console as guest0, the
