@@ -341,13 +341,20 @@ pub fn execute<'l>(line: &'l str, system: &System<'_>, out: &mut dyn Write) -> R
     match command {
         Command::Help(None) => {
             writeln!(out, "commands:")?;
+            // Usage in a 20-column field, the description beside it; a
+            // longer usage gets a line of its own.
             for c in COMMANDS {
-                let pad = 20usize.saturating_sub(c.name.len() + 1 + c.args.len());
-                writeln!(out, "  {} {}{:pad$} {}", c.name, c.args, "", c.about)?;
+                let usage = c.name.len() + 1 + c.args.len();
+                if usage > 20 {
+                    writeln!(out, "  {} {}\n{:23}{}", c.name, c.args, "", c.about)?;
+                } else {
+                    writeln!(out, "  {} {}{:pad$} {}", c.name, c.args, "", c.about, pad = 20 - usage)?;
+                }
             }
             writeln!(out, "line editing: backspace, Ctrl-U erases the line")?;
         }
         Command::Help(Some(topic)) => match info(topic) {
+            Some(c) if c.args.is_empty() => writeln!(out, "{}: {}", c.name, c.about)?,
             Some(c) => writeln!(out, "{} {}: {}", c.name, c.args, c.about)?,
             None => writeln!(out, "help: no command `{topic}`; type `help` for the list")?,
         },
@@ -555,9 +562,14 @@ mod tests {
         let (_, out) = run("help", &system);
         for c in COMMANDS {
             assert!(out.contains(&format!("  {} ", c.name)), "{} missing:\n{out}", c.name);
+            // Every description starts in column 23, beside its usage or under it.
+            let about = out.lines().find(|l| l.ends_with(c.about)).unwrap_or_default();
+            assert_eq!(about.len() - c.about.len(), 23, "{about:?}");
         }
         let (_, out) = run("help halt", &system);
-        assert_eq!(out, "halt : stop the machine (QEMU exits)\n");
+        assert_eq!(out, "halt: stop the machine (QEMU exits)\n");
+        let (_, out) = run("help guest", &system);
+        assert!(out.starts_with("guest list | info NAME | start|stop|reset|pause|resume NAME: "), "{out}");
         let (_, out) = run("help nope", &system);
         assert_eq!(out, "help: no command `nope`; type `help` for the list\n");
 
