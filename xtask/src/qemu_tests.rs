@@ -166,7 +166,7 @@ fn mterm_line_editing_and_errors(images: &Images) -> Result<(), String> {
             "mterm> help\ncommands:\n  help [command]",
             "  devtree",
             "  halt",
-            "mterm> \nmterm> help halt\nhalt : stop the machine (QEMU exits)\n",
+            "mterm> \nmterm> help halt\nhalt: stop the machine (QEMU exits)\n",
             "mterm> halt\nhalting\n",
         ],
     )
