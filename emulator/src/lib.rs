@@ -177,7 +177,12 @@ pub enum Outcome {
 }
 
 /// The architectural state the emulator works on.
+///
+/// `repr(C)` with `gpr`, `hi`, `lo`, `pc` first: the hypervisor's world
+/// switch loads and saves a guest's registers here directly (offsets 0,
+/// 128, 132, 136).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub struct Cpu {
     pub gpr: [u32; 32],
     pub hi: u32,

@@ -45,8 +45,9 @@ mod boot {
     use hypervisor::vm::vcpu::{shadow_asids, Action as VcpuAction, Exit, ExitReason, Host, Shadow};
     use hypervisor::{devtree, exitcost::ExitCosts, trap::TrapFrame};
 
-    /// Host Count when `exception_entry` began handling the last guest exit.
-    static EXIT_AT: AtomicU32 = AtomicU32::new(0);
+    /// Per-exit-reason costs, printed when a guest powers off (zero at
+    /// boot, so in .bss).
+    static COSTS: IrqCell<ExitCosts> = IrqCell::new(ExitCosts::new());
 
     /// The host device tree, compiled from `dts/host.dts` by xtask.
     #[repr(C, align(8))]
@@ -70,8 +71,6 @@ mod boot {
         /// The guest whose registers are in the FPU, and everyone's FPU state.
         fpu_owner: Option<usize>,
         fpu: [guestmem::FpuRegs; MAX_GUESTS],
-        /// Per-exit-reason costs, printed when a guest powers off.
-        costs: ExitCosts,
         /// Host ticks spent in guests (entry to exit).
         guest_ticks: u64,
         /// Guests do not run before this tick: mterm keeps the console
@@ -88,7 +87,6 @@ mod boot {
         reload: [false; MAX_GUESTS],
         fpu_owner: None,
         fpu: [guestmem::FpuRegs::ZERO; MAX_GUESTS],
-        costs: ExitCosts::new(),
         guest_ticks: 0,
         hold_until: 0,
         started: 0,
@@ -340,7 +338,14 @@ mod boot {
         }
     }
 
-    /// Enters guest `index` once and handles its exit.
+    /// Enters guest `index` and handles its exits. The exits that need
+    /// nothing but the VCPU's own handling (an emulated privileged
+    /// instruction, a shadow TLB fill, an exception passed to the guest)
+    /// re-enter the guest at once: the host timer stays armed, the FPU,
+    /// interrupt lines and UARTs are left alone, and no scheduling decision
+    /// is due (the next host interrupt ends the run with an interrupt exit).
+    /// The rest (host interrupts, MMIO, WAIT, a change of the guest's timer
+    /// or FPU mode, power-off, stop) return to the thread's loop.
     fn run_once(index: usize, guests: &mut Guests, sample: &mut Option<(ExitReason, u32)>) -> Step {
         let Some(guest) = guests[index].as_mut() else { return Step::Exit };
         match guest.state {
@@ -376,38 +381,43 @@ mod boot {
         let now = timer::now();
         let deadline = SCHED.with(|s| s.next_deadline()).min(now + u64::from(guest.vcpu.ticks_to_compare()));
         timer::arm_at(deadline);
-        let mut frame = TrapFrame::default();
-        frame.regs = guest.vcpu.cpu.gpr;
-        frame.hi = guest.vcpu.cpu.hi;
-        frame.lo = guest.vcpu.cpu.lo;
-        frame.epc = guest.vcpu.cpu.pc;
+        let timer_key = guest.vcpu.timer_key();
         // The FPU runs in the guest's register view (Status.FR).
-        let fr = guest.vcpu.cpu.cp0.status & STATUS_FR;
-        let status = STATUS_IE | STATUS_IM2 | STATUS_IM7 | fr | if cu1 { STATUS_CU1 } else { 0 };
-        if let Some((reason, at)) = sample.take() {
-            VM.with(|vm| vm.costs.record(reason, cp0::count().wrapping_sub(at)));
-        }
-        let entered = cp0::count();
-        let out = world::enter(&frame, status, guest.vcpu.host_asid());
-        let exited = EXIT_AT.load(Ordering::Relaxed);
-        VM.with(|vm| vm.guest_ticks += u64::from(exited.wrapping_sub(entered)));
-        guest.vcpu.cpu.gpr = out.regs;
-        guest.vcpu.cpu.gpr[0] = 0;
-        guest.vcpu.cpu.hi = out.hi;
-        guest.vcpu.cpu.lo = out.lo;
-        guest.vcpu.sync_timer(cp0::count());
-        // Vector 0x480: a debug exception (SDBBP), left as one from user
-        // mode by `__debug_exception`; BD is Debug.DBD.
-        let debug = out.vector == 0x480;
-        let cause = if debug { cp0::debug() & (1 << 31) } else { out.cause };
-        let exit = Exit { cause, epc: out.epc, badvaddr: out.badvaddr, debug };
-        let mmio_before = guest.vcpu.counters.get(ExitReason::Mmio);
-        let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
-        *sample = Some((guest.vcpu.last_exit, EXIT_AT.load(Ordering::Relaxed)));
+        let fpu_view = guest.vcpu.cpu.cp0.status & (STATUS_CU1 | STATUS_FR);
+        let status = STATUS_IE | STATUS_IM2 | STATUS_IM7 | fpu_view;
+        let mut guest_ticks = 0u64;
+        let (exit, action) = loop {
+            if let Some((reason, at)) = sample.take() {
+                COSTS.with(|c| c.record(reason, cp0::count().wrapping_sub(at)));
+            }
+            let entered = cp0::count();
+            let asid = guest.vcpu.host_asid();
+            let out = world::enter(&mut guest.vcpu.cpu, status, asid);
+            guest_ticks += u64::from(out.count.wrapping_sub(entered));
+            guest.vcpu.sync_timer(out.count);
+            // Vector 0x480: a debug exception (SDBBP), left as one from user
+            // mode by `__debug_exception`; BD is Debug.DBD.
+            let debug = out.vector == 0x480;
+            let cause = if debug { cp0::debug() & (1 << 31) } else { out.cause };
+            let exit = Exit { cause, epc: guest.vcpu.cpu.pc, badvaddr: out.badvaddr, debug };
+            let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
+            *sample = Some((guest.vcpu.last_exit, out.count));
+            let again = action == VcpuAction::Resume
+                && !debug
+                && exit.code() != 0
+                && guest.vcpu.last_exit != ExitReason::Mmio
+                && guest.vcpu.cpu.cp0.status & (STATUS_CU1 | STATUS_FR) == fpu_view
+                && guest.vcpu.timer_key() == timer_key
+                && guest.vcpu.prepare_entry();
+            if !again {
+                break (exit, action);
+            }
+        };
+        VM.with(|vm| vm.guest_ticks += guest_ticks);
         mips::tlb::set_asid(0);
         let mut console = Console::get();
         // Only a device access or time (an interrupt exit) moves UART bytes.
-        if exit.code() == 0 || guest.vcpu.counters.get(ExitReason::Mmio) != mmio_before {
+        if exit.code() == 0 || guest.vcpu.last_exit == ExitReason::Mmio {
             let _ = guest.bus.pump_serial(&mut console);
         }
         match action {
@@ -415,8 +425,8 @@ mod boot {
             VcpuAction::PowerOff => {
                 guest.state = GuestState::PoweredOff;
                 let _ = write_status(guest, &mut console);
-                let _ = writeln!(console, "exit costs since boot (all guests), Count ticks from exception_entry to world::enter:");
-                let _ = VM.with(|vm| vm.costs.write(&mut console));
+                let _ = writeln!(console, "exit costs since boot (all guests), Count ticks from the exit to the next entry:");
+                let _ = COSTS.with(|c| c.write(&mut console));
                 Step::Exit
             }
             VcpuAction::Stop(why) => {
@@ -748,17 +758,12 @@ mod boot {
         n
     }
 
-    /// Called by the exception vectors with the saved registers, except
-    /// for kernel-mode interrupts (`irq::interrupt_entry`). From user mode
-    /// it is a guest's exit: back to its VCPU thread. Anything else is a
-    /// hypervisor bug: report it and stop.
+    /// Called by the exception vectors with the saved registers for an
+    /// exception in kernel mode that is not an interrupt of a thread (guest
+    /// exits go to `guest_exit`, kernel-mode interrupts to
+    /// `irq::interrupt_entry`): a hypervisor bug. Report it and stop.
     #[no_mangle]
     extern "C" fn exception_entry(frame: &TrapFrame) -> ! {
-        const KSU_USER: u32 = 2 << 3;
-        if frame.status & (3 << 3) == KSU_USER {
-            EXIT_AT.store(cp0::count(), Ordering::Relaxed);
-            world::return_to_host(frame);
-        }
         let mut console = Console::report();
         let _ = frame.write_report(&mut console);
         let _ = writeln!(console, "*** halting");

@@ -139,8 +139,9 @@ fn run_machine_with(machine: &Machine, done: &str, then: &str, settle: Duration)
 }
 
 /// Instructions of a function in the image, from its label up to and
-/// including the first line containing `until` (and its delay slot).
-fn asm_length(disassembly: &str, symbol: &str, until: &str) -> Option<usize> {
+/// including the first line containing `until` (and the delay slot after
+/// it when `slot`).
+fn asm_length(disassembly: &str, symbol: &str, until: &str, slot: bool) -> Option<usize> {
     let start = disassembly.find(&format!("<{symbol}>:\n"))?;
     let mut count = 0;
     for line in disassembly[start..].lines().skip(1) {
@@ -150,7 +151,7 @@ fn asm_length(disassembly: &str, symbol: &str, until: &str) -> Option<usize> {
         if line.contains(":\t") {
             count += 1;
             if line.contains(until) {
-                return Some(count + usize::from(until != "eret"));
+                return Some(count + usize::from(slot));
             }
         }
     }
@@ -395,10 +396,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut disassemble = Command::new("mipsel-linux-gnu-objdump");
     disassemble.arg("-d").arg(&hypervisor);
     let disassembly = process::output(disassemble).unwrap_or_default();
-    // Outside the sampled window: vector (2 + delay slot) and register save
-    // up to `jal exception_entry`, and `vcpu_enter` up to its `eret`.
-    let save = asm_length(&disassembly, "exception_save", "exception_entry").map(|n| n + 3);
-    let restore = asm_length(&disassembly, "vcpu_enter", "eret");
+    // Outside the sampled window: the vector (2 + delay slot), the user-mode
+    // test in `exception_save` (to its `bnez` and delay slot), the jump to
+    // `guest_exit` (and its slot), `guest_exit` up to its Count read; and
+    // `vcpu_enter` up to its `eret`.
+    let save = asm_length(&disassembly, "exception_save", "bnez", true)
+        .zip(asm_length(&disassembly, "guest_exit", "c0_count", false))
+        .map(|(test, save)| 3 + test + 2 + save);
+    let restore = asm_length(&disassembly, "vcpu_enter", "eret", false);
     let fixed = save.unwrap_or(0) + restore.unwrap_or(0);
 
     let mut md = String::new();
@@ -445,7 +450,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let _ = writeln!(md, "\n### Per-exit costs\n");
     let _ = writeln!(
         md,
-        "Hypervisor samples over the whole virtualized run, from `exception_entry` to `world::enter` (Count ticks), plus the {fixed} instructions of assembly outside that window (vector and register save {}, `vcpu_enter` to `eret` {}); in host instructions.\n",
+        "Hypervisor samples over the whole virtualized run, from the Count read as `guest_exit` has saved the guest's registers to the one before `world::enter` (Count ticks), plus the {fixed} instructions of assembly outside that window (vector and register save {}, `vcpu_enter` to `eret` {}); in host instructions.\n",
         save.map_or("?".into(), |n| n.to_string()),
         restore.map_or("?".into(), |n| n.to_string()),
     );
@@ -570,8 +575,8 @@ mod tests {
     #[test]
     fn counts_assembly() {
         let d = "80100280 <exception_save>:\n80100280:\t1 \tmtc0\n80100284:\t2 \tsw\n80100288:\t3 \tjal\t80100400 <exception_entry>\n8010028c:\t4 \taddiu\n\n";
-        assert_eq!(asm_length(d, "exception_save", "exception_entry"), Some(4));
+        assert_eq!(asm_length(d, "exception_save", "exception_entry", true), Some(4));
         let d = "80100500 <vcpu_enter>:\n80100500:\t1 \tlui\n80100504:\t2 \teret\n\n";
-        assert_eq!(asm_length(d, "vcpu_enter", "eret"), Some(2));
+        assert_eq!(asm_length(d, "vcpu_enter", "eret", false), Some(2));
     }
 }

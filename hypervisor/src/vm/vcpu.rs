@@ -249,6 +249,18 @@ impl Vcpu {
         }
     }
 
+    /// Names the host Count at which the guest's Count reaches Compare
+    /// (`None` while Count is frozen, Cause.DC). It stays the same as time
+    /// passes and changes only when the guest writes Count, Compare or
+    /// Cause.DC, so a caller that armed a host timer for it can tell
+    /// whether it must arm it again.
+    pub fn timer_key(&self) -> Option<u32> {
+        if self.cpu.cp0.cause_dc() != 0 {
+            return None;
+        }
+        Some(self.cpu.cp0.compare.wrapping_sub(self.cpu.cp0.count).wrapping_add(self.last_count))
+    }
+
     /// Sets the device interrupt lines (bit n = Cause.IP(2+n), n = 0..5),
     /// level-triggered. IP7 is shared with the timer (IntCtl.IPTI = 7): a
     /// device on line 5 can raise it but not lower the timer's.

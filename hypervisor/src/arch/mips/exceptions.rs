@@ -20,10 +20,12 @@ use hypervisor::trap::{
 //   IRQs and may switch threads; when this thread is resumed the frame is
 //   restored and `eret` returns exactly where it was interrupted. Kernel
 //   code never holds a value in k0/k1, so they are not restored.
+// - An exception from user mode is a guest's exit: `guest_exit`
+//   (world.rs) saves its registers straight into its VCPU and resumes the
+//   VCPU thread in `world::enter`.
 // - Anything else: the frame goes at the top of the exception stack and
-//   `exception_entry(frame)` runs there; it does not return (a guest exit
-//   resumes the VCPU thread in `world::enter`; a kernel fault is reported
-//   and the machine halts). A fault inside the handler re-enters here and
+//   `exception_entry(frame)` runs there; it does not return (a kernel
+//   fault is reported and the machine halts). A fault inside the handler re-enters here and
 //   overwrites the frame with its own registers, so the last report
 //   describes the newest fault.
 // The debug vector (SDBBP) comes through the boot flash to
@@ -126,10 +128,11 @@ __debug_exit:
     ori   $k0, $zero, 0x480
 exception_save:
     mtc0  $k1, $28, 1
-    # Kernel mode (KSU = 0) and ExcCode 0 (interrupt): a thread is interrupted.
+    # User mode (KSU != 0): a guest's exit, saved into its VCPU (world.rs).
     mfc0  $k1, $12, 0
     andi  $k1, $k1, 0x18
-    bnez  $k1, exception_stack_save
+    bnez  $k1, 2f
+    # Kernel mode and ExcCode 0 (interrupt): a thread is interrupted.
     mfc0  $k1, $13, 0
     andi  $k1, $k1, 0x7C
     bnez  $k1, exception_stack_save
@@ -202,6 +205,8 @@ exception_stack_save:
     jal   exception_entry
     addiu $sp, $sp, -16
 1:  b     1b
+    nop
+2:  j     guest_exit
     nop
     .set pop
 "#,

@@ -1,20 +1,56 @@
 //! The world switch: entering a guest (host user mode, through `eret`) and
-//! coming back when it traps. Kept small: the exception vectors save the
-//! guest's registers into the usual `TrapFrame`; `exception_entry` sees
-//! that the exception came from user mode and calls [`back_to_host`],
-//! which resumes the hypervisor where [`enter`] was called.
+//! coming back when it traps. The guest's registers live in its VCPU's
+//! `emulator::Cpu` (`gpr`, `hi`, `lo`, `pc` at the start of the `repr(C)`
+//! struct, in the `TrapFrame` layout): `vcpu_enter` loads them from there
+//! and the exception vectors (`exceptions.rs`, `guest_exit`) store them
+//! straight back, so an exit copies no frame. `guest_exit` also notes
+//! Cause, BadVAddr, the vector and Count in [`GUEST_EXIT`], then resumes
+//! the hypervisor where [`enter`] was called.
 //!
 //! Host state across a guest run lives in `HOST_CONTEXT`: the callee-saved
-//! registers, $gp, $sp, $ra and the hypervisor's Status.
+//! registers, $gp, $sp, $ra, the hypervisor's Status, and the address of
+//! the guest's register file.
 
-use hypervisor::trap::{TrapFrame, FRAME_EPC, FRAME_HI, FRAME_LO};
+use emulator::Cpu;
+use hypervisor::trap::{FRAME_EPC, FRAME_HI, FRAME_LO};
 
-/// Callee-saved registers s0-s7, s8, gp, sp, ra, then Status.
-const HOST_WORDS: usize = 13;
+/// Callee-saved registers s0-s7, s8, gp, sp, ra, then Status, then the
+/// guest's register file (`&mut Cpu`).
+const HOST_WORDS: usize = 14;
+/// Offset of the register-file pointer in `HOST_CONTEXT`.
+pub const HOST_REGS: usize = 52;
 
 #[no_mangle]
 static mut HOST_CONTEXT: [u32; HOST_WORDS] = [0; HOST_WORDS];
 
+/// What the host saw at a guest's exit, written by `guest_exit`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct GuestExit {
+    pub cause: u32,
+    pub badvaddr: u32,
+    /// Offset of the vector taken (0x000, 0x180, 0x200; 0x480: SDBBP).
+    pub vector: u32,
+    /// Host Count once the registers were saved.
+    pub count: u32,
+}
+
+pub const EXIT_CAUSE: usize = core::mem::offset_of!(GuestExit, cause);
+pub const EXIT_BADVADDR: usize = core::mem::offset_of!(GuestExit, badvaddr);
+pub const EXIT_VECTOR: usize = core::mem::offset_of!(GuestExit, vector);
+pub const EXIT_COUNT: usize = core::mem::offset_of!(GuestExit, count);
+
+#[no_mangle]
+static mut GUEST_EXIT: GuestExit = GuestExit { cause: 0, badvaddr: 0, vector: 0, count: 0 };
+
+// The assembly reads and writes the guest's registers in `Cpu` with the
+// `TrapFrame` offsets.
+const _: () = {
+    assert!(core::mem::offset_of!(Cpu, gpr) == 0);
+    assert!(core::mem::offset_of!(Cpu, hi) == FRAME_HI);
+    assert!(core::mem::offset_of!(Cpu, lo) == FRAME_LO);
+    assert!(core::mem::offset_of!(Cpu, pc) == FRAME_EPC);
+};
 core::arch::global_asm!(
     r#"
     .text
@@ -23,9 +59,9 @@ core::arch::global_asm!(
     .set push
     .set noreorder
     .set noat
-# vcpu_enter(a0 = &TrapFrame (guest GPRs, HI, LO, EPC), a1 = Status for
-# the guest (KSU=user, EXL=1), a2 = EntryHi (host ASID)) -> &TrapFrame of
-# the exit (returned by back_to_host).
+# vcpu_enter(a0 = &mut Cpu (guest GPRs, HI, LO, PC), a1 = Status for the
+# guest (KSU=user, EXL=1), a2 = EntryHi (host ASID)); returns when the
+# guest exits (guest_exit), its registers back in *a0.
 vcpu_enter:
     lui   $t0, %hi(HOST_CONTEXT)
     addiu $t0, $t0, %lo(HOST_CONTEXT)
@@ -43,6 +79,7 @@ vcpu_enter:
     sw    $ra, 44($t0)
     mfc0  $t1, $12, 0
     sw    $t1, 48($t0)
+    sw    $a0, {regs}($t0)
     mtc0  $a2, $10, 0
     lw    $t1, {epc}($a0)
     mtc0  $t1, $14, 0
@@ -53,6 +90,7 @@ vcpu_enter:
     lw    $t1, {lo}($a0)
     mtlo  $t1
     move  $k1, $a0
+    lw    $26, 104($k1)
     lw    $1, 4($k1)
     lw    $2, 8($k1)
     lw    $3, 12($k1)
@@ -78,7 +116,6 @@ vcpu_enter:
     lw    $23, 92($k1)
     lw    $24, 96($k1)
     lw    $25, 100($k1)
-    lw    $26, 104($k1)
     lw    $28, 112($k1)
     lw    $29, 116($k1)
     lw    $30, 120($k1)
@@ -87,15 +124,70 @@ vcpu_enter:
     eret
     .set pop
 
-    .globl back_to_host
-    .type back_to_host, @function
+    .globl guest_exit
+    .type guest_exit, @function
     .set push
     .set noreorder
-# back_to_host(a0 = &TrapFrame) -> !: returns from vcpu_enter with a0.
-back_to_host:
+    .set noat
+# guest_exit: jumped to by exception_save for an exception from user mode
+# (a guest), k0 = the vector's offset, the guest's k0 in DESAVE and k1 in
+# DataLo. Saves the guest's registers into the Cpu vcpu_enter was given,
+# notes the exit in GUEST_EXIT and returns from vcpu_enter.
+guest_exit:
+    lui   $k1, %hi(GUEST_EXIT)
+    addiu $k1, $k1, %lo(GUEST_EXIT)
+    sw    $k0, {vector}($k1)
+    mfc0  $k0, $13, 0
+    sw    $k0, {cause}($k1)
+    mfc0  $k0, $8, 0
+    sw    $k0, {badvaddr}($k1)
+    lui   $k1, %hi(HOST_CONTEXT)
+    lw    $k1, %lo(HOST_CONTEXT + {regs})($k1)
+    sw    $1, 4($k1)
+    sw    $2, 8($k1)
+    sw    $3, 12($k1)
+    sw    $4, 16($k1)
+    sw    $5, 20($k1)
+    sw    $6, 24($k1)
+    sw    $7, 28($k1)
+    sw    $8, 32($k1)
+    sw    $9, 36($k1)
+    sw    $10, 40($k1)
+    sw    $11, 44($k1)
+    sw    $12, 48($k1)
+    sw    $13, 52($k1)
+    sw    $14, 56($k1)
+    sw    $15, 60($k1)
+    sw    $16, 64($k1)
+    sw    $17, 68($k1)
+    sw    $18, 72($k1)
+    sw    $19, 76($k1)
+    sw    $20, 80($k1)
+    sw    $21, 84($k1)
+    sw    $22, 88($k1)
+    sw    $23, 92($k1)
+    sw    $24, 96($k1)
+    sw    $25, 100($k1)
+    sw    $28, 112($k1)
+    sw    $29, 116($k1)
+    sw    $30, 120($k1)
+    sw    $31, 124($k1)
+    mfhi  $k0
+    sw    $k0, {hi}($k1)
+    mflo  $k0
+    sw    $k0, {lo}($k1)
+    mfc0  $k0, $14, 0
+    sw    $k0, {epc}($k1)
+    mfc0  $k0, $31, 0
+    sw    $k0, 104($k1)
+    mfc0  $k0, $28, 1
+    sw    $k0, 108($k1)
     lui   $t0, %hi(HOST_CONTEXT)
     addiu $t0, $t0, %lo(HOST_CONTEXT)
     lw    $t1, 48($t0)
+    lui   $t2, %hi(GUEST_EXIT)
+    mfc0  $t3, $9, 0
+    sw    $t3, %lo(GUEST_EXIT + {count})($t2)
     mtc0  $t1, $12, 0
     ehb
     lw    $s0, 0($t0)
@@ -111,23 +203,30 @@ back_to_host:
     lw    $sp, 40($t0)
     lw    $ra, 44($t0)
     jr    $ra
-    move  $v0, $a0
+    nop
     .set pop
 "#,
+    regs = const HOST_REGS,
     epc = const FRAME_EPC,
     hi = const FRAME_HI,
     lo = const FRAME_LO,
+    vector = const EXIT_VECTOR,
+    cause = const EXIT_CAUSE,
+    badvaddr = const EXIT_BADVADDR,
+    count = const EXIT_COUNT,
 );
 
 extern "C" {
-    fn vcpu_enter(frame: *const TrapFrame, status: u32, entry_hi: u32) -> *const TrapFrame;
-    fn back_to_host(frame: *const TrapFrame) -> !;
+    /// `cpu`: the start of an `emulator::Cpu` (its register file).
+    fn vcpu_enter(cpu: *mut u32, status: u32, entry_hi: u32);
 }
 
-/// Runs the guest whose registers are in `guest` with host Status `status`
-/// (user mode, EXL=1 so `eret` drops to it) and host ASID `asid`, until it
-/// traps. Returns the registers and cause of the exit.
-pub fn enter(guest: &TrapFrame, status: u32, asid: u8) -> TrapFrame {
+/// Runs the guest whose registers are in `cpu` (`gpr`, `hi`, `lo`, `pc`)
+/// with host Status `status` (user mode, EXL=1 so `eret` drops to it) and
+/// host ASID `asid`, until it traps. The guest's registers are then back
+/// in `cpu` (`pc` = the host's EPC); returns what else the host saw.
+/// Called with interrupts disabled.
+pub fn enter(cpu: &mut Cpu, status: u32, asid: u8) -> GuestExit {
     const KSU_USER: u32 = 2 << 3;
     const EXL: u32 = 1 << 1;
     const CU0: u32 = 1 << 28;
@@ -135,21 +234,18 @@ pub fn enter(guest: &TrapFrame, status: u32, asid: u8) -> TrapFrame {
     // The guest never gets CU0, BEV or kernel mode, whatever `status` says.
     let status = (status & !(CU0 | BEV | (3 << 3) | (1 << 2))) | KSU_USER | EXL;
     // SAFETY: vcpu_enter saves every register Rust expects preserved (and
-    // Status) in HOST_CONTEXT, then runs the guest in user mode, where it
-    // can only reach memory through host TLB entries the hypervisor
-    // installed (inside its own allocation) and cannot touch CP0. Any
-    // exception enters the vectors, whose `exception_entry` calls
-    // `back_to_host`, restoring that context and returning here with the
-    // exit frame, a valid TrapFrame at the top of the exception stack.
-    unsafe { *vcpu_enter(guest, status, u32::from(asid)) }
-}
-
-/// Leaves `exception_entry` for the hypervisor context `enter` saved.
-/// Only for exceptions taken in user mode, that is, from a guest.
-pub fn return_to_host(frame: &TrapFrame) -> ! {
-    // SAFETY: only called for an exception from user mode, which only a
-    // guest entered by `enter` runs in, so HOST_CONTEXT holds the context
-    // of that `enter` call, whose stack frame is still live (the exception
-    // stack is separate from the hypervisor's).
-    unsafe { back_to_host(frame) }
+    // Status) in HOST_CONTEXT, with the address of `cpu`, then runs the
+    // guest in user mode, where it can only reach memory through host TLB
+    // entries the hypervisor installed (inside its own allocation) and
+    // cannot touch CP0. Its exceptions enter the vectors, which for user
+    // mode jump to guest_exit: it writes the guest's registers into `cpu`
+    // (offsets checked against `Cpu` above; `cpu` is exclusively borrowed
+    // for the whole call) and GUEST_EXIT, restores that context and returns
+    // here as from an ordinary call.
+    unsafe { vcpu_enter(core::ptr::from_mut(cpu).cast::<u32>(), status, u32::from(asid)) };
+    // $zero's slot is never written by guest_exit; keep it 0 regardless.
+    cpu.gpr[0] = 0;
+    // SAFETY: GUEST_EXIT is written only by guest_exit, during the call
+    // above, with interrupts disabled; nothing else runs meanwhile.
+    unsafe { core::ptr::addr_of!(GUEST_EXIT).read() }
 }
