@@ -93,7 +93,11 @@ fn field_type(f: &Field) -> TokenStream {
 
 /// Expression extracting field `f` from `word`.
 fn extract(f: &Field) -> TokenStream {
-    let w = f.width();
+    convert(f, raw(f))
+}
+
+/// Expression concatenating field `f`'s bit ranges of `word` into a `u32`.
+fn raw(f: &Field) -> TokenStream {
     // Concatenate the ranges, most significant first, into a u32.
     let mut acc: Option<TokenStream> = None;
     for &(hi, lo) in &f.ranges {
@@ -107,7 +111,13 @@ fn extract(f: &Field) -> TokenStream {
             Some(prev) => quote!((#prev << #rw) | #part),
         });
     }
-    let raw = acc.unwrap_or_else(|| quote!(0u32));
+    acc.unwrap_or_else(|| quote!(0u32))
+}
+
+/// Expression converting `raw`, field `f`'s bits as a `u32`, to the field's
+/// type (sign-extended for `signed` fields).
+fn convert(f: &Field, raw: TokenStream) -> TokenStream {
+    let w = f.width();
     let ty = field_type(f);
     if f.signed {
         let sh = unsuffixed(32 - w as u32);

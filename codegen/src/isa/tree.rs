@@ -2,7 +2,7 @@
 //! fixes, down to one pattern (or an ordered group), checked against its
 //! remaining fixed bits.
 use super::parse::{Spec, Tag};
-use super::{camel, extract, field_ident, lit_u32};
+use super::{camel, convert, extract, field_ident, lit_u32, raw};
 use crate::spec::SpecError;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -88,20 +88,35 @@ fn fail(view: View) -> TokenStream {
     }
 }
 
-fn leaf(spec: &Spec, view: View, insn: usize) -> TokenStream {
+/// `Insn::Name { field: value, .. }` with each field's value from `value_of`.
+fn variant(spec: &Spec, insn: usize, value_of: impl Fn(usize) -> TokenStream) -> TokenStream {
     let i = &spec.insns[insn];
     let v = camel(&i.name);
     let fields: Vec<TokenStream> = i
         .fields
         .iter()
         .map(|&fi| {
-            let f = &spec.fields[fi];
-            let id = field_ident(f);
-            let e = extract(f);
+            let id = field_ident(&spec.fields[fi]);
+            let e = value_of(fi);
             quote!(#id: #e)
         })
         .collect();
-    let value = if fields.is_empty() { quote!(Insn::#v) } else { quote!(Insn::#v { #(#fields),* }) };
+    if fields.is_empty() {
+        quote!(Insn::#v)
+    } else {
+        quote!(Insn::#v { #(#fields),* })
+    }
+}
+
+fn wrap(view: View, value: TokenStream) -> TokenStream {
+    match view {
+        View::Cpu => quote!(Ok(#value)),
+        View::Objdump => quote!(Some(#value)),
+    }
+}
+
+fn leaf(spec: &Spec, view: View, insn: usize) -> TokenStream {
+    let value = variant(spec, insn, |fi| extract(&spec.fields[fi]));
     match view {
         View::Cpu => match cpu_validity(spec, insn) {
             Some(valid) => quote!(if #valid { Ok(#value) } else { Err(DecodeError { word }) }),
@@ -200,7 +215,15 @@ fn node(spec: &Spec, view: View, pats: &[Pat], known: u32) -> TokenStream {
         .filter(|p| p.mask & run_mask != run_mask)
         .map(|p| Pat { pending: p.pending | (p.mask & run_mask), ..*p })
         .collect();
+    let lo_lit = proc_macro2::Literal::u32_unsuffixed(lo);
+    let sel = if lo == 0 { quote!(word & #width_mask) } else { quote!((word >> #lo_lit) & #width_mask) };
+    // Arms that end in one instruction are paired by shape (the same
+    // remaining check, operands from the same bits into the same types):
+    // one arm extracts the operands once and an inner `match` whose two
+    // arms differ only in the variant picks it (a conditional move), so
+    // the dispatch has one target fewer to mispredict.
     let mut arms = Vec::new();
+    let mut shapes: Vec<(Shape, Vec<(u32, usize)>)> = Vec::new();
     for v in values {
         let mut sub: Vec<Pat> = pats
             .iter()
@@ -209,17 +232,132 @@ fn node(spec: &Spec, view: View, pats: &[Pat], known: u32) -> TokenStream {
             .collect();
         sub.extend(rest.iter().copied());
         sub.sort_by_key(|p| p.insn);
+        if let [p] = sub[..] {
+            if let Some(shape) = shape(spec, view, &p, known | run_mask) {
+                match shapes.iter_mut().find(|(s, _)| *s == shape) {
+                    Some((_, members)) => members.push((v, p.insn)),
+                    None => shapes.push((shape, vec![(v, p.insn)])),
+                }
+                continue;
+            }
+        }
         let body = node(spec, view, &sub, known | run_mask);
         let lit = lit_u32(v);
-        arms.push(quote!(#lit => #body,));
+        arms.push((v, quote!(#lit => #body,)));
     }
+    // Only pairs are kept together: LLVM picks between two variants with a
+    // conditional move, but builds a second jump table for three or more
+    // (measured slower than one arm each; README, decoder benchmark).
+    let shapes: Vec<(Shape, Vec<(u32, usize)>)> = shapes
+        .into_iter()
+        .flat_map(|(shape, members)| {
+            if members.len() <= 2 {
+                vec![(shape, members)]
+            } else {
+                members.into_iter().map(|m| (shape.clone(), vec![m])).collect()
+            }
+        })
+        .collect();
+    for (shape, members) in shapes {
+        let v0 = members[0].0;
+        let lits: Vec<_> = members.iter().map(|&(v, _)| lit_u32(v)).collect();
+        let body = if let [(_, insn)] = members[..] {
+            shape.check(view, leaf(spec, view, insn))
+        } else {
+            let binds: Vec<TokenStream> = spec.insns[members[0].1]
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(k, &fi)| {
+                    let id = quote::format_ident!("op{}", k);
+                    let raw = raw(&spec.fields[fi]);
+                    quote!(let #id = #raw;)
+                })
+                .collect();
+            let n = members.len();
+            let inner: Vec<TokenStream> = members
+                .iter()
+                .enumerate()
+                .map(|(k, &(v, insn))| {
+                    let value = variant(spec, insn, |fi| {
+                        let k = spec.insns[insn].fields.iter().position(|&f| f == fi).expect("field of the insn");
+                        let f = &spec.fields[fi];
+                        let id = quote::format_ident!("op{}", k);
+                        convert(f, quote!(#id))
+                    });
+                    let value = wrap(view, value);
+                    // The last arm is the catch-all (the outer arm admits only these values).
+                    if k + 1 == n {
+                        quote!(_ => #value,)
+                    } else {
+                        let lit = lit_u32(v);
+                        quote!(#lit => #value,)
+                    }
+                })
+                .collect();
+            shape.check(
+                view,
+                quote! {{
+                    #(#binds)*
+                    match #sel {
+                        #(#inner)*
+                    }
+                }},
+            )
+        };
+        arms.push((v0, quote!(#(#lits)|* => #body,)));
+    }
+    arms.sort_by_key(|a| a.0);
+    let arms = arms.into_iter().map(|a| a.1);
     let default = node(spec, view, &rest, known | run_mask);
-    let lo_lit = proc_macro2::Literal::u32_unsuffixed(lo);
-    let sel = if lo == 0 { quote!(word & #width_mask) } else { quote!((word >> #lo_lit) & #width_mask) };
     quote! {
         match #sel {
             #(#arms)*
             _ => #default,
         }
     }
+}
+
+/// What a leaf arm does besides naming its variant: the check of its
+/// remaining fixed bits, and each operand's bits and type (in the
+/// variant's field order). Leaves of one shape differ only in the variant.
+#[derive(Clone, PartialEq)]
+struct Shape {
+    /// (mask, value) still to test, or none.
+    check: Option<(u32, u32)>,
+    /// Per field: the raw extraction (a `u32`) and how it is converted.
+    operands: Vec<(String, String)>,
+}
+
+impl Shape {
+    fn check(&self, view: View, then: TokenStream) -> TokenStream {
+        match self.check {
+            None => then,
+            Some((m, v)) => {
+                let (mm, vv) = (lit_u32(m), lit_u32(v));
+                let otherwise = fail(view);
+                quote!(if word & #mm == #vv { #then } else { #otherwise })
+            }
+        }
+    }
+}
+
+/// The shape of a one-pattern leaf, or `None` when it cannot be shared
+/// (a `cpu-valid` rule, checked on the operands, stays on its own).
+fn shape(spec: &Spec, view: View, p: &Pat, known: u32) -> Option<Shape> {
+    if view == View::Cpu && cpu_validity(spec, p.insn).is_some() {
+        return None;
+    }
+    let m = p.mask & (!known | p.pending);
+    let check = if m == 0 { None } else { Some((m, p.value & m)) };
+    let operands = spec.insns[p.insn]
+        .fields
+        .iter()
+        .map(|&fi| {
+            let f = &spec.fields[fi];
+            let conv = convert(f, quote!(x)).to_string();
+            (raw(f).to_string(), conv)
+        })
+        .collect();
+    Some(Shape { check, operands })
 }

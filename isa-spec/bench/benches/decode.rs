@@ -13,7 +13,7 @@ use std::fmt::Write;
 use std::hint::black_box;
 use std::time::Instant;
 
-use isa_bench::{cp0_match, cp0_only, predictable, realistic_mix, uniform, N};
+use isa_bench::{cp0_match, cp0_only, elf_text, predictable, realistic_mix, uniform, N};
 use yaxpeax_arch::{Decoder, U8Reader};
 
 /// Best of `reps` runs of `f` over `words`, in ns per word.
@@ -146,26 +146,51 @@ fn capstone_text(ws: &[u32], bytes: &[u8]) -> u64 {
     n
 }
 
+/// The real instruction stream: the hypervisor image's executable sections
+/// (`BENCH_ELF` overrides the path; by default the image `cargo xtask
+/// build` left in this target directory).
+fn real_binary() -> Option<(std::path::PathBuf, Vec<u32>)> {
+    let path = match std::env::var_os("BENCH_ELF") {
+        Some(p) => std::path::PathBuf::from(p),
+        // target/release/deps/decode-… → target/mipsel-unknown-none/release/hypervisor
+        None => std::env::current_exe().ok()?.parent()?.parent()?.parent()?.join("mipsel-unknown-none/release/hypervisor"),
+    };
+    let words = elf_text(&path)?;
+    Some((path, words))
+}
+
 fn main() {
     let reps = std::env::var("BENCH_REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
+    // BENCH_QUICK=1: decode-only rows (ours, the CP0 `match`, yaxpeax-mips).
+    let quick = std::env::var_os("BENCH_QUICK").is_some();
     println!("{N} words per input, best of {reps} runs, ns per instruction");
+    let mut inputs = vec![
+        ("uniform random".to_string(), uniform()),
+        ("realistic mix (5% CP0)".to_string(), realistic_mix()),
+        ("addiu only (predictable)".to_string(), predictable()),
+        ("CP0 instructions only".to_string(), cp0_only()),
+    ];
+    match real_binary() {
+        Some((path, words)) => {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            println!("real binary: the executable sections of {}, repeated", path.display());
+            inputs.push((format!("real binary ({name} .text)"), words));
+        }
+        None => println!("real binary: none (run `cargo xtask build` first, or set BENCH_ELF to a MIPS32 little-endian ELF)"),
+    }
     println!();
     println!("| decoder | input | decode only | decode + text |");
     println!("|---|---|---:|---:|");
     let mut ratios = Vec::new();
-    for (label, words) in [
-        ("uniform random", uniform()),
-        ("realistic mix (5% CP0)", realistic_mix()),
-        ("addiu only (predictable)", predictable()),
-        ("CP0 instructions only", cp0_only()),
-    ] {
+    for (label, words) in inputs {
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         let row = |name: &str, d: Option<f64>, t: Option<f64>| {
             let f = |v: Option<f64>| v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into());
             println!("| {name} | {label} | {} | {} |", f(d), f(t));
         };
-        let (ours, ours_t) = (time(&words, reps, ours_decode), time(&words, reps, ours_text));
-        row("isa-spec (generated, full ISA)", Some(ours), Some(ours_t));
+        let ours = time(&words, reps, ours_decode);
+        let ours_t = if quick { None } else { Some(time(&words, reps, ours_text)) };
+        row("isa-spec (generated, full ISA)", Some(ours), ours_t);
         let cp0 = time(&words, reps, cp0_decode);
         row("hand-written CP0 `match`", Some(cp0), None);
         // yaxpeax-mips 0.1.0 transmutes unchecked opcode bytes into its
@@ -174,6 +199,10 @@ fn main() {
         // a fixed release).
         let yax = time(&words, reps, |w| yaxpeax_decode(w, &bytes));
         row("yaxpeax-mips 0.1.0", Some(yax), None);
+        let Some(ours_t) = ours_t else {
+            ratios.push(format!("{label}: decode / yaxpeax-mips {:.2} (target <= 0.25), decode / CP0 match {:.2} (target <= 2)", ours / yax, ours / cp0));
+            continue;
+        };
         let rabbit_t = time(&words, reps, rabbitizer_text);
         row("rabbitizer 1.16.2", Some(time(&words, reps, rabbitizer_decode)), Some(rabbit_t));
         let cs_t = time(&words, 1, |w| capstone_text(w, &bytes));

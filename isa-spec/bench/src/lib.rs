@@ -30,6 +30,34 @@ pub fn predictable() -> Vec<u32> {
     (0..N as u32).map(|i| 0x2400_0000 | (i.wrapping_mul(2_654_435_761) & 0x03ff_ffff)).collect()
 }
 
+/// The words of the executable sections of a little-endian ELF32 file
+/// (`.text`, `.vectors`…), repeated to `N` words: a real instruction
+/// stream, in program order. `None` when the file cannot be read or is
+/// not such an ELF.
+pub fn elf_text(path: &std::path::Path) -> Option<Vec<u32>> {
+    let b = std::fs::read(path).ok()?;
+    let u16_at = |o: usize| Some(u16::from_le_bytes(b.get(o..o + 2)?.try_into().ok()?) as usize);
+    let u32_at = |o: usize| Some(u32::from_le_bytes(b.get(o..o + 4)?.try_into().ok()?) as usize);
+    if b.get(..6)? != b"\x7fELF\x01\x01" {
+        return None;
+    }
+    let (shoff, shentsize, shnum) = (u32_at(0x20)?, u16_at(0x2e)?, u16_at(0x30)?);
+    let mut text = Vec::new();
+    for k in 0..shnum {
+        let sh = shoff + k * shentsize;
+        const PROGBITS: usize = 1;
+        const EXECINSTR: usize = 4;
+        if u32_at(sh + 4)? == PROGBITS && u32_at(sh + 8)? & EXECINSTR != 0 {
+            let (off, size) = (u32_at(sh + 16)?, u32_at(sh + 20)?);
+            text.extend(b.get(off..off + size)?.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))));
+        }
+    }
+    if text.is_empty() {
+        return None;
+    }
+    Some(text.iter().copied().cycle().take(N).collect())
+}
+
 /// Instruction mix of ordinary compiled code, in parts per thousand; the CP0
 /// rows add up to 50 (5%).
 const MIX: &[(&str, u32)] = &[
