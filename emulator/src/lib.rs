@@ -376,25 +376,54 @@ impl Cpu {
     /// `self.pc` is the next PC (the branch target, pc+4/+8, or the
     /// exception vector). `NotEmulated` leaves the state untouched.
     pub fn execute(&mut self, word: u32, slot: Option<u32>) -> Outcome {
+        if let Some(step) = self.move_cp0(word) {
+            return self.finish(step);
+        }
         match decode::classify(self, word) {
             decode::Class::Branch(flow) => branch::execute(self, word, flow, slot),
             decode::Class::NotEmulated => Outcome::NotEmulated,
-            other => match self.run(other) {
-                Ok(Next::Continue) => {
-                    self.pc = self.pc.wrapping_add(4);
-                    self.take_interrupt()
-                }
-                Ok(Next::Jump(target)) => {
-                    self.pc = target;
-                    self.take_interrupt()
-                }
-                Ok(Next::Wait) => {
-                    self.pc = self.pc.wrapping_add(4);
-                    self.waiting = true;
-                    Outcome::Wait
-                }
-                Err(exception) => Outcome::Exception(self.raise(exception)),
-            },
+            other => {
+                let step = self.run(other);
+                self.finish(step)
+            }
+        }
+    }
+
+    /// `mfc0`/`mtc0` while CP0 is usable, the commonest privileged
+    /// instructions by far: the spec's hook straight from the word's
+    /// fields, which is what `classify` (bits 10:3 ignored) and the
+    /// generated dispatch make of every such word.
+    fn move_cp0(&mut self, word: u32) -> Option<Result<Next, Exception>> {
+        const OP_COP0: u32 = 0x10;
+        if word >> 26 != OP_COP0 || !self.cp0_usable() {
+            return None;
+        }
+        let (rt, rd, sel) = (((word >> 16) & 31) as u8, ((word >> 11) & 31) as u8, (word & 7) as u8);
+        match (word >> 21) & 0x1F {
+            0x00 => Some(hooks::mfc0(self, rt, rd, sel)),
+            0x04 => Some(hooks::mtc0(self, rt, rd, sel)),
+            _ => None,
+        }
+    }
+
+    /// The end of a non-branch instruction: the next PC, WAIT, or the
+    /// exception entered.
+    fn finish(&mut self, step: Result<Next, Exception>) -> Outcome {
+        match step {
+            Ok(Next::Continue) => {
+                self.pc = self.pc.wrapping_add(4);
+                self.take_interrupt()
+            }
+            Ok(Next::Jump(target)) => {
+                self.pc = target;
+                self.take_interrupt()
+            }
+            Ok(Next::Wait) => {
+                self.pc = self.pc.wrapping_add(4);
+                self.waiting = true;
+                Outcome::Wait
+            }
+            Err(exception) => Outcome::Exception(self.raise(exception)),
         }
     }
 

@@ -174,6 +174,42 @@ pub enum Action {
     Stop(&'static str),
 }
 
+/// Most instructions one exit emulates after the one that trapped (host
+/// interrupts wait meanwhile).
+const BATCH: u32 = 32;
+
+/// Whether the exit's batch emulates `word` after the one that trapped:
+/// every COP0 and CACHE word (each would trap in host user mode, and its
+/// exit would emulate it exactly so) and `nop`, `ssnop`, `ehb` (no effect).
+fn traps(word: u32) -> bool {
+    const OP_COP0: u32 = 0x10;
+    const OP_CACHE: u32 = 0x2F;
+    matches!(word >> 26, OP_COP0 | OP_CACHE) || matches!(word, 0x0000_0000 | 0x0000_0040 | 0x0000_00C0)
+}
+
+/// Whether the guest's view of memory (its mode, ASID and TLB) is the same
+/// after `word`: anything but a COP0 or CACHE word, `mfc0`, and `mtc0` to
+/// a register other than EntryHi (10), Status (12) and Debug (23).
+fn keeps_view(word: u32) -> bool {
+    const OP_COP0: u32 = 0x10;
+    const OP_CACHE: u32 = 0x2F;
+    let rd = (word >> 11) & 31;
+    match word >> 26 {
+        OP_CACHE => false,
+        OP_COP0 => match (word >> 21) & 31 {
+            0x00 => true,
+            0x04 => !matches!(rd, 10 | 12 | 23),
+            _ => false,
+        },
+        _ => true,
+    }
+}
+
+/// `tlbwi` or `tlbwr` (the COP0 CO words; bits 20:6 are ignored).
+fn writes_tlb(word: u32) -> bool {
+    matches!(word & 0xFFE0_003F, 0x4200_0002 | 0x4200_0006)
+}
+
 /// The host ASIDs a guest's shadows use: one for its kernel view, one for
 /// its user view. ASID 0 is the hypervisor's (it runs unmapped).
 pub fn shadow_asids(guest_index: usize) -> [u8; 2] {
@@ -381,32 +417,88 @@ impl Vcpu {
     }
 
     /// Emulates the instruction at `cpu.pc` (with its slot when the
-    /// exception was in a delay slot: `cpu.pc` is then the branch).
+    /// exception was in a delay slot: `cpu.pc` is then the branch), then
+    /// the instructions after it while they would trap again ([`traps`]):
+    /// a run of privileged instructions (`mtc0`s, `ehb`, `tlbwr`, `eret`)
+    /// costs one exit instead of one each.
     fn emulate(&mut self, bd: bool, memory: &GuestMemory, host: &mut dyn Host) -> Action {
+        // The code page fetched from: (guest page, host frame), kept while
+        // nothing changes the guest's view of memory.
+        let mut code: Option<(u32, u32)> = None;
         let pc = self.cpu.pc;
-        let Some(word) = self.fetch(pc, memory, host) else {
+        let Some(word) = self.fetch_code(pc, &mut code, memory, host) else {
             // The code is gone from under the guest (it rewrote its TLB
             // between the fault and now): run it again and let it fault.
             return Action::Resume;
         };
         let slot = if bd {
-            match self.fetch(pc.wrapping_add(4), memory, host) {
+            match self.fetch_code(pc.wrapping_add(4), &mut code, memory, host) {
                 Some(slot) => Some(slot),
                 None => return Action::Resume,
             }
         } else {
             None
         };
-        let asid = self.cpu.cp0.entryhi & emulator::ASID_MASK;
-        let writes_tlb = |w: u32| matches!(isa_spec::decode(w), Ok(isa_spec::Insn::Tlbwi | isa_spec::Insn::Tlbwr));
-        let tlb_write = writes_tlb(word) || slot.is_some_and(writes_tlb);
-        let before = tlb_write.then(|| self.cpu.tlb.clone());
-        let outcome = self.cpu.execute(word, slot);
-        self.emulated += 1 + u64::from(slot.is_some());
+        if !keeps_view(word) || slot.is_some_and(|w| !keeps_view(w)) {
+            code = None;
+        }
+        let mut outcome = self.execute(word, slot, host);
         if outcome == Outcome::NotEmulated {
             // An ordinary instruction the host refused (RI): the guest sees RI.
             self.inject(Exception::reserved_instruction(), bd);
         }
+        let mut budget = BATCH;
+        while outcome == Outcome::Continue && budget > 0 && !self.cpu.waiting {
+            budget -= 1;
+            let Some(next) = self.fetch_code(self.cpu.pc, &mut code, memory, host) else { break };
+            if !traps(next) {
+                break;
+            }
+            if !keeps_view(next) {
+                code = None;
+            }
+            outcome = self.execute(next, None, host);
+        }
+        Action::Resume
+    }
+
+    /// The instruction word at `pc`, from the cached code page when `pc`
+    /// is in it; else through the guest view (caching the page when all of
+    /// it is the guest's memory).
+    fn fetch_code(&self, pc: u32, code: &mut Option<(u32, u32)>, memory: &GuestMemory, host: &mut dyn Host) -> Option<u32> {
+        if !pc.is_multiple_of(4) {
+            return None;
+        }
+        let page = pc & !0xFFF;
+        let frame = match *code {
+            Some((cached, frame)) if cached == page => frame,
+            _ => match self.code_frame(page, memory) {
+                Some(frame) => {
+                    *code = Some((page, frame));
+                    frame
+                }
+                None => return self.fetch(pc, memory, host),
+            },
+        };
+        Some(host.read_word(HostPhys(frame + (pc & 0xFFF))))
+    }
+
+    /// The host frame of the 4 KiB guest page at `page`, in the guest's
+    /// view now, when all of it is the guest's RAM or ROM.
+    fn code_frame(&self, page: u32, memory: &GuestMemory) -> Option<u32> {
+        let gpa = self.cpu.translate(page, Access::Fetch).ok()?;
+        let (HostPhys(first), HostPhys(last)) = (memory.host_phys(gpa)?, memory.host_phys(gpa | 0xFFF)?);
+        (last.wrapping_sub(first) == 0xFFF).then_some(first)
+    }
+
+    /// Emulates one trapping instruction (and its slot) and drops the
+    /// shadows it made stale.
+    fn execute(&mut self, word: u32, slot: Option<u32>, host: &mut dyn Host) -> Outcome {
+        let asid = self.cpu.cp0.entryhi & emulator::ASID_MASK;
+        let tlb_write = writes_tlb(word) || slot.is_some_and(writes_tlb);
+        let before = tlb_write.then(|| self.cpu.tlb.clone());
+        let outcome = self.cpu.execute(word, slot);
+        self.emulated += 1 + u64::from(slot.is_some());
         if self.cpu.cp0.entryhi & emulator::ASID_MASK != asid {
             host.flush(self.asids);
         } else if let Some(before) = before {
@@ -421,7 +513,7 @@ impl Vcpu {
                 }
             }
         }
-        Action::Resume
+        outcome
     }
 
     /// A host TLB miss/invalid/modified in host user mode: fill a shadow,
@@ -558,6 +650,7 @@ mod tests {
     const MEMORY: GuestMemory =
         GuestMemory { ram_host: 0x0100_0000, ram_size: 0x0100_0000, rom_host: 0x0200_0000, rom_size: 0x0040_0000, rom_base: 0x1FC0_0000, canary: None };
     const CODE: u32 = 0x1000;
+    const UNSET: u32 = 0x8c00_0000;
 
     #[derive(Default)]
     struct Machine {
@@ -570,7 +663,9 @@ mod tests {
     impl Host for Machine {
         fn read_word(&mut self, pa: HostPhys) -> u32 {
             assert!(MEMORY.ranges().iter().any(|&(s, e)| (s..e).contains(&pa.0)), "read outside the guest: {pa:?}");
-            self.words.get(&pa.0).copied().unwrap_or(0)
+            // Memory not set reads as a load (`lw zero, 0(zero)`), which an
+            // exit never runs itself, so a test's code ends where its words do.
+            self.words.get(&pa.0).copied().unwrap_or(UNSET)
         }
         fn install(&mut self, shadow: Shadow) {
             self.installed.push(shadow);
@@ -878,18 +973,51 @@ mod tests {
         assert!(v.cpu.debug_mode && v.cpu.kernel_mode());
         assert_eq!((v.cpu.pc, v.cpu.cp0.depc, v.cpu.cp0.status), (0x3FC0_0480, CODE, status));
         assert_eq!((v.cpu.cp0.debug_dbp(), v.cpu.cp0.debug_dexccode()), (1, 9));
-        // Its handler in its ROM: mfc0 k0, DESAVE (the guest's own), deret.
+        // Its handler in its ROM: mfc0 k0, DESAVE (the guest's own), deret;
+        // both trap, so one exit emulates both.
         m.words.insert(0x0200_0480, 0x401A_F800);
         m.words.insert(0x0200_0484, 0x4200_001F);
         v.handle_exit(exit(11, 0x3FC0_0480, 0), &MEMORY, &mut bus, &mut m);
         assert_eq!(v.cpu.gpr[26], 0x1234_5678);
-        v.handle_exit(exit(11, 0x3FC0_0484, 0), &MEMORY, &mut bus, &mut m);
         assert!(!v.cpu.debug_mode);
         assert_eq!(v.cpu.pc, CODE);
+        assert_eq!((v.counters.get(ExitReason::Privileged), v.emulated), (1, 2));
         // DERET outside debug mode is RI.
         m.words.insert(0x0100_0000 + CODE, 0x4200_001F);
         v.handle_exit(exit(11, CODE, 0), &MEMORY, &mut bus, &mut m);
         assert_eq!((v.cpu.cp0.cause_exccode(), v.cpu.pc), (10, 0x180));
+    }
+
+    #[test]
+    fn a_run_of_privileged_instructions_is_emulated_in_one_exit() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        v.cpu.cp0.status = 0x2; // EXL: the end of the guest's refill handler
+        v.cpu.cp0.epc = 0x4000_2000; // where the guest returns to
+        v.cpu.gpr[26] = 0x0001_019f; // k0
+        v.cpu.gpr[27] = 0x0001_01df; // k1
+        m.code(
+            CODE,
+            &[
+                0x409a_1000, // mtc0  k0, EntryLo0
+                0x409b_1800, // mtc0  k1, EntryLo1
+                0x0000_00c0, // ehb
+                0x4200_0006, // tlbwr
+                0x4200_0018, // eret
+            ],
+        );
+        assert_eq!(v.handle_exit(exit(11, CODE, 0), &MEMORY, &mut bus, &mut m), Action::Resume);
+        assert_eq!((v.cpu.cp0.entrylo0, v.cpu.cp0.entrylo1), (0x0001_019f, 0x0001_01df));
+        // eret: back at EPC in the guest's code (not memory here: left to the guest).
+        assert_eq!((v.cpu.pc, v.cpu.cp0.status_exl()), (0x4000_2000, 0));
+        assert_eq!((v.counters.get(ExitReason::Privileged), v.emulated), (1, 5));
+        // The TLB write dropped the shadows of the entry it replaced.
+        assert!(!m.ranges.is_empty());
+        // An ordinary instruction ends the run: the guest executes it.
+        m.code(CODE + 0x100, &[0x401a_6000, 0x275a_0001, 0x409a_6000]); // mfc0 k0, Status; addiu; mtc0
+        v.cpu.pc = CODE + 0x100;
+        v.cpu.cp0.status = 0x2;
+        v.handle_exit(exit(11, CODE + 0x100, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!((v.cpu.pc, v.emulated), (CODE + 0x104, 6));
     }
 
     #[test]
