@@ -85,3 +85,31 @@ fn generated_code_for_a_small_spec() {
     let file: syn::File = syn::parse2(generate(src).unwrap()).unwrap();
     insta::assert_snapshot!(prettyplease::unparse(&file));
 }
+
+/// Three one-instruction arms of one shape share an arm: the variant comes
+/// from a `match` of constants, one or-pattern fills the operands.
+#[test]
+fn generated_decode_for_one_shape() {
+    let src = r#"
+field rs 25:21 gpr
+field rt 20:16 gpr
+field base 25:21 gpr
+field imm 15:0 signed dec
+field offset 15:0 signed dec
+field rd 15:11 dec
+field sel 2:0 dec
+addi  001000 ..... ..... ................ "addi {rt},{rs},{imm}"
+addiu 001001 ..... ..... ................ "addiu {rt},{rs},{imm}"
+lw    100011 ..... ..... ................ "lw {rt},{offset}({base})"
+mfc0  010000 00000 ..... ..... -------- ... "mfc0 {rt},{rd},{sel}"
+mtc0  010000 00100 ..... ..... -------- ... "mtc0 {rt},{rd},{sel}"
+"#;
+    let file: syn::File = syn::parse2(generate(src).unwrap()).unwrap();
+    let decode = file
+        .items
+        .into_iter()
+        .find(|i| matches!(i, syn::Item::Fn(f) if f.sig.ident == "decode"))
+        .expect("decode");
+    let file = syn::File { shebang: None, attrs: vec![], items: vec![decode] };
+    insta::assert_snapshot!(prettyplease::unparse(&file));
+}

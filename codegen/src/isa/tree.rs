@@ -217,11 +217,13 @@ fn node(spec: &Spec, view: View, pats: &[Pat], known: u32) -> TokenStream {
         .collect();
     let lo_lit = proc_macro2::Literal::u32_unsuffixed(lo);
     let sel = if lo == 0 { quote!(word & #width_mask) } else { quote!((word >> #lo_lit) & #width_mask) };
-    // Arms that end in one instruction are paired by shape (the same
-    // remaining check, operands from the same bits into the same types):
-    // one arm extracts the operands once and an inner `match` whose two
-    // arms differ only in the variant picks it (a conditional move), so
-    // the dispatch has one target fewer to mispredict.
+    // Arms that end in one instruction are grouped by shape (the same
+    // remaining check, operands from the same bits into the same types), so
+    // the dispatch has one target per shape instead of one per instruction
+    // (fewer to mispredict). One arm per shape extracts the operands once;
+    // a pair picks its variant with a two-way inner `match` (a conditional
+    // move), three or more through `template_arm` (a table load). Other
+    // forms measured slower (README, decoder benchmark).
     let mut arms = Vec::new();
     let mut shapes: Vec<(Shape, Vec<(u32, usize)>)> = Vec::new();
     for v in values {
@@ -245,24 +247,13 @@ fn node(spec: &Spec, view: View, pats: &[Pat], known: u32) -> TokenStream {
         let lit = lit_u32(v);
         arms.push((v, quote!(#lit => #body,)));
     }
-    // Only pairs are kept together: LLVM picks between two variants with a
-    // conditional move, but builds a second jump table for three or more
-    // (measured slower than one arm each; README, decoder benchmark).
-    let shapes: Vec<(Shape, Vec<(u32, usize)>)> = shapes
-        .into_iter()
-        .flat_map(|(shape, members)| {
-            if members.len() <= 2 {
-                vec![(shape, members)]
-            } else {
-                members.into_iter().map(|m| (shape.clone(), vec![m])).collect()
-            }
-        })
-        .collect();
     for (shape, members) in shapes {
         let v0 = members[0].0;
         let lits: Vec<_> = members.iter().map(|&(v, _)| lit_u32(v)).collect();
         let body = if let [(_, insn)] = members[..] {
             shape.check(view, leaf(spec, view, insn))
+        } else if members.len() > 2 {
+            template_arm(spec, view, &shape, &members, &sel)
         } else {
             let binds: Vec<TokenStream> = spec.insns[members[0].1]
                 .fields
@@ -316,6 +307,102 @@ fn node(spec: &Spec, view: View, pats: &[Pat], known: u32) -> TokenStream {
             _ => #default,
         }
     }
+}
+
+/// One arm for three or more one-instruction leaves of one shape: the
+/// variant with zero operands is picked by a `match` whose arms are
+/// constants (LLVM makes that a table load, not a jump), then one
+/// or-pattern over the variants (their operands have the same types and
+/// layout) fills in the operands.
+fn template_arm(spec: &Spec, view: View, shape: &Shape, members: &[(u32, usize)], sel: &TokenStream) -> TokenStream {
+    let n = members.len();
+    let templates: Vec<TokenStream> = members
+        .iter()
+        .enumerate()
+        .map(|(k, &(v, insn))| {
+            let value = variant(spec, insn, |fi| {
+                let f = &spec.fields[fi];
+                if f.kind == "bool" && f.width() == 1 && !f.signed {
+                    quote!(false)
+                } else {
+                    quote!(0)
+                }
+            });
+            if k + 1 == n {
+                quote!(_ => #value,)
+            } else {
+                let lit = lit_u32(v);
+                quote!(#lit => #value,)
+            }
+        })
+        .collect();
+    let first = members[0].1;
+    let fields = &spec.insns[first].fields;
+    let binds: Vec<TokenStream> = fields
+        .iter()
+        .enumerate()
+        .map(|(k, &fi)| {
+            let id = quote::format_ident!("op{}", k);
+            let raw = raw(&spec.fields[fi]);
+            quote!(let #id = #raw;)
+        })
+        .collect();
+    let pats: Vec<TokenStream> = members
+        .iter()
+        .map(|&(_, insn)| {
+            let i = &spec.insns[insn];
+            let v = camel(&i.name);
+            let fs: Vec<TokenStream> = i
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(k, &fi)| {
+                    let id = field_ident(&spec.fields[fi]);
+                    let slot = quote::format_ident!("f{}", k);
+                    quote!(#id: #slot)
+                })
+                .collect();
+            quote!(Insn::#v { #(#fs),* })
+        })
+        .collect();
+    let stores: Vec<TokenStream> = fields
+        .iter()
+        .enumerate()
+        .map(|(k, &fi)| {
+            let slot = quote::format_ident!("f{}", k);
+            let op = quote::format_ident!("op{}", k);
+            let value = convert(&spec.fields[fi], quote!(#op));
+            quote!(*#slot = #value;)
+        })
+        .collect();
+    let ok = wrap(view, quote!(insn));
+    if fields.is_empty() {
+        return shape.check(
+            view,
+            quote! {{
+                let insn = match #sel {
+                    #(#templates)*
+                };
+                #ok
+            }},
+        );
+    }
+    shape.check(
+        view,
+        quote! {{
+            let mut insn = match #sel {
+                #(#templates)*
+            };
+            #(#binds)*
+            match &mut insn {
+                #(#pats)|* => {
+                    #(#stores)*
+                }
+                _ => {}
+            }
+            #ok
+        }},
+    )
 }
 
 /// What a leaf arm does besides naming its variant: the check of its
