@@ -19,6 +19,7 @@ pub mod hostmem;
 pub mod irq;
 pub mod mterm;
 pub mod sched;
+pub mod stack;
 pub mod trap;
 pub mod vm;
 

@@ -26,6 +26,7 @@ mod arch;
 #[cfg(target_os = "none")]
 mod boot {
     use crate::arch::mips::irq::{self, IrqCell, IRQS};
+    use crate::arch::mips::once::BootArray;
     use crate::arch::mips::thread::{self, SCHED};
     use crate::arch::mips::uart::{self, Console};
     use crate::arch::mips::{self, cp0, guestmem, i8259, timer, world};
@@ -57,10 +58,21 @@ mod boot {
     const MAX_GUESTS: usize = hypervisor::vm::config::MAX_GUESTS;
     /// Most host TLB entries `vcpu tlb` looks at (the 24Kf has 16 to 64).
     const HOST_TLB_MAX: usize = 64;
-    type Guests = [Option<Guest<'static>>; MAX_GUESTS];
+    type Guests = [Option<Guest<'static>>];
 
-    /// The guests, shared by their VCPU threads, mterm and the worker.
-    static GUESTS: IrqCell<Guests> = IrqCell::new([const { None }; MAX_GUESTS]);
+    /// The guests, shared by their VCPU threads, mterm and the worker:
+    /// `MAX_GUESTS` slots in `GUEST_SLOTS`, from boot on (none before).
+    static GUESTS: IrqCell<Option<&'static mut [Option<Guest<'static>>; MAX_GUESTS]>> = IrqCell::new(None);
+    /// Where boot builds the guest table (44 KiB; in .bss, see `BootArray`).
+    static GUEST_SLOTS: BootArray<Option<Guest<'static>>, MAX_GUESTS> = BootArray::new();
+
+    /// Runs `f` on the guest table, with interrupts disabled.
+    fn with_guests<R>(f: impl FnOnce(&mut Guests) -> R) -> R {
+        GUESTS.with(|g| match g {
+            Some(guests) => f(&mut guests[..]),
+            None => f(&mut []),
+        })
+    }
 
     /// Host-side VM state shared by the threads.
     struct Vm {
@@ -161,10 +173,12 @@ mod boot {
         };
 
         let mut free_ram = (0, 0);
+        let slots = GUEST_SLOTS.init(|| None);
+        GUESTS.with(|g| *g = slots);
         let _ = match devtree::parse(&DEVTREE.0) {
             Ok(fdt) => {
                 let _ = devtree::write_summary(&fdt, &mut console);
-                let (start, end) = GUESTS.with(|guests| build_guests(&fdt, *ram.as_ref().unwrap_or(&0), guests, &mut console));
+                let (start, end) = with_guests(|guests| build_guests(&fdt, *ram.as_ref().unwrap_or(&0), guests, &mut console));
                 free_ram = (start, (end - start).min(CANARY_RAM));
                 guestmem::fill_canaries(free_ram.0, free_ram.1);
                 Ok(())
@@ -194,6 +208,7 @@ mod boot {
         for index in 0..MAX_GUESTS {
             start_vcpu(index);
         }
+        let _ = writeln!(Console::get(), "boot stack used: {}", mips::boot_stack_use());
         VM.with(|vm| vm.started = timer::now());
         thread::start()
     }
@@ -238,7 +253,7 @@ mod boot {
     /// Starts the VCPU thread of guest `index` if it exists, is running
     /// (or paused: then its thread is paused too) and has none.
     fn start_vcpu(index: usize) {
-        let Some((name, slice, state)) = GUESTS.with(|g| g[index].as_ref().map(|g| (Name::new(g.name), g.time_slice_ticks, g.state))) else {
+        let Some((name, slice, state)) = with_guests(|g| g.get(index).and_then(Option::as_ref).map(|g| (Name::new(g.name), g.time_slice_ticks, g.state))) else {
             return;
         };
         if !matches!(state, GuestState::Running | GuestState::Paused) || VM.with(|vm| vm.vcpu_thread[index].is_some()) {
@@ -312,7 +327,7 @@ mod boot {
             let _guard = irq::disable();
             let now = timer::now();
             let hold = VM.with(|vm| vm.hold_until);
-            let step = if now < hold { Step::Sleep(Some(hold)) } else { GUESTS.with(|g| run_once(index, g, &mut sample)) };
+            let step = if now < hold { Step::Sleep(Some(hold)) } else { with_guests(|g| run_once(index, g, &mut sample)) };
             // The exit cost runs from the exit to the next entry; time
             // other threads ran meanwhile is not part of it.
             match step {
@@ -347,7 +362,7 @@ mod boot {
     /// The rest (host interrupts, MMIO, WAIT, a change of the guest's timer
     /// or FPU mode, power-off, stop) return to the thread's loop.
     fn run_once(index: usize, guests: &mut Guests, sample: &mut Option<(ExitReason, u32)>) -> Step {
-        let Some(guest) = guests[index].as_mut() else { return Step::Exit };
+        let Some(guest) = guests.get_mut(index).and_then(Option::as_mut) else { return Step::Exit };
         match guest.state {
             GuestState::Running => {}
             GuestState::Paused => return Step::Sleep(None),
@@ -454,7 +469,7 @@ mod boot {
             }
             let _guard = irq::disable();
             let now = timer::now();
-            GUESTS.with(|guests| {
+            with_guests(|guests| {
                 let mut console = Console::get();
                 for guest in guests.iter_mut().flatten() {
                     let _ = guest.bus.pump_serial(&mut console);
@@ -476,7 +491,7 @@ mod boot {
     /// Clears guest `index`'s RAM and ROM and copies its image in again
     /// from the pack (its VCPU thread is gone meanwhile).
     fn reload_image(index: usize) {
-        let Some((memory, image)) = GUESTS.with(|g| g[index].as_ref().map(|g| (g.memory, g.image))) else { return };
+        let Some((memory, image)) = with_guests(|g| g.get(index).and_then(Option::as_ref).map(|g| (g.memory, g.image))) else { return };
         let ram = VM.with(|vm| vm.ram);
         for (gpa, size) in [(0, memory.ram_size), (memory.rom_base, memory.rom_size)] {
             if let Some(pa) = memory.host_range(gpa, size) {
@@ -535,8 +550,8 @@ mod boot {
         loop {
             let byte = typed_ahead.pop().unwrap_or_else(next_byte);
             if let Some((index, port_name)) = bound {
-                GUESTS.with(|guests| {
-                    let port = guests[index].as_mut().and_then(|g| g.bus.port_mut(port_name.as_str()));
+                with_guests(|guests| {
+                    let port = guests.get_mut(index).and_then(Option::as_mut).and_then(|g| g.bus.port_mut(port_name.as_str()));
                     if byte == mterm::UNBIND {
                         bound = None;
                         if let Some(port) = port {
@@ -564,14 +579,14 @@ mod boot {
                     let _ = writeln!(console, "host timer: one-shot (tickless), programmed for the nearest event");
                 }
                 Ok(Action::Thread(command)) => thread_command(command, &mut console),
-                Ok(Action::Guests) => GUESTS.with(|guests| {
+                Ok(Action::Guests) => with_guests(|guests| {
                     for guest in guests.iter().flatten() {
                         let _ = write_status(guest, &mut console);
                     }
                 }),
                 Ok(Action::WaitGuests(name)) => wait_guests(name, &mut typed_ahead, &mut console),
                 Ok(Action::Bind(name)) => {
-                    let found = GUESTS.with(|guests| {
+                    let found = with_guests(|guests| {
                         let guest = guests.iter_mut().flatten().find(|g| g.bus.ports().any(|p| p.name() == name))?;
                         let _ = writeln!(console, "[mterm] console bound to {name}; Ctrl-] returns");
                         // Its output now comes as it is sent (prompts too), unprefixed.
@@ -629,7 +644,7 @@ mod boot {
         };
         // Canaries inside guests' own RAM (the `canary-ram` property).
         let memories: [Option<(Name, hypervisor::vm::memory::GuestMemory)>; MAX_GUESTS] =
-            GUESTS.with(|g| core::array::from_fn(|i| g[i].as_ref().map(|g| (Name::new(g.name), g.memory))));
+            with_guests(|g| core::array::from_fn(|i| g.get(i).and_then(Option::as_ref).map(|g| (Name::new(g.name), g.memory))));
         for (name, memory) in memories.iter().flatten() {
             let _ = match guestmem::check_guest_canaries(memory) {
                 None => Ok(()),
@@ -646,7 +661,7 @@ mod boot {
         VM.with(|vm| vm.hold_until = 0);
         wake_vcpus();
         let running = |g: &Guest<'_>| g.state == GuestState::Running && !g.stuck() && name.is_none_or(|n| n == g.name);
-        let any_running = || GUESTS.with(|guests| guests.iter().flatten().any(|g| running(g)));
+        let any_running = || with_guests(|guests| guests.iter().flatten().any(|g| running(g)));
         'wait: while any_running() {
             while !typed_ahead.is_full() {
                 match uart::read_byte() {
@@ -665,7 +680,7 @@ mod boot {
                 thread::sleep(Some(timer::now() + WAIT_POLL));
             }
         }
-        GUESTS.with(|guests| {
+        with_guests(|guests| {
             for guest in guests.iter().flatten().filter(|g| g.stuck()) {
                 let _ = writeln!(console, "[mterm] {} waits with interrupts disabled", guest.name);
             }
@@ -680,6 +695,9 @@ mod boot {
     /// `thread ...`.
     fn thread_command(command: sched::ThreadCommand<'_>, console: &mut Console) {
         static SPINNERS: AtomicU32 = AtomicU32::new(0);
+        if command == sched::ThreadCommand::List {
+            thread::measure_stacks();
+        }
         let now = timer::now();
         let action = SCHED.with(|s| sched::execute(command, s, now, u64::from(TICKS_PER_MS), console));
         if let Ok(ThreadAction::Spawn(priority)) = action {
@@ -708,7 +726,7 @@ mod boot {
         let total = now.saturating_sub(started);
         let times = Times { guest, idle, hypervisor: total.saturating_sub(guest + idle) };
         let host = HostView { tlb: &tlb[..entries], times };
-        let done = GUESTS.with(|guests| ops::execute(command, guests, &host, cp0::count(), console));
+        let done = with_guests(|guests| ops::execute(command, guests, &host, cp0::count(), console));
         let (GuestCommand::Lifecycle(op, _), Ok(Some((index, effects)))) = (command, done) else { return };
         let thread = VM.with(|vm| vm.vcpu_thread[index]);
         if effects.drop_shadows {

@@ -11,6 +11,7 @@
 //! context switch and the timer are `arch` code.
 
 use crate::devemu::Name;
+use crate::stack::StackUse;
 use core::fmt::{self, Write};
 
 /// Most threads at once (hypervisor threads and VCPU threads).
@@ -71,6 +72,8 @@ pub struct Thread {
     pub scheduled: u64,
     /// Ticks spent running.
     pub run_ticks: u64,
+    /// Its stack's high-water mark, as the target last measured it.
+    pub stack: StackUse,
     /// Ready order within a priority (smaller first).
     seq: u64,
 }
@@ -121,6 +124,9 @@ pub struct Scheduler {
     slice_end: u64,
     /// A switch is due at the next preemption point.
     need_resched: bool,
+    /// Deepest stack use measured since boot, per kind (threads, VCPUs),
+    /// ended threads included.
+    deepest: [StackUse; 2],
 }
 
 impl Default for Scheduler {
@@ -131,7 +137,7 @@ impl Default for Scheduler {
 
 impl Scheduler {
     pub const fn new() -> Self {
-        Scheduler { threads: [None; MAX_THREADS], current: 0, seq: 0, since: 0, slice_end: u64::MAX, need_resched: false }
+        Scheduler { threads: [None; MAX_THREADS], current: 0, seq: 0, since: 0, slice_end: u64::MAX, need_resched: false, deepest: [StackUse { used: 0, size: 0 }; 2] }
     }
 
     /// A new thread in state `Created` (it runs once started). Reuses the
@@ -153,9 +159,21 @@ impl Scheduler {
             slice: slice.max(1),
             scheduled: 0,
             run_ticks: 0,
+            stack: StackUse::default(),
             seq: 0,
         });
         Ok(id)
+    }
+
+    /// Records thread `id`'s stack high-water mark (the target measures
+    /// it for `thread list` and before a thread ends).
+    pub fn note_stack(&mut self, id: ThreadId, stack: StackUse) {
+        let Some(Some(t)) = self.threads.get_mut(id) else { return };
+        t.stack = stack;
+        let deepest = &mut self.deepest[t.kind as usize];
+        if stack.used >= deepest.used {
+            *deepest = stack;
+        }
     }
 
     fn get_mut(&mut self, id: ThreadId) -> Result<&mut Thread, SchedError> {
@@ -370,20 +388,33 @@ impl Scheduler {
 
     /// `thread list`.
     pub fn write_list(&self, now: u64, ticks_per_ms: u64, out: &mut dyn Write) -> fmt::Result {
-        writeln!(out, "{:>2} {:<16} {:<6} {:>4} {:<16} {:>9} {:>9}", "id", "name", "kind", "prio", "state", "scheduled", "run ms")?;
+        writeln!(out, "{:>2} {:<16} {:<6} {:>4} {:<16} {:>9} {:>9} {}", "id", "name", "kind", "prio", "state", "scheduled", "run ms", "stack")?;
         for (id, t) in self.threads() {
-            let kind = match t.kind {
-                Kind::Thread => "thread",
-                Kind::Vcpu => "vcpu",
-            };
             let mut state = StateName(t.state, t.paused, now);
             if id == self.current {
                 state.0 = State::Running;
             }
             let ms = self.run_ticks(id, now) / ticks_per_ms.max(1);
-            writeln!(out, "{id:>2} {:<16} {kind:<6} {:>4} {:<16} {:>9} {ms:>9}", t.name.as_str(), t.priority, state.to_string_buf().as_str(), t.scheduled)?;
+            writeln!(
+                out,
+                "{id:>2} {:<16} {:<6} {:>4} {:<16} {:>9} {ms:>9} {}",
+                t.name.as_str(),
+                kind_name(t.kind),
+                t.priority,
+                state.to_string_buf().as_str(),
+                t.scheduled,
+                t.stack
+            )?;
         }
-        Ok(())
+        let [thread, vcpu] = self.deepest;
+        writeln!(out, "deepest stack use since boot: thread {thread}, vcpu {vcpu}")
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Thread => "thread",
+        Kind::Vcpu => "vcpu",
     }
 }
 
@@ -621,12 +652,17 @@ mod tests {
         assert_eq!(s.run_ticks(m, 200_000), 166_667);
         assert_eq!(s.run_ticks(a, 2 * 166_667 + 166_667), 2 * 166_667);
         s.pause(a).unwrap();
+        s.note_stack(a, StackUse { used: 3174, size: 16384 });
+        s.note_stack(m, StackUse { used: 2048, size: 8192 });
+        s.note_stack(m, StackUse { used: 512, size: 8192 });
+        s.note_stack(m, StackUse { used: 0, size: 0 });
         let mut out = String::new();
         s.write_list(3 * 166_667, 166_667, &mut out).unwrap();
         let lines: Vec<_> = out.lines().collect();
-        assert_eq!(lines[0], "id name             kind   prio state            scheduled    run ms");
-        assert_eq!(lines[2], " 1 guest0/vcpu0     vcpu      1 running (paused)         1         2");
-        assert_eq!(lines[4], " 3 mterm            thread    3 sleeping 2ms             1         1");
+        assert_eq!(lines[0], "id name             kind   prio state            scheduled    run ms stack");
+        assert_eq!(lines[2], " 1 guest0/vcpu0     vcpu      1 running (paused)         1         2 3.1/16 KiB");
+        assert_eq!(lines[4], " 3 mterm            thread    3 sleeping 2ms             1         1 0.0/0 KiB");
+        assert_eq!(lines[5], "deepest stack use since boot: thread 2.0/8 KiB, vcpu 3.1/16 KiB");
         assert_eq!(s.next_deadline(), 166_667 + 10, "mterm's deadline is later than a's turn end");
     }
 

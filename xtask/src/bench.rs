@@ -158,6 +158,9 @@ fn asm_length(disassembly: &str, symbol: &str, until: &str, slot: bool) -> Optio
     None
 }
 
+/// Thread slots (`hypervisor::sched::MAX_THREADS`), each with its stack.
+const THREAD_SLOTS: u64 = 12;
+
 /// Section sizes of an ELF (`objdump -h`).
 fn sections(elf: &Path) -> Result<BTreeMap<String, u64>, String> {
     let mut command = Command::new("mipsel-linux-gnu-objdump");
@@ -169,6 +172,23 @@ fn sections(elf: &Path) -> Result<BTreeMap<String, u64>, String> {
         if fields.len() >= 3 && fields[0].parse::<u32>().is_ok() {
             if let Ok(size) = u64::from_str_radix(fields[2], 16) {
                 sizes.insert(fields[1].to_string(), size);
+            }
+        }
+    }
+    Ok(sizes)
+}
+
+/// Sizes of the image's symbols (`nm -S -C`), by demangled name.
+fn symbol_sizes(elf: &Path) -> Result<BTreeMap<String, u64>, String> {
+    let mut command = Command::new("mipsel-linux-gnu-nm");
+    command.arg("-S").arg("-C").arg(elf);
+    let table = process::output(command)?;
+    let mut sizes = BTreeMap::new();
+    for line in table.lines() {
+        let fields: Vec<&str> = line.splitn(4, ' ').collect();
+        if let [_, size, _, name] = fields[..] {
+            if let Ok(size) = u64::from_str_radix(size, 16) {
+                sizes.insert(name.to_string(), size);
             }
         }
     }
@@ -498,16 +518,33 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let data = get(&[".data", ".sdata", ".dtb", ".got"]);
     let bss = get(&[".bss", ".sbss"]);
     let stack = get(&[".stack"]);
+    let symbols = symbol_sizes(&hypervisor)?;
+    let symbol = |name: &str| symbols.get(name).copied().unwrap_or(0);
+    let thread_stacks = symbol("hypervisor::arch::mips::thread::STACKS");
+    let guest_slots = symbol("hypervisor::boot::GUEST_SLOTS");
     let _ = writeln!(md, "| part | bytes | |");
     let _ = writeln!(md, "|---|---:|---|");
     let _ = writeln!(md, "| text (.vectors + .text) | {text} | {} |", kib(text));
     let _ = writeln!(md, "| read-only data (.rodata, with the embedded device tree) | {rodata} | {} |", kib(rodata));
     let _ = writeln!(md, "| data (.data, .sdata) | {data} | {} |", kib(data));
-    let _ = writeln!(md, "| text + data (+ rodata) | {} | {} |", text + data + rodata, kib(text + data + rodata));
+    let _ = writeln!(md, "| text + data (+ rodata): the image's loaded bytes | {} | {} |", text + data + rodata, kib(text + data + rodata));
     let _ = writeln!(md, "| bss | {bss} | {} |", kib(bss));
-    let _ = writeln!(md, "| stacks (hypervisor + exception) | {stack} | {} |", kib(stack));
+    let _ = writeln!(md, "| of which thread stacks (`thread::STACKS`, {} slots) | {thread_stacks} | {} |", THREAD_SLOTS, kib(thread_stacks));
+    let _ = writeln!(md, "| of which the guest table (`GUEST_SLOTS`, `[Option<Guest>; 4]`) | {guest_slots} | {} |", kib(guest_slots));
+    let _ = writeln!(md, "| of which the rest (exit costs, UART rings, scheduler, ...) | {} | {} |", bss - thread_stacks - guest_slots, kib(bss - thread_stacks - guest_slots));
+    let _ = writeln!(md, "| boot + exception stacks (.stack) | {stack} | {} |", kib(stack));
+    let _ = writeln!(md, "| host RAM the hypervisor occupies (text + rodata + data + bss + .stack) | {} | {} |", text + rodata + data + bss + stack, kib(text + rodata + data + bss + stack));
     let structs = struct_sizes(&hypervisor, &["Guest", "Vcpu", "Cpu", "Bus", "GuestMemory", "FpuRegs", "ExitCosts", "TrapFrame"]);
-    let _ = writeln!(md, "\nPer guest and per VCPU (`DW_AT_byte_size` from the image's debug information; the guests live in `kmain`'s frame, `[Option<Guest>; MAX_GUESTS]`, the FPU save areas in the scheduler):\n");
+    let per_guest = guest_slots / 4 + structs.get("FpuRegs").copied().unwrap_or(0) + thread_stacks / THREAD_SLOTS;
+    let _ = writeln!(
+        md,
+        "\nPer guest, on the hypervisor's side: {per_guest} bytes ({}): its slot of the guest table ({} bytes, `Option<Guest>`), its FPU save area (`FpuRegs`) and its VCPU thread's stack ({} bytes). All are reserved for `MAX_GUESTS` = 4 guests in .bss; guest RAM and ROM are the guests' own.",
+        kib(per_guest),
+        guest_slots / 4,
+        thread_stacks / THREAD_SLOTS
+    );
+    println!("bench: footprint: text {}, rodata {}, data {}, bss {} (thread stacks {}), boot + exception stacks {}; per guest {}", kib(text), kib(rodata), kib(data), kib(bss), kib(thread_stacks), kib(stack), kib(per_guest));
+    let _ = writeln!(md, "\nPer guest and per VCPU (`DW_AT_byte_size` from the image's debug information; the guests live in `GUEST_SLOTS`, `[Option<Guest>; MAX_GUESTS]` in .bss, filled at boot; the FPU save areas in `main.rs`'s `Vm`):\n");
     let _ = writeln!(md, "| structure | bytes |");
     let _ = writeln!(md, "|---|---:|");
     for (name, size) in &structs {

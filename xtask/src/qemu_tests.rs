@@ -1095,10 +1095,21 @@ fn operate_two_guests(images: &Images) -> Result<(), String> {
     s.send("host irqs\n")?;
     s.expect("host irqs\n", STEP)?;
     let irqs = s.expect("spurious: ", STEP)?;
+    // The deepest printers, then the stacks' high-water marks.
+    s.send("vcpu regs guest1\nvcpu tlb guest1\ndevtree\nthread list\n")?;
+    s.expect("mterm> thread list\n", STEP)?;
+    s.expect("deepest stack use since boot: ", STEP)?;
+    let deepest = s.expect("\n", STEP)?;
     s.send("halt\n")?;
     s.expect("halting\n", STEP)?;
     let output = s.finish(STEP)?;
     let context = |what: &str| format!("{what}; output:\n{output}");
+    // No thread came near half its stack (the sizes allow 2.5 times the
+    // deepest use measured, interrupt path included: thread.rs).
+    let marks = stack_marks(&deepest);
+    if marks.len() != 2 || marks.iter().any(|&(used, size)| used * 2.0 >= size) {
+        return Err(context(&format!("stack high-water marks {marks:?} from {deepest:?}: expected two, each under half its stack")));
+    }
     for needle in ["    in guests ", "    in the hypervisor "] {
         if !stats.contains(needle) {
             return Err(context(&format!("`stats` lacks {needle:?}")));
@@ -1163,7 +1174,8 @@ fn spinners_do_not_starve_mterm(images: &Images) -> Result<(), String> {
     let output = s.finish(STEP)?;
     // Each spinner and the spinning guest's VCPU got the CPU.
     for name in ["spin001", "spin002", "guest0/vcpu0"] {
-        let ms = list.lines().find(|l| l.contains(name)).and_then(|l| l.split_whitespace().last()).and_then(|n| n.parse::<u64>().ok());
+        // The run ms column, before the last one (stack).
+        let ms = list.lines().find(|l| l.contains(name)).and_then(|l| l.split_whitespace().rev().nth(2)).and_then(|n| n.parse::<u64>().ok());
         if ms.unwrap_or(0) == 0 {
             return Err(format!("{name} should have run (run ms {ms:?}); output:\n{output}"));
         }
@@ -1172,4 +1184,16 @@ fn spinners_do_not_starve_mterm(images: &Images) -> Result<(), String> {
         return Err(format!("after `thread kill spin002` only spin001 should be left; output:\n{output}"));
     }
     Ok(())
+}
+
+/// `(used, size)` in KiB of each `U/S KiB` in `thread list`'s last line
+/// (`deepest stack use since boot: thread 4.3/12 KiB, vcpu 1.8/12 KiB`).
+fn stack_marks(line: &str) -> Vec<(f64, f64)> {
+    line.split(", ")
+        .filter_map(|part| {
+            let figure = part.trim().split(' ').nth(1)?;
+            let (used, size) = figure.split_once('/')?;
+            Some((used.parse().ok()?, size.parse().ok()?))
+        })
+        .collect()
 }

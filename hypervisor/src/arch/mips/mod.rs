@@ -8,6 +8,7 @@ pub mod guestmem;
 pub mod i8259;
 pub mod irq;
 pub mod mmio;
+pub mod once;
 pub mod thread;
 pub mod timer;
 pub mod tlb;
@@ -18,7 +19,8 @@ use hypervisor::bootenv::{BOOT_BLOCK_BASE, BOOT_BLOCK_SIZE};
 use hypervisor::mterm::Fault;
 
 // Entry from QEMU's Malta boot code, with a0 = argc, a1 = argv, a2 = envp.
-// Sets $gp and the stack, zeroes the BSS, then calls `kmain(a0, a1, a2)`.
+// Sets $gp and the stack, zeroes the BSS, fills the boot stack with the
+// stack pattern (for `boot_stack_use`), then calls `kmain(a0, a1, a2)`.
 core::arch::global_asm!(
     r#"
     .section .text.start, "ax"
@@ -40,13 +42,38 @@ _start:
     sw    $zero, 0($t0)
     b     1b
     addiu $t0, $t0, 4
-2:  jal   kmain
+2:  lui   $t0, %hi(__stack_bottom)
+    addiu $t0, $t0, %lo(__stack_bottom)
+    li    $t2, {pattern}
+4:  beq   $t0, $sp, 5f
+    nop
+    sw    $t2, 0($t0)
+    b     4b
+    addiu $t0, $t0, 4
+5:  jal   kmain
     addiu $sp, $sp, -16
 3:  b     3b
     nop
     .set pop
-"#
+"#,
+    pattern = const hypervisor::stack::PATTERN,
 );
+
+/// The boot stack's high-water mark (boot runs on it until the first
+/// thread starts; `_start` filled it with the stack pattern).
+pub fn boot_stack_use() -> hypervisor::stack::StackUse {
+    extern "C" {
+        static __stack_bottom: u32;
+        static __stack_top: u32;
+    }
+    let bottom = core::ptr::addr_of!(__stack_bottom);
+    let size = core::ptr::addr_of!(__stack_top) as usize - bottom as usize;
+    let words = (0..size / 4).map(|i| {
+        // SAFETY: reads one word of the boot stack (link.ld), inside it.
+        unsafe { bottom.add(i).read_volatile() }
+    });
+    hypervisor::stack::StackUse { used: hypervisor::stack::high_water(words, size), size }
+}
 
 /// Malta FPGA software-reset register (physical 0x1F000500), through KSEG1.
 const SOFTWARE_RESET: usize = 0xBF00_0500;

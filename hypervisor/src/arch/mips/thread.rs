@@ -1,5 +1,6 @@
 //! Hypervisor threads on the CPU: a fixed pool of stacks (one per thread
-//! slot, a canary word at each bottom checked at every switch), the
+//! slot, filled with `hypervisor::stack::PATTERN` at spawn; the lowest
+//! words must still hold it at every switch), the
 //! context switch, and the glue between the scheduling policy
 //! (`hypervisor::sched`, host-tested) and the hardware.
 //!
@@ -16,6 +17,7 @@ use super::timer;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, Ordering};
 use hypervisor::sched::{Kind, SchedError, Scheduler, Switch, ThreadId, MAX_THREADS};
+use hypervisor::stack::{self, StackUse, GUARD_WORDS, PATTERN};
 
 /// The scheduling policy's state.
 pub static SCHED: IrqCell<Scheduler> = IrqCell::new(Scheduler::new());
@@ -23,12 +25,18 @@ pub static SCHED: IrqCell<Scheduler> = IrqCell::new(Scheduler::new());
 /// What each thread runs: its function and argument.
 static ENTRIES: IrqCell<[Option<(fn(usize), usize)>; MAX_THREADS]> = IrqCell::new([None; MAX_THREADS]);
 
-/// Bytes of stack per thread.
-pub const STACK_SIZE: usize = 64 * 1024;
+/// Bytes of stack per thread. Measured high-water marks (`thread list`,
+/// after every QEMU test's workloads, README "Performance"): mterm 4.3 KiB
+/// (`vcpu regs`, `devtree`, `stats`), a VCPU thread 1.8 KiB (the guest
+/// suite, the hostile guest's million random words), worker 0.7, idle
+/// 0.5. Idle's figure is the kernel-mode interrupt path itself (the
+/// 160-byte frame, the dispatch, a thread switch), which can land on top
+/// of any thread's deepest interruptible point: 4.3 + 0.5 = 4.8 KiB at
+/// most. The size is 2.5 times that: paths the tests do not reach, and
+/// other compiler versions or inlining, may go deeper. One size for
+/// every slot keeps the pool simple.
+pub const STACK_SIZE: usize = 12 * 1024;
 const STACK_WORDS: usize = STACK_SIZE / 4;
-/// The word at the bottom of every stack; a thread that overwrote it
-/// overflowed its stack.
-const CANARY: u32 = 0x57AC_CA11;
 
 #[repr(C, align(16))]
 struct Stacks(UnsafeCell<[[u32; STACK_WORDS]; MAX_THREADS]>);
@@ -116,7 +124,9 @@ pub fn spawn(name: &str, kind: Kind, priority: u8, slice: u64, system: bool, ent
         // the current thread's slot and dead threads never run again), so
         // nothing uses its stack; the writes stay inside it.
         unsafe {
-            bottom.write_volatile(CANARY);
+            for i in 0..STACK_WORDS - SWITCH_WORDS {
+                bottom.add(i).write_volatile(PATTERN);
+            }
             let sp = bottom.add(STACK_WORDS - SWITCH_WORDS);
             sp.cast::<[u32; SWITCH_WORDS]>().write(frame);
             SAVED_SP[id].store(sp as u32, Ordering::Relaxed);
@@ -138,10 +148,35 @@ extern "C" fn thread_main() -> ! {
     exit()
 }
 
-/// The stack of thread `id` is intact (its canary word unchanged).
-fn canary_intact(id: ThreadId) -> bool {
-    // SAFETY: reads one word at the bottom of stack `id`.
-    unsafe { stack_bottom(id).read_volatile() == CANARY }
+/// Word `i` (from the bottom) of stack `id`.
+fn stack_word(id: ThreadId, i: usize) -> u32 {
+    let i = i.min(STACK_WORDS - 1);
+    // SAFETY: reads one word inside stack `id` (i < STACK_WORDS); volatile,
+    // as the thread owning it may have written it.
+    unsafe { stack_bottom(id).add(i).read_volatile() }
+}
+
+/// The lowest words of stack `id` still hold the fill pattern: the
+/// thread has not come near the bottom of its stack.
+fn guard_intact(id: ThreadId) -> bool {
+    (0..GUARD_WORDS).all(|i| stack_word(id, i) == PATTERN)
+}
+
+/// Stack `id`'s high-water mark since its thread was spawned.
+#[inline(never)]
+fn stack_use(id: ThreadId) -> StackUse {
+    StackUse { used: stack::high_water((0..STACK_WORDS).map(|i| stack_word(id, i)), STACK_SIZE), size: STACK_SIZE }
+}
+
+/// Records every live thread's stack high-water mark in the scheduler
+/// (for `thread list`).
+pub fn measure_stacks() {
+    let uses: [StackUse; MAX_THREADS] = core::array::from_fn(stack_use);
+    SCHED.with(|s| {
+        for (id, used) in uses.into_iter().enumerate() {
+            s.note_stack(id, used);
+        }
+    });
 }
 
 /// Switches to the thread the policy picks. Interrupts must be disabled.
@@ -152,9 +187,10 @@ fn schedule() -> bool {
     timer::arm_at(deadline);
     let Some(Switch { from, to }) = switch else { return false };
     for id in [from, to] {
-        if !canary_intact(id) {
+        if !guard_intact(id) {
             let name = SCHED.with(|s| s.thread(id).map(|t| t.name));
-            panic!("thread {id} ({:?}) overflowed its {STACK_SIZE}-byte stack", name);
+            let bytes = GUARD_WORDS * 4;
+            panic!("thread {id} ({name:?}) reached the lowest {bytes} bytes of its {STACK_SIZE}-byte stack");
         }
     }
     let to_sp = SAVED_SP[to].load(Ordering::Relaxed);
@@ -227,8 +263,10 @@ pub fn current() -> ThreadId {
 /// Ends the current thread.
 pub fn exit() -> ! {
     let _guard = irq::disable();
+    let id = current();
+    let used = stack_use(id);
     SCHED.with(|s| {
-        let id = s.current();
+        s.note_stack(id, used);
         let _ = s.destroy(id);
     });
     let _ = schedule();
@@ -237,5 +275,9 @@ pub fn exit() -> ! {
 
 /// Ends thread `id` (not the current one: use [`exit`]).
 pub fn destroy(id: ThreadId) -> Result<(), SchedError> {
-    SCHED.with(|s| s.destroy(id))
+    let used = stack_use(id.min(MAX_THREADS - 1));
+    SCHED.with(|s| {
+        s.note_stack(id, used);
+        s.destroy(id)
+    })
 }
