@@ -1104,7 +1104,7 @@ fn operate_two_guests(images: &Images) -> Result<(), String> {
     s.expect("halting\n", STEP)?;
     let output = s.finish(STEP)?;
     let context = |what: &str| format!("{what}; output:\n{output}");
-    // No thread came near half its stack (the sizes allow 2.5 times the
+    // No thread came near half its stack (the sizes allow 2.4 times the
     // deepest use measured, interrupt path included: thread.rs).
     let marks = stack_marks(&deepest);
     if marks.len() != 2 || marks.iter().any(|&(used, size)| used * 2.0 >= size) {

@@ -26,13 +26,14 @@ pub static SCHED: IrqCell<Scheduler> = IrqCell::new(Scheduler::new());
 static ENTRIES: IrqCell<[Option<(fn(usize), usize)>; MAX_THREADS]> = IrqCell::new([None; MAX_THREADS]);
 
 /// Bytes of stack per thread. Measured high-water marks (`thread list`,
-/// after every QEMU test's workloads, README "Performance"): mterm 4.3 KiB
-/// (`vcpu regs`, `devtree`, `stats`), a VCPU thread 1.8 KiB (the guest
+/// after every QEMU test's workloads, README "Operating the hypervisor"):
+/// mterm 4.5 KiB (`vcpu regs`/`tlb`, `devtree`, `stats`, `vserial dump`),
+/// a VCPU thread 1.8 KiB (the guest
 /// suite, the hostile guest's million random words), worker 0.7, idle
 /// 0.5. Idle's figure is the kernel-mode interrupt path itself (the
 /// 160-byte frame, the dispatch, a thread switch), which can land on top
-/// of any thread's deepest interruptible point: 4.3 + 0.5 = 4.8 KiB at
-/// most. The size is 2.5 times that: paths the tests do not reach, and
+/// of any thread's deepest interruptible point: 4.5 + 0.5 = 5.0 KiB at
+/// most. The size is 2.4 times that: paths the tests do not reach, and
 /// other compiler versions or inlining, may go deeper. One size for
 /// every slot keeps the pool simple.
 pub const STACK_SIZE: usize = 12 * 1024;
@@ -151,8 +152,10 @@ extern "C" fn thread_main() -> ! {
 /// Word `i` (from the bottom) of stack `id`.
 fn stack_word(id: ThreadId, i: usize) -> u32 {
     let i = i.min(STACK_WORDS - 1);
-    // SAFETY: reads one word inside stack `id` (i < STACK_WORDS); volatile,
-    // as the thread owning it may have written it.
+    // SAFETY: reads one word inside stack `id` (i < STACK_WORDS). It may
+    // be part of a live frame (the caller's own stack, or a suspended
+    // thread's): the read is volatile and only observes, as any stack
+    // painting check does; nothing is written.
     unsafe { stack_bottom(id).add(i).read_volatile() }
 }
 
