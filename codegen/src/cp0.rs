@@ -148,6 +148,16 @@ fn gen_cp0_reg(spec: &Spec) -> TokenStream {
         let (rd, sel) = (Literal::u8_unsuffixed(rd), Literal::u8_unsuffixed(sel));
         quote!(Cp0Reg { rd: #rd, sel: #sel })
     });
+    let view: Vec<TokenStream> = spec
+        .regs
+        .iter()
+        .filter(|r| r.view)
+        .map(|r| {
+            let (rd, sel) = (Literal::u8_unsuffixed(r.rd), Literal::u8_unsuffixed(r.sel));
+            quote!((#rd, #sel))
+        })
+        .collect();
+    let changes_view = if view.is_empty() { quote!(false) } else { quote!(matches!((self.rd, self.sel), #(#view)|*)) };
     let is_reserved = if spec.reserved.is_empty() {
         quote!(false)
     } else {
@@ -184,6 +194,12 @@ fn gen_cp0_reg(spec: &Spec) -> TokenStream {
             /// mfc0 and mtc0 of this register raise Reserved Instruction.
             pub fn is_reserved(self) -> bool {
                 #is_reserved
+            }
+
+            /// The spec marks it `view`: an mtc0 to it can change the
+            /// guest's view of memory (its mode, ASID or debug mode).
+            pub const fn changes_view(self) -> bool {
+                #changes_view
             }
         }
     }

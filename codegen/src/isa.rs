@@ -377,6 +377,19 @@ fn emit(spec: &Spec) -> Result<TokenStream, SpecError> {
         }
     }
 
+    // `patterns::NAME`: each pattern by name (an index into `PATTERNS`).
+    let pattern_consts: Vec<TokenStream> = spec
+        .insns
+        .iter()
+        .enumerate()
+        .map(|(k, i)| {
+            let id = Ident::new(&i.name.to_uppercase().replace(['.', '-'], "_"), Span::call_site());
+            let doc = format!("`{}` (spec line {}).", i.name, i.line);
+            quote!(#[doc = #doc] pub const #id: Pattern = PATTERNS[#k];)
+        })
+        .collect();
+    let is_priv_word = word_predicate(spec.insns.iter().filter(|i| i.has(&Tag::Priv)).map(|i| (i.mask, i.value)).collect());
+    let is_no_effect_word = word_predicate(spec.aliases.iter().filter(|a| a.no_effect).map(|a| alias_word(spec, a)).collect());
     let pattern_rows: Vec<TokenStream> = spec
         .insns
         .iter()
@@ -419,6 +432,28 @@ fn emit(spec: &Spec) -> Result<TokenStream, SpecError> {
         pub const PATTERNS: &[Pattern] = &[
             #(#pattern_rows)*
         ];
+
+        /// Every spec pattern by name, in upper case (`patterns::MTC0`,
+        /// `patterns::C_EQ_S`): its mask and value as `const`s.
+        pub mod patterns {
+            use super::{Pattern, PATTERNS};
+            #(#pattern_consts)*
+        }
+
+        /// Whether `word` matches a `priv` pattern of the spec (its fixed
+        /// bits; objdump-only ones included): the words that need CP0
+        /// access, without decoding them.
+        #[inline]
+        pub fn is_privileged_word(word: u32) -> bool {
+            #is_priv_word
+        }
+
+        /// Whether `word` is one of the spec's `no-effect` aliases (`nop`,
+        /// `ssnop`, `ehb`: their fixed bits and fixed operands).
+        #[inline]
+        pub fn is_no_effect_word(word: u32) -> bool {
+            #is_no_effect_word
+        }
 
         impl Insn {
             /// The instruction word; bits the CPU ignores are zero.
@@ -534,3 +569,83 @@ fn emit_syntax(spec: &Spec, syn: &Syntax) -> TokenStream {
 
 #[cfg(test)]
 mod tests;
+
+/// The word an alias with constant operands fixes: (mask, value) over the
+/// pattern's fixed bits and the operands' bits.
+fn alias_word(spec: &Spec, alias: &Alias) -> (u32, u32) {
+    let insn = &spec.insns[alias.insn];
+    let (mut mask, mut value) = (insn.mask, insn.value);
+    for (f, v) in &alias.conds {
+        let parse::CondValue::Const(c) = v else { unreachable!("the parser allows `no-effect` only with constant operands") };
+        let field = &spec.fields[*f];
+        // Most significant range first: place the value's bits from the bottom.
+        let mut c = *c as u64;
+        for &(hi, lo) in field.ranges.iter().rev() {
+            let width = u32::from(hi - lo + 1);
+            let bits = (c & ((1u64 << width) - 1)) as u32;
+            mask |= (((1u64 << width) - 1) as u32) << lo;
+            value |= bits << lo;
+            c >>= width;
+        }
+    }
+    (mask, value)
+}
+
+/// `(word & mask) == value` for any of `pats`, as a `match` on the
+/// primary opcode (bits 31:26) and then on bits 25:21 (a jump table each),
+/// leaving the remaining fixed bits of the patterns there to test; a
+/// pattern that does not fix the opcode is tested first on its own.
+fn word_predicate(pats: Vec<(u32, u32)>) -> TokenStream {
+    const OP: u32 = 0xFC00_0000;
+    const RS: u32 = 0x03E0_0000;
+    if pats.is_empty() {
+        return quote!(let _ = word; false);
+    }
+    let test = |m: u32, v: u32| {
+        let (m, v) = (lit_u32(m), lit_u32(v));
+        quote!(word & #m == #v)
+    };
+    let loose: Vec<TokenStream> = pats.iter().filter(|&&(m, _)| m & OP != OP).map(|&(m, v)| test(m, v)).collect();
+    // opcode -> bits 25:21 -> what is left to test (None: nothing, a match).
+    type Left = Vec<Option<(u32, u32)>>;
+    let mut ops: std::collections::BTreeMap<u32, Vec<Left>> = Default::default();
+    for &(m, v) in pats.iter().filter(|&&(m, _)| m & OP == OP) {
+        let arms = ops.entry(v >> 26).or_insert_with(|| vec![Vec::new(); 32]);
+        for (rs, rest) in arms.iter_mut().enumerate() {
+            if (rs as u32) << 21 & m == v & RS & m {
+                let left = m & !(OP | RS);
+                let t = (left != 0).then_some((left, v & left));
+                if !rest.contains(&t) {
+                    rest.push(t);
+                }
+            }
+        }
+    }
+    let op_arms = ops.iter().map(|(&op, arms)| {
+        // Bits 25:21 values with the same tests share an arm.
+        let mut groups: Vec<(Vec<u32>, TokenStream)> = Vec::new();
+        for (rs, rest) in arms.iter().enumerate() {
+            if rest.is_empty() {
+                continue;
+            }
+            let body = if rest.contains(&None) {
+                quote!(true)
+            } else {
+                let tests = rest.iter().flatten().map(|&(m, v)| test(m, v));
+                quote!(#(#tests)||*)
+            };
+            match groups.iter_mut().find(|(_, b)| b.to_string() == body.to_string()) {
+                Some((values, _)) => values.push(rs as u32),
+                None => groups.push((vec![rs as u32], body)),
+            }
+        }
+        let inner = if groups.len() == 1 && groups[0].0.len() == 32 {
+            groups[0].1.clone()
+        } else {
+            let rs_arms = groups.iter().map(|(values, body)| quote!(#(#values)|* => #body,));
+            quote!(match (word >> 21) & 0x1F { #(#rs_arms)* _ => false })
+        };
+        quote!(#op => #inner,)
+    });
+    quote!(#(#loose ||)* match word >> 26 { #(#op_arms)* _ => false })
+}

@@ -394,16 +394,13 @@ impl Cpu {
     /// fields, which is what `classify` (bits 10:3 ignored) and the
     /// generated dispatch make of every such word.
     fn move_cp0(&mut self, word: u32) -> Option<Result<Next, Exception>> {
-        const OP_COP0: u32 = 0x10;
-        if word >> 26 != OP_COP0 || !self.cp0_usable() {
+        use isa_spec::patterns::{MFC0, MTC0};
+        let (mfc0, mtc0) = (MFC0.matches(word), MTC0.matches(word));
+        if !(mfc0 || mtc0) || !self.cp0_usable() {
             return None;
         }
         let (rt, rd, sel) = (((word >> 16) & 31) as u8, ((word >> 11) & 31) as u8, (word & 7) as u8);
-        match (word >> 21) & 0x1F {
-            0x00 => Some(hooks::mfc0(self, rt, rd, sel)),
-            0x04 => Some(hooks::mtc0(self, rt, rd, sel)),
-            _ => None,
-        }
+        Some(if mfc0 { hooks::mfc0(self, rt, rd, sel) } else { hooks::mtc0(self, rt, rd, sel) })
     }
 
     /// The end of a non-branch instruction: the next PC, WAIT, or the

@@ -361,3 +361,9 @@ fn listed_registers() {
     assert!(Cp0Reg::LISTED.windows(2).all(|w| w[0] < w[1]));
     assert!(Cp0Reg::LISTED.iter().all(|r| r.name().is_some()));
 }
+
+#[test]
+fn the_view_registers_are_entryhi_status_and_debug() {
+    let view: Vec<Cp0Reg> = (0..256u16).map(|k| Cp0Reg::new((k >> 3) as u8, k as u8)).filter(|r| r.changes_view()).collect();
+    assert_eq!(view, [Cp0Reg::ENTRYHI, Cp0Reg::STATUS, Cp0Reg::DEBUG]);
+}

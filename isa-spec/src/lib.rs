@@ -94,3 +94,12 @@ pub struct Pattern {
     /// (`extsize`: lsb + msb <= 31; `inssize`: lsb <= msb).
     pub cpu_valid: Option<&'static str>,
 }
+
+impl Pattern {
+    /// Whether `word` has this pattern's fixed bits (the CPU's view: `-`
+    /// and operand bits are not looked at).
+    #[inline]
+    pub const fn matches(&self, word: u32) -> bool {
+        word & self.mask == self.value
+    }
+}

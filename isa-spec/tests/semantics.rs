@@ -173,3 +173,31 @@ fn encode_inverts_decode() {
     assert_eq!(Insn::Addiu { rs: 0, rt: 2, imm: -5 }.encode(), 0x2402_fffb);
     assert_eq!(Insn::Mtc0 { rt: 0, rd: 12, sel: 0 }.display(0, true).to_string(), "mtc0\tzero,c0_status");
 }
+
+#[test]
+fn word_predicates_agree_with_the_decoded_tags() {
+    use isa_spec::{is_no_effect_word, is_privileged_word, patterns};
+    // Every COP0 and CACHE word with a spread of low bits, and a slice of all words.
+    let cop0 = (0..1u32 << 16).map(|k| 0x4000_0000 | (k >> 6) << 16 | (k & 0x3F) << 5 | k & 7);
+    let cache = (0..1u32 << 10).map(|k| 0xBC00_0000 | k << 16 | k);
+    let slice = (0..=u32::MAX / 65_537).map(|k| k.wrapping_mul(65_537));
+    for w in cop0.chain(cache).chain(slice) {
+        if let Ok(insn) = decode(w) {
+            assert_eq!(is_privileged_word(w), insn.is_privileged(), "{w:08x} {insn:?}");
+        }
+        if w >> 26 == 0x10 || w >> 26 == 0x2F {
+            // Every COP0/CACHE word the objdump view knows is privileged.
+            assert_eq!(is_privileged_word(w), isa_spec::decode_objdump(w).is_some_and(|i| i.is_privileged()) || decode(w).is_ok(), "{w:08x}");
+        }
+    }
+    assert!(!is_privileged_word(0x0000_0000) && !is_privileged_word(0x2402_0001));
+    // nop, ssnop, ehb (rs is ignored by the CPU); not sll zero,zero,2 or sll at,zero,0.
+    for w in [0x0000_0000, 0x0000_0040, 0x0000_00C0, 0x03E0_00C0] {
+        assert!(is_no_effect_word(w), "{w:08x}");
+    }
+    for w in [0x0000_0080, 0x0000_0800, 0x0001_0000, 0x0000_0001, 0x4200_0018] {
+        assert!(!is_no_effect_word(w), "{w:08x}");
+    }
+    assert!(patterns::MTC0.matches(0x4082_6001 | 0x7F8) && !patterns::MFC0.matches(0x4082_6001));
+    assert_eq!((patterns::TLBWR.mask, patterns::TLBWR.value), (0xFFE0_003F, 0x4200_0006));
+}

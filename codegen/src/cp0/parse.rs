@@ -37,6 +37,9 @@ pub struct Reg {
     pub mask: u32,
     pub read_hook: Option<String>,
     pub write_hook: Option<String>,
+    /// `view`: an mtc0 to it can change the guest's view of memory
+    /// (mode, ASID, debug mode), `Cp0Reg::changes_view`.
+    pub view: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,7 +305,7 @@ fn check_free(line: usize, spec: &Spec) -> Result<(), SpecError> {
 
 fn parse_reg(line: usize, args: &[&str], spec: &mut Spec) -> Result<(), SpecError> {
     let [name, rd, sel, options @ ..] = args else {
-        return err(line, "expected `reg NAME RD SEL reset=V mask=M [read=HOOK] [write=HOOK]`");
+        return err(line, "expected `reg NAME RD SEL reset=V mask=M [read=HOOK] [write=HOOK] [view]`");
     };
     let name = rust_name(line, name, "register name", true)?;
     if spec.regs.iter().any(|r| r.name.eq_ignore_ascii_case(&name)) {
@@ -316,9 +319,17 @@ fn parse_reg(line: usize, args: &[&str], spec: &mut Spec) -> Result<(), SpecErro
         mask: 0,
         read_hook: None,
         write_hook: None,
+        view: false,
     };
     let (mut has_reset, mut has_mask) = (false, false);
     for option in options {
+        if *option == "view" {
+            if reg.view {
+                return err(line, "`view` given twice");
+            }
+            reg.view = true;
+            continue;
+        }
         match key_value(line, option)? {
             ("reset", v) if !has_reset => {
                 reg.reset = number(line, v)?;

@@ -106,6 +106,9 @@ pub struct Alias {
     pub syntax: Syntax,
     /// `form` lines apply with `-M no-aliases` too.
     pub always: bool,
+    /// Tagged `no-effect`: the instruction with these operands does
+    /// nothing (`nop`, `ssnop`, `ehb`); only with constant operands.
+    pub no_effect: bool,
     pub line: usize,
 }
 
@@ -492,9 +495,14 @@ impl Parser {
         let fields = self.spec.insns[insn].fields.clone();
         let mut conds = Vec::new();
         let mut syntax = None;
+        let mut no_effect = false;
         for tok in &t[2..] {
             match tok {
                 Token::Quoted(s) => syntax = Some(self.syntax(s, n, Some(&fields))?),
+                Token::Word(w) if w == "no-effect" && syntax.is_some() && !no_effect => no_effect = true,
+                Token::Word(w) if syntax.is_some() => {
+                    return Err(SpecError::new(n, format!("unexpected `{w}` after the alias syntax (the only tag is `no-effect`, once)")))
+                }
                 Token::Word(w) => {
                     let (f, v) = w.split_once('=').ok_or_else(|| SpecError::new(n, format!("expected FIELD=VALUE, found `{w}`")))?;
                     let &fi = self.field_index.get(f).ok_or_else(|| SpecError::new(n, format!("unknown field `{f}`")))?;
@@ -510,7 +518,10 @@ impl Parser {
             }
         }
         let syntax = syntax.ok_or_else(|| SpecError::new(n, "alias has no syntax string"))?;
-        self.spec.aliases.push(Alias { insn, conds, syntax, always, line: n });
+        if no_effect && conds.iter().any(|(_, v)| matches!(v, CondValue::Field(_))) {
+            return Err(SpecError::new(n, "a `no-effect` alias needs constant operands (FIELD=NUMBER)"));
+        }
+        self.spec.aliases.push(Alias { insn, conds, syntax, always, no_effect, line: n });
         Ok(())
     }
 }

@@ -179,35 +179,29 @@ pub enum Action {
 const BATCH: u32 = 32;
 
 /// Whether the exit's batch emulates `word` after the one that trapped:
-/// every COP0 and CACHE word (each would trap in host user mode, and its
-/// exit would emulate it exactly so) and `nop`, `ssnop`, `ehb` (no effect).
+/// the spec's privileged words (`priv`: COP0 and CACHE; each would trap in
+/// host user mode, and its exit would emulate it exactly so) and its
+/// `no-effect` ones (`nop`, `ssnop`, `ehb`).
 fn traps(word: u32) -> bool {
-    const OP_COP0: u32 = 0x10;
-    const OP_CACHE: u32 = 0x2F;
-    matches!(word >> 26, OP_COP0 | OP_CACHE) || matches!(word, 0x0000_0000 | 0x0000_0040 | 0x0000_00C0)
+    isa_spec::is_privileged_word(word) || isa_spec::is_no_effect_word(word)
 }
 
 /// Whether the guest's view of memory (its mode, ASID and TLB) is the same
-/// after `word`: anything but a COP0 or CACHE word, `mfc0`, and `mtc0` to
-/// a register other than EntryHi (10), Status (12) and Debug (23).
+/// after `word`: anything but a privileged word, `mfc0`, and `mtc0` to a
+/// register the CP0 spec does not mark `view` (EntryHi, Status, Debug).
 fn keeps_view(word: u32) -> bool {
-    const OP_COP0: u32 = 0x10;
-    const OP_CACHE: u32 = 0x2F;
-    let rd = (word >> 11) & 31;
-    match word >> 26 {
-        OP_CACHE => false,
-        OP_COP0 => match (word >> 21) & 31 {
-            0x00 => true,
-            0x04 => !matches!(rd, 10 | 12 | 23),
-            _ => false,
-        },
-        _ => true,
+    use isa_spec::patterns::{MFC0, MTC0};
+    if MTC0.matches(word) {
+        !emulator::Cp0Reg::new((word >> 11) as u8, word as u8).changes_view()
+    } else {
+        MFC0.matches(word) || !isa_spec::is_privileged_word(word)
     }
 }
 
-/// `tlbwi` or `tlbwr` (the COP0 CO words; bits 20:6 are ignored).
+/// `tlbwi` or `tlbwr` (the spec's patterns: bits 20:6 are ignored).
 fn writes_tlb(word: u32) -> bool {
-    matches!(word & 0xFFE0_003F, 0x4200_0002 | 0x4200_0006)
+    use isa_spec::patterns::{TLBWI, TLBWR};
+    TLBWI.matches(word) || TLBWR.matches(word)
 }
 
 /// The host ASIDs a guest's shadows use: one for its kernel view, one for
