@@ -178,7 +178,6 @@ pub fn check_transcript(transcript: &str) -> Result<usize, String> {
 
 /// Compares two runs' per-case results line by line. For the virtualized
 /// run, once the hypervisor runs guests.
-#[allow(dead_code)]
 pub fn compare_results(native: &str, virtualized: &str) -> Result<(), String> {
     let (a, b) = (case_results(native), case_results(virtualized));
     if let Some(i) = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
@@ -193,6 +192,12 @@ pub fn compare_results(native: &str, virtualized: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A virtualized suite transcript against the native run: the same
+/// per-case results, and a complete transcript.
+pub fn check_like_native(native: &Captured, transcript: &str) -> Result<(), String> {
+    compare_results(&native.stdout.replace('\r', ""), transcript).and_then(|()| check_transcript(transcript).map(drop))
 }
 
 /// Boots the native build with `-kernel` and types the UART input.

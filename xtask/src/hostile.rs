@@ -82,8 +82,7 @@ fn malformed_device_trees(images: &Images) -> Result<(), String> {
             return Err(format!("only guest0 should have been accepted: {}", context()));
         }
         let transcript = guest_lines(&output, "guest0");
-        guests::compare_results(&native.stdout.replace('\r', ""), &transcript)
-            .and_then(|()| guests::check_transcript(&transcript).map(drop))
+        guests::check_like_native(&native, &transcript)
             .map_err(|why| format!("guest0: {why}: {}", context()))?;
         refused += expected.len();
     }
@@ -233,8 +232,7 @@ fn hostile_guests(_: &Images) -> Result<(), String> {
         return Err(format!("no verdict line {verdict:?} after the random words: {}", context()));
     }
     let transcript = guest_lines(&output, "guest1");
-    guests::compare_results(&native.stdout.replace('\r', ""), &transcript)
-        .and_then(|()| guests::check_transcript(&transcript).map(drop))
+    guests::check_like_native(&native, &transcript)
         .map_err(|why| format!("guest1: {why}: {}", context()))?;
     // Its exception vector fetch faults at the vector itself: stopped.
     if !output.contains("guest2: stopped: fatal: instruction bus error at its own exception vector") {

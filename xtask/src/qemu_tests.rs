@@ -305,8 +305,7 @@ fn two_guests_at_once(images: &Images) -> Result<(), String> {
     }
     for name in ["guest0", "guest1"] {
         let transcript = guest_lines(&output, name);
-        guests::compare_results(&native.stdout.replace('\r', ""), &transcript)
-            .and_then(|()| guests::check_transcript(&transcript).map(drop))
+        guests::check_like_native(&native, &transcript)
             .map_err(|why| format!("{name}: {why}: {}", context()))?;
     }
     // Interleaved: guest1 printed before guest0 finished.
@@ -547,8 +546,7 @@ fn hostile_guest_beside_the_suite(images: &Images) -> Result<(), String> {
         return Err(format!("hostile guest saw Cause {causes:?}, want {want:?}: {}", context()));
     }
     let transcript = guest_lines(&output, "guest1");
-    guests::compare_results(&native.stdout.replace('\r', ""), &transcript)
-        .and_then(|()| guests::check_transcript(&transcript).map(drop))
+    guests::check_like_native(&native, &transcript)
         .map_err(|why| format!("guest1: {why}: {}", context()))?;
     if !output.contains("guest0: running") {
         return Err(format!("the hostile guest should still be spinning: {}", context()));
@@ -557,9 +555,8 @@ fn hostile_guest_beside_the_suite(images: &Images) -> Result<(), String> {
 }
 
 /// A raw guest that prints `S` and executes SDBBP in a branch delay slot
-/// (at ROM offset 0x44; the branch at 0x40). Natively that enters EJTAG
-/// debug mode, which the hypervisor does not emulate: it must stop this
-/// guest, never print `R`.
+/// (at ROM offset 0x44; the branch at 0x40). That enters its own debug
+/// mode: its handler at ROM + 0x480 prints `D` and DEPC, then powers off.
 const SDBBP_GUEST: &str = r#"
     .set noreorder
     .set noat
@@ -626,8 +623,7 @@ fn sdbbp_guest_beside_the_suite(images: &Images) -> Result<(), String> {
         return Err(format!("the SDBBP guest should power off from its debug handler: {}", context()));
     }
     let transcript = guest_lines(&output, "guest1");
-    guests::compare_results(&native.stdout.replace('\r', ""), &transcript)
-        .and_then(|()| guests::check_transcript(&transcript).map(drop))
+    guests::check_like_native(&native, &transcript)
         .map_err(|why| format!("guest1: {why}: {}", context()))?;
     if !output.contains("[mterm] no guest is running") || !output.contains("mterm> version\n") {
         return Err(format!("mterm did not go on after the guests: {}", context()));
@@ -914,8 +910,7 @@ fn mterm_guest_vcpu_vserial_stats(images: &Images) -> Result<(), String> {
     // guest1's second run, after its reset: the whole suite again, with the native results.
     let restart = output.find("guest1: reset, reloading its image").ok_or_else(|| format!("no restart: {}", context()))?;
     let second = guest_lines(&output[restart..], "guest1");
-    guests::compare_results(&native.stdout.replace('\r', ""), &second)
-        .and_then(|()| guests::check_transcript(&second).map(drop))
+    guests::check_like_native(&native, &second)
         .map_err(|why| format!("guest1 after `guest start`: {why}: {}", context()))?;
     Ok(())
 }
