@@ -179,11 +179,17 @@ impl Machine {
 
     /// The QEMU arguments: Malta, host serial port on stdio (with QEMU's
     /// monitor multiplexed behind Ctrl-A), no reboot so a board reset ends
-    /// QEMU with status 0.
+    /// QEMU with status 0. No NIC and no VGA: Malta's defaults (a PCnet
+    /// and a Cirrus card) need option ROMs (`efi-pcnet.rom`,
+    /// `vgabios-cirrus.bin`) that a QEMU installed without its recommended
+    /// packages lacks, and nothing here uses them.
     pub fn args(&self) -> Vec<String> {
         let mut args: Vec<String> = ["-M", "malta", "-m"].map(String::from).to_vec();
         args.push(self.memory_mib.to_string());
-        args.extend(["-nographic", "-no-reboot", "-serial", "mon:stdio", "-kernel"].map(String::from));
+        args.extend(
+            ["-nographic", "-vga", "none", "-nic", "none", "-no-reboot", "-serial", "mon:stdio", "-kernel"]
+                .map(String::from),
+        );
         args.push(self.kernel.display().to_string());
         if self.boot_flash {
             args.push("-drive".into());
@@ -263,7 +269,8 @@ mod tests {
         let machine = Machine::new("/tmp/image.elf").memory(256).arg("-icount").arg("shift=0").without_boot_flash();
         assert_eq!(
             machine.args().join(" "),
-            "-M malta -m 256 -nographic -no-reboot -serial mon:stdio -kernel /tmp/image.elf \
+            "-M malta -m 256 -nographic -vga none -nic none -no-reboot -serial mon:stdio \
+             -kernel /tmp/image.elf \
              -icount shift=0"
         );
         let gdb = Machine { gdb: true, ..Machine::new("x.elf") };

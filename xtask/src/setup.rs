@@ -1,7 +1,7 @@
-//! `cargo xtask setup`: installs what building and running need, when it is
-//! missing. Idempotent, one progress line per step, quick when everything is
-//! present (it looks at `PATH` and the sysroot; apt only runs for what is
-//! missing).
+//! `cargo xtask setup`: installs what building, running and reviewing
+//! snapshots need, when it is missing. Idempotent, one progress line per
+//! step, quick when everything is present (it looks at `PATH`, the sysroot
+//! and `cargo insta --version`; apt and cargo only run for what is missing).
 
 use crate::process::{self, which};
 use std::path::{Path, PathBuf};
@@ -22,6 +22,18 @@ const DEBIAN_RUST_SRC: &str = "/usr/lib/rustlib/src/rust";
 /// `rustup component add` gets this long before the Debian fallback.
 const RUSTUP_TIME_LIMIT: Duration = Duration::from_secs(30);
 const APT_TIME_LIMIT: Duration = Duration::from_secs(15 * 60);
+
+/// The QEMU package, and the utilities package built from the same source.
+/// A machine may carry a newer `qemu-utils` (bookworm-backports' 10.0)
+/// that conflicts with bookworm's `qemu-system-mips` 7.2: setup then
+/// installs the `qemu-utils` of `qemu-system-mips`'s own version beside it.
+const QEMU_PACKAGE: &str = "qemu-system-mips";
+const QEMU_UTILS_PACKAGE: &str = "qemu-utils";
+
+/// `cargo insta review` for the snapshot tests: the cargo-insta of the
+/// `insta` version in Cargo.lock (a test checks they agree).
+const CARGO_INSTA_VERSION: &str = "1.49.0";
+const CARGO_INSTALL_TIME_LIMIT: Duration = Duration::from_secs(30 * 60);
 
 fn step(name: &str, outcome: &str) {
     eprintln!("setup: {name:<26} {outcome}");
@@ -50,7 +62,17 @@ pub fn ensure() -> Result<(), String> {
         }
     }
     if !missing.is_empty() {
-        apt.install(&missing)?;
+        let packages = if missing.contains(&QEMU_PACKAGE) && apt.usable {
+            apt.update_once()?;
+            let (packages, change) = qemu_pins(&missing, &apt_candidate(QEMU_PACKAGE)?, installed_version(QEMU_UTILS_PACKAGE));
+            if let Some(change) = &change {
+                step(QEMU_UTILS_PACKAGE, change);
+            }
+            packages
+        } else {
+            missing.iter().map(|p| p.to_string()).collect()
+        };
+        apt.install(&packages.iter().map(String::as_str).collect::<Vec<_>>())?;
         for (tool, _) in TOOLS {
             if which(tool).is_none() {
                 return Err(format!("`{tool}` is still missing after installing its package"));
@@ -58,7 +80,92 @@ pub fn ensure() -> Result<(), String> {
         }
     }
     ensure_rust_src(&mut apt)?;
+    ensure_cargo_insta()?;
     step("done", &format!("in {:.1} s", start.elapsed().as_secs_f64()));
+    Ok(())
+}
+
+/// The packages to install for `missing`, given the version apt would
+/// install of `qemu-system-mips` and the installed `qemu-utils` version, if
+/// any. When that `qemu-utils` is of another version, both are pinned to
+/// `qemu-system-mips`'s version (apt then replaces `qemu-utils`, which it
+/// would otherwise have to remove); the second value says so.
+fn qemu_pins(missing: &[&str], qemu_version: &str, qemu_utils: Option<String>) -> (Vec<String>, Option<String>) {
+    let mut packages: Vec<String> = missing.iter().map(|p| p.to_string()).collect();
+    let Some(installed) = qemu_utils.filter(|v| v != qemu_version) else {
+        return (packages, None);
+    };
+    for package in &mut packages {
+        if package == QEMU_PACKAGE {
+            *package = format!("{QEMU_PACKAGE}={qemu_version}");
+        }
+    }
+    packages.push(format!("{QEMU_UTILS_PACKAGE}={qemu_version}"));
+    let change = format!(
+        "{installed} installed, which conflicts with {QEMU_PACKAGE} {qemu_version}: \
+         replacing it with {QEMU_UTILS_PACKAGE} {qemu_version} (same source as {QEMU_PACKAGE})"
+    );
+    (packages, Some(change))
+}
+
+/// The version `apt-get install` would take of `package`.
+fn apt_candidate(package: &str) -> Result<String, String> {
+    let mut policy = Command::new("apt-cache");
+    policy.args(["policy", package]);
+    let output = process::output(policy)?;
+    policy_candidate(&output).ok_or_else(|| format!("apt has no candidate version of {package}:\n{output}"))
+}
+
+/// The `Candidate:` line of `apt-cache policy` output.
+fn policy_candidate(output: &str) -> Option<String> {
+    let candidate = output.lines().find_map(|line| line.trim().strip_prefix("Candidate:"))?.trim();
+    (!candidate.is_empty() && candidate != "(none)").then(|| candidate.to_string())
+}
+
+/// The installed version of `package`, if it is installed.
+fn installed_version(package: &str) -> Option<String> {
+    let mut query = Command::new("dpkg-query");
+    query.args(["-W", "-f=${db:Status-Abbrev}|${Version}", package]);
+    let output = process::output(query).ok()?;
+    let (status, version) = output.split_once('|')?;
+    (status.starts_with("ii") && !version.is_empty()).then(|| version.to_string())
+}
+
+/// `cargo insta` of [`CARGO_INSTA_VERSION`], installed with `cargo install
+/// --locked` into cargo's bin directory when it is missing or of another
+/// version. Needs no root.
+fn ensure_cargo_insta() -> Result<(), String> {
+    let name = "cargo-insta";
+    let mut version = crate::qemu::cargo();
+    version.args(["insta", "--version"]);
+    let found = process::output(version).ok();
+    if found.as_deref().and_then(|v| v.split_whitespace().nth(1)) == Some(CARGO_INSTA_VERSION) {
+        step(name, &format!("ok ({CARGO_INSTA_VERSION})"));
+        return Ok(());
+    }
+    step(
+        name,
+        &format!(
+            "{}; installing {CARGO_INSTA_VERSION} with cargo install (a few minutes, once)",
+            found.map_or("missing".to_string(), |v| format!("found `{v}`"))
+        ),
+    );
+    let start = Instant::now();
+    let mut install = crate::qemu::cargo();
+    install.args(["install", "--locked", "--quiet", "cargo-insta", "--version", &format!("={CARGO_INSTA_VERSION}")]);
+    // Its own target directory, not the workspace's (CARGO_TARGET_DIR may
+    // point there).
+    install.env_remove("CARGO_TARGET_DIR");
+    let run = process::run_captured(install, b"", CARGO_INSTALL_TIME_LIMIT)?;
+    if !run.success() {
+        let tail: Vec<&str> = run.stderr.lines().collect();
+        let tail = tail[tail.len().saturating_sub(15)..].join("\n");
+        return Err(format!(
+            "`cargo install cargo-insta --version ={CARGO_INSTA_VERSION} --locked` failed ({}):\n{tail}",
+            run.ending()
+        ));
+    }
+    step(name, &format!("installed {CARGO_INSTA_VERSION} in {:.0} s", start.elapsed().as_secs_f64()));
     Ok(())
 }
 
@@ -372,6 +479,47 @@ mod tests {
         let error = debian_source_matches("1.95.0", Some("1.96.0+dfsg1-1~deb12u2".into())).unwrap_err();
         assert_eq!(error, "Debian's rust-web-src is version 1.96.0+dfsg1-1~deb12u2 but rustc is 1.95.0");
         assert!(debian_source_matches("1.95.0", None).is_err());
+    }
+
+    #[test]
+    fn qemu_utils_of_another_version_is_replaced_by_the_matching_one() {
+        let missing = ["qemu-system-mips", "device-tree-compiler"];
+        let qemu = "1:7.2+dfsg-7+deb12u18+b2";
+        let (packages, change) = qemu_pins(&missing, qemu, Some("1:10.0.2+ds-2+deb13u1~bpo12+1".into()));
+        assert_eq!(
+            packages,
+            [
+                "qemu-system-mips=1:7.2+dfsg-7+deb12u18+b2",
+                "device-tree-compiler",
+                "qemu-utils=1:7.2+dfsg-7+deb12u18+b2"
+            ]
+        );
+        assert_eq!(
+            change.unwrap(),
+            "1:10.0.2+ds-2+deb13u1~bpo12+1 installed, which conflicts with qemu-system-mips \
+             1:7.2+dfsg-7+deb12u18+b2: replacing it with qemu-utils 1:7.2+dfsg-7+deb12u18+b2 \
+             (same source as qemu-system-mips)"
+        );
+        // No qemu-utils, or the matching one: nothing pinned, nothing said.
+        for installed in [None, Some(qemu.to_string())] {
+            assert_eq!(qemu_pins(&missing, qemu, installed), (missing.map(String::from).to_vec(), None));
+        }
+    }
+
+    #[test]
+    fn apt_policy_candidate() {
+        let output = "qemu-system-mips:\n  Installed: (none)\n  Candidate: 1:7.2+dfsg-7+deb12u18+b2\n  \
+                      Version table:\n     1:7.2+dfsg-7+deb12u18+b2 500\n";
+        assert_eq!(policy_candidate(output).as_deref(), Some("1:7.2+dfsg-7+deb12u18+b2"));
+        assert_eq!(policy_candidate("x:\n  Installed: (none)\n  Candidate: (none)\n"), None);
+        assert_eq!(policy_candidate(""), None);
+    }
+
+    #[test]
+    fn cargo_insta_is_pinned_to_the_locked_insta() {
+        let lock = std::fs::read_to_string(crate::qemu::workspace_root().join("Cargo.lock")).unwrap();
+        let insta = lock.split("[[package]]").find(|p| p.contains("\nname = \"insta\"\n")).unwrap();
+        assert!(insta.contains(&format!("\nversion = \"{CARGO_INSTA_VERSION}\"\n")), "{insta}");
     }
 
     #[test]
