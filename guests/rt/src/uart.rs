@@ -81,14 +81,15 @@ impl Write for Uart {
     }
 }
 
-/// Drains the UART, then writes 0x42 to the Malta software-reset register:
-/// natively QEMU (with `-no-reboot`) exits, under the hypervisor the guest
-/// powers off.
+/// Drains the UART, then writes the byte 0x42 to the Malta software-reset
+/// register: natively QEMU (with `-no-reboot`) exits, under the hypervisor
+/// the guest powers off. A byte, as Malta software may write it (QEMU's
+/// FPGA takes any width); the QEMU tests' own programs write the word.
 pub fn power_off(map: Map) -> ! {
     Uart::new(map).drain();
-    // SAFETY: the software-reset register is a device word in (guest)
+    // SAFETY: the software-reset register is a device register in (guest)
     // KSEG1; writing it touches no memory Rust knows.
-    unsafe { core::ptr::write_volatile(map.software_reset() as *mut u32, 0x42) };
+    unsafe { core::ptr::write_volatile(map.software_reset() as *mut u8, 0x42) };
     loop {
         // SAFETY: `wait` only idles until an interrupt.
         unsafe { core::arch::asm!("wait", options(nomem, nostack)) };

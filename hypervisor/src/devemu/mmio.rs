@@ -559,6 +559,17 @@ mod tests {
     }
 
     #[test]
+    fn power_off_through_sb_as_on_qemu() {
+        let mut bus = Bus::new();
+        let id = bus.attach(GuestPhys(0x1F00_0500), 4, "reset", None, Device::Reset(MaltaReset::new())).unwrap();
+        let mut gpr = [0u32; 32];
+        gpr[T0 as usize] = 0x1F00_0500 + ALIAS;
+        gpr[T1 as usize] = 0x142; // sb stores the low byte, 0x42
+        emulate_mmio_word(i_type(0x28, T0, T1, 0), &mut gpr, &mut bus, translate).unwrap();
+        assert_eq!(bus.take_event(), Some((id, crate::devices::DeviceEvent::PowerOff)));
+    }
+
+    #[test]
     fn random_words_never_panic() {
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move || {

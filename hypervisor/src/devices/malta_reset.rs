@@ -1,10 +1,12 @@
 //! The Malta board's software-reset register (compatible
-//! `mti,malta-reset`): a 32-bit write of `0x42` at offset 0 asks for the
-//! guest to be powered off (QEMU's Malta resets the board, and exits with
+//! `mti,malta-reset`): a write of `0x42` at offset 0 asks for the guest to
+//! be powered off (QEMU's Malta resets the board, and exits with
 //! `-no-reboot`; a guest has nothing to reboot into, so it stops).
 //!
-//! Reads return 0. Any other value, offset or width is ignored; a write at
-//! an offset other than 0, or a narrower access, is counted as malformed.
+//! As on QEMU's Malta FPGA, the write may be a byte, a halfword or a word:
+//! the value stored, zero-extended, is compared with `0x42`. Reads return 0.
+//! Any other value is ignored; an access at an offset other than 0 is
+//! counted as malformed.
 use super::{AccessSize, DeviceEvent, MmioDevice};
 
 /// The value that requests the reset.
@@ -23,17 +25,17 @@ impl MaltaReset {
 }
 
 impl MmioDevice for MaltaReset {
-    fn read(&mut self, offset: u32, size: AccessSize) -> u32 {
-        if offset != 0 || size != AccessSize::Word {
+    fn read(&mut self, offset: u32, _size: AccessSize) -> u32 {
+        if offset != 0 {
             self.malformed = self.malformed.wrapping_add(1);
         }
         0
     }
 
     fn write(&mut self, offset: u32, size: AccessSize, value: u32) {
-        if offset != 0 || size != AccessSize::Word {
+        if offset != 0 {
             self.malformed = self.malformed.wrapping_add(1);
-        } else if value == RESET_MAGIC {
+        } else if value & size.mask() == RESET_MAGIC {
             self.event = Some(DeviceEvent::PowerOff);
         }
     }
@@ -65,10 +67,24 @@ mod tests {
     }
 
     #[test]
-    fn other_widths_and_offsets_are_counted_and_ignored() {
+    fn byte_and_halfword_writes_of_0x42_power_off_as_on_qemu() {
+        for size in [AccessSize::Byte, AccessSize::Half] {
+            let mut dev = MaltaReset::new();
+            dev.write(0, size, 0x41);
+            assert_eq!(dev.take_event(), None);
+            // Only the stored bytes count: the bits above them are not stored.
+            dev.write(0, size, !size.mask() | RESET_MAGIC);
+            assert_eq!(dev.take_event(), Some(DeviceEvent::PowerOff), "{size:?}");
+            assert_eq!(dev.read(0, size), 0);
+            assert_eq!(dev.malformed(), 0);
+        }
+    }
+
+    #[test]
+    fn other_offsets_are_counted_and_ignored() {
         let mut dev = MaltaReset::new();
-        dev.write(0, AccessSize::Byte, RESET_MAGIC);
-        dev.write(0, AccessSize::Half, RESET_MAGIC);
+        dev.write(1, AccessSize::Byte, RESET_MAGIC);
+        dev.write(2, AccessSize::Half, RESET_MAGIC);
         dev.write(4, AccessSize::Word, RESET_MAGIC);
         assert_eq!(dev.read(2, AccessSize::Half), 0);
         assert_eq!(dev.take_event(), None);
