@@ -414,7 +414,7 @@ mod boot {
             // mode by `__debug_exception`; BD is Debug.DBD.
             let debug = out.vector == 0x480;
             let cause = if debug { cp0::debug() & (1 << 31) } else { out.cause };
-            let exit = Exit { cause, epc: guest.vcpu.cpu.pc, badvaddr: out.badvaddr, debug };
+            let exit = Exit { cause, epc: guest.vcpu.cpu.pc, badvaddr: out.badvaddr, debug, lladdr: out.lladdr };
             let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
             *sample = Some((guest.vcpu.last_exit, out.count));
             let again = action == VcpuAction::Resume

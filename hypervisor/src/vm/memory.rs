@@ -97,6 +97,18 @@ impl GuestMemory {
         }
     }
 
+    /// The guest-physical address of host-physical `pa`, if `pa` is in this
+    /// guest's RAM or ROM (the inverse of [`GuestMemory::host_phys`]).
+    pub fn guest_phys(&self, HostPhys(pa): HostPhys) -> Option<u32> {
+        if pa.wrapping_sub(self.ram_host) < self.ram_size {
+            Some(pa - self.ram_host)
+        } else if pa.wrapping_sub(self.rom_host) < self.rom_size {
+            Some(self.rom_base + (pa - self.rom_host))
+        } else {
+            None
+        }
+    }
+
     /// `host_phys` for a whole range `[gpa, gpa + len)` in one region.
     pub fn host_range(&self, gpa: u32, len: u32) -> Option<HostPhys> {
         let first = self.host_phys(gpa)?;
@@ -289,12 +301,19 @@ pub(crate) mod tests {
         assert_eq!(a.host_phys(0x1FFF_FFFF), Some(HostPhys(a.rom_host + 0x3F_FFFF)));
         assert_eq!(a.host_phys(0x1800_03F8), None);
         assert_eq!(a.host_range(0x00FF_FFFC, 8), None);
-        // Every translation of every page stays in the guest's own ranges.
+        // Every translation of every page stays in the guest's own ranges,
+        // and guest_phys takes it back.
         for gpa in (0..u32::MAX).step_by(0x1000) {
             if let Some(HostPhys(h)) = a.host_phys(gpa) {
                 assert!(a.ranges().iter().any(|&(s, e)| (s..e).contains(&h)));
                 assert!(!b.ranges().iter().any(|&(s, e)| (s..e).contains(&h)));
+                assert_eq!(a.guest_phys(HostPhys(h + 0xFFC)), Some(gpa + 0xFFC));
+                assert_eq!(b.guest_phys(HostPhys(h)), None);
             }
+        }
+        // Host memory outside both ranges is no guest-physical address.
+        for h in [0, a.ram_host - 1, a.rom_host + a.rom_size, u32::MAX] {
+            assert_eq!(a.guest_phys(HostPhys(h)), None, "{h:#x}");
         }
         // 128 MiB host: 16 MiB to GUEST_RAM_START, 2 x 20 MiB used, 72 left.
         assert_eq!(ram.available(), 72 << 20);

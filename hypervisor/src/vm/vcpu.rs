@@ -117,6 +117,10 @@ pub struct Exit {
     /// debug mode; `epc` is DEPC (the SDBBP, or its branch) and `cause`
     /// holds only BD (Debug.DBD, which QEMU 7.2 leaves 0).
     pub debug: bool,
+    /// The host's LLAddr (host-physical address >> 4 of the guest's last
+    /// `ll` in this run), or 0: no `ll` since the hypervisor's `eret`
+    /// entered the guest.
+    pub lladdr: u32,
 }
 
 impl Exit {
@@ -330,6 +334,7 @@ impl Vcpu {
         host: &mut dyn Host,
     ) -> Action {
         self.cpu.pc = exit.epc;
+        self.note_linked_load(exit.lladdr, memory);
         let bd = exit.in_delay_slot();
         self.resume_in_slot = false;
         let (reason, action) = match exit.code() {
@@ -393,6 +398,20 @@ impl Vcpu {
         // Nothing moved the guest: it resumes at EPC, inside the slot if BD.
         self.resume_in_slot = bd && self.cpu.pc == exit.epc;
         action
+    }
+
+    /// The guest ran an `ll` in its last run (`host_lladdr`, host LLAddr,
+    /// not 0): its LLAddr now reads the guest-physical address of that
+    /// load, shifted as the 24Kf shifts it. The guest's own `eret` clears
+    /// it again (the emulator's `eret`), the hypervisor's entries do not.
+    fn note_linked_load(&mut self, host_lladdr: u32, memory: &GuestMemory) {
+        if host_lladdr == 0 {
+            return;
+        }
+        let shift = emulator::LLADDR_SHIFT & 31;
+        if let Some(gpa) = memory.guest_phys(HostPhys(host_lladdr << shift)) {
+            self.cpu.cp0.lladdr = gpa;
+        }
     }
 
     /// Enters `exception` in the guest for the instruction at `cpu.pc`.
@@ -697,7 +716,7 @@ mod tests {
     }
 
     fn exit(code: u32, epc: u32, badvaddr: u32) -> Exit {
-        Exit { cause: code << 2, epc, badvaddr, debug: false }
+        Exit { cause: code << 2, epc, badvaddr, debug: false, lladdr: 0 }
     }
 
     #[test]
@@ -732,6 +751,28 @@ mod tests {
     }
 
     #[test]
+    fn lladdr_reads_the_guest_physical_address_of_the_guests_ll() {
+        use isa_spec::Insn;
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        let mfc0_lladdr = |rt| Insn::Mfc0 { rt, rd: 17, sel: 0 }.encode();
+        m.code(CODE, &[mfc0_lladdr(8), mfc0_lladdr(9)]);
+        // The guest's ll of guest-physical 0x0012_3450 in this run: the host
+        // saw host-physical 0x0112_3450 >> 4.
+        let host_lladdr = (MEMORY.ram_host + 0x0012_3450) >> emulator::LLADDR_SHIFT;
+        let e = Exit { lladdr: host_lladdr, ..exit(11, CODE, 0) };
+        v.handle_exit(e, &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.gpr[8], 0x0012_3450 >> emulator::LLADDR_SHIFT);
+        // Later runs without an ll (host LLAddr 0 after the hypervisor's
+        // eret) keep it, as the hardware keeps it until the guest's eret.
+        v.handle_exit(exit(11, CODE + 4, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.gpr[9], 0x0012_3450 >> emulator::LLADDR_SHIFT);
+        // In the ROM too.
+        let rom = Exit { lladdr: (MEMORY.rom_host + 0x10) >> emulator::LLADDR_SHIFT, ..exit(11, CODE, 0) };
+        v.handle_exit(rom, &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.gpr[8], 0x1FC0_0010 >> emulator::LLADDR_SHIFT);
+    }
+
+    #[test]
     fn exceptions_from_mips16_code_are_the_guests() {
         let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
         m.code(CODE, &[0x4088_6000]); // (an mtc0 word, not what MIPS16e runs)
@@ -753,7 +794,7 @@ mod tests {
         // beq $0, $0, +4 ; mtc0 t0, Status (slot)
         m.code(CODE, &[0x1000_0004, 0x4088_6000]);
         v.cpu.gpr[8] = 0x0000_0401;
-        let e = Exit { cause: (1 << 31) | (11 << 2), epc: CODE, badvaddr: 0, debug: false };
+        let e = Exit { cause: (1 << 31) | (11 << 2), epc: CODE, badvaddr: 0, debug: false, lladdr: 0 };
         v.handle_exit(e, &MEMORY, &mut bus, &mut m);
         assert_eq!(v.cpu.cp0.status, 0x0000_0401);
         assert_eq!(v.cpu.pc, CODE + 4 + 16);
@@ -763,7 +804,7 @@ mod tests {
     fn syscall_is_delivered_like_the_hardware() {
         let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
         v.cpu.cp0.ebase = 0x0010_0000;
-        let e = Exit { cause: (1 << 31) | (8 << 2), epc: 0x2000, badvaddr: 0, debug: false };
+        let e = Exit { cause: (1 << 31) | (8 << 2), epc: 0x2000, badvaddr: 0, debug: false, lladdr: 0 };
         v.handle_exit(e, &MEMORY, &mut bus, &mut m);
         assert_eq!(v.counters.get(ExitReason::GuestException), 1);
         assert_eq!(v.cpu.pc, 0x0010_0180);
@@ -940,7 +981,7 @@ mod tests {
         m.code(CODE, &[0x0C00_0800, 0xAD09_0000]);
         v.cpu.gpr[8] = 0x3F00_0500;
         v.cpu.gpr[9] = 0x42;
-        let e = Exit { cause: (1 << 31) | (3 << 2), epc: CODE, badvaddr: 0x3F00_0500, debug: false };
+        let e = Exit { cause: (1 << 31) | (3 << 2), epc: CODE, badvaddr: 0x3F00_0500, debug: false, lladdr: 0 };
         assert_eq!(v.handle_exit(e, &MEMORY, &mut bus, &mut m), Action::PowerOff);
         assert_eq!(v.cpu.pc, 0x2000);
         assert_eq!(v.cpu.gpr[31], CODE + 8);
@@ -961,7 +1002,7 @@ mod tests {
         v.cpu.cp0.desave = 0x1234_5678;
         let status = v.cpu.cp0.status;
         // The host's DEPC is the branch whose delay slot held the SDBBP.
-        let e = Exit { cause: 0, epc: CODE, badvaddr: 0, debug: true };
+        let e = Exit { cause: 0, epc: CODE, badvaddr: 0, debug: true, lladdr: 0 };
         assert_eq!(v.handle_exit(e, &MEMORY, &mut bus, &mut m), Action::Resume);
         assert_eq!(v.counters.get(ExitReason::GuestException), 1);
         assert!(v.cpu.debug_mode && v.cpu.kernel_mode());
@@ -1077,7 +1118,7 @@ mod tests {
     fn interrupt_after_an_exit_in_a_delay_slot_has_bd() {
         let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
         v.cpu.cp0.status = 0x0101; // IM0, IE
-        let e = Exit { cause: 1 << 31, epc: 0x3000, badvaddr: 0, debug: false };
+        let e = Exit { cause: 1 << 31, epc: 0x3000, badvaddr: 0, debug: false, lladdr: 0 };
         v.handle_exit(e, &MEMORY, &mut bus, &mut m);
         v.cpu.cp0.cause |= 1 << 8;
         assert!(v.prepare_entry());

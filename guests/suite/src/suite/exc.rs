@@ -34,6 +34,7 @@ pub const CASES: &[Case] = &[
     Case { name: "eret.epc_path", run: eret_epc },
     Case { name: "eret.errorepc_path", run: eret_errorepc },
     Case { name: "eret.ll_sc_succeeds", run: ll_sc },
+    Case { name: "eret.ll_sets_lladdr", run: ll_sets_lladdr },
     Case { name: "eret.clears_ll", run: eret_clears_ll },
 ];
 
@@ -366,6 +367,16 @@ fn ll_sc() -> Outcome {
     // SAFETY: plain read of the suite's own scratch word.
     let now = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(LL_WORD)) };
     eq("sc stored", now, old.wrapping_add(1))
+}
+
+/// LLAddr holds the physical address of the last `ll`, shifted right by 4
+/// (under the hypervisor: the guest-physical one).
+fn ll_sets_lladdr() -> Outcome {
+    let addr = scratch();
+    let lladdr: u32;
+    let (_, trap) = provoke!(["ll {k}, 0({a})", "mfc0 {l}, $17"], k = out(reg) _, l = out(reg) lladdr, a = in(reg) addr);
+    no_trap(trap)?;
+    eq("LLAddr after ll", lladdr, super::map::kseg0_to_phys(addr) >> 4)
 }
 
 fn eret_clears_ll() -> Outcome {

@@ -4,7 +4,7 @@
 //! struct, in the `TrapFrame` layout): `vcpu_enter` loads them from there
 //! and the exception vectors (`exceptions.rs`, `guest_exit`) store them
 //! straight back, so an exit copies no frame. `guest_exit` also notes
-//! Cause, BadVAddr, the vector and Count in [`GUEST_EXIT`], then resumes
+//! Cause, BadVAddr, LLAddr, the vector and Count in [`GUEST_EXIT`], then resumes
 //! the hypervisor where [`enter`] was called.
 //!
 //! Host state across a guest run lives in `HOST_CONTEXT`: the callee-saved
@@ -33,15 +33,20 @@ pub struct GuestExit {
     pub vector: u32,
     /// Host Count once the registers were saved.
     pub count: u32,
+    /// Host LLAddr (CP0 17: the physical address of the last `ll` >> 4).
+    /// The `eret` that entered the guest left it 0, so a value other than
+    /// 0 is the guest's own `ll` during this run.
+    pub lladdr: u32,
 }
 
 pub const EXIT_CAUSE: usize = core::mem::offset_of!(GuestExit, cause);
 pub const EXIT_BADVADDR: usize = core::mem::offset_of!(GuestExit, badvaddr);
 pub const EXIT_VECTOR: usize = core::mem::offset_of!(GuestExit, vector);
 pub const EXIT_COUNT: usize = core::mem::offset_of!(GuestExit, count);
+pub const EXIT_LLADDR: usize = core::mem::offset_of!(GuestExit, lladdr);
 
 #[no_mangle]
-static mut GUEST_EXIT: GuestExit = GuestExit { cause: 0, badvaddr: 0, vector: 0, count: 0 };
+static mut GUEST_EXIT: GuestExit = GuestExit { cause: 0, badvaddr: 0, vector: 0, count: 0, lladdr: 0 };
 
 // The assembly reads and writes the guest's registers in `Cpu` with the
 // `TrapFrame` offsets.
@@ -132,7 +137,8 @@ vcpu_enter:
 # guest_exit: jumped to by exception_save for an exception from user mode
 # (a guest), k0 = the vector's offset, the guest's k0 in DESAVE and k1 in
 # DataLo. Saves the guest's registers into the Cpu vcpu_enter was given,
-# notes the exit in GUEST_EXIT and returns from vcpu_enter.
+# notes the exit in GUEST_EXIT (LLAddr before any ll of the hypervisor's)
+# and returns from vcpu_enter.
 guest_exit:
     lui   $k1, %hi(GUEST_EXIT)
     addiu $k1, $k1, %lo(GUEST_EXIT)
@@ -141,6 +147,8 @@ guest_exit:
     sw    $k0, {cause}($k1)
     mfc0  $k0, $8, 0
     sw    $k0, {badvaddr}($k1)
+    mfc0  $k0, $17, 0
+    sw    $k0, {lladdr}($k1)
     lui   $k1, %hi(HOST_CONTEXT)
     lw    $k1, %lo(HOST_CONTEXT + {regs})($k1)
     sw    $1, 4($k1)
@@ -214,6 +222,7 @@ guest_exit:
     cause = const EXIT_CAUSE,
     badvaddr = const EXIT_BADVADDR,
     count = const EXIT_COUNT,
+    lladdr = const EXIT_LLADDR,
 );
 
 extern "C" {
