@@ -7,7 +7,11 @@
 //! interrupt line) is polled by the caller. Models never panic on what a
 //! guest does: accesses they do not understand are counted
 //! ([`MmioDevice::malformed`]) and ignored.
+pub mod gt64120;
+pub mod malta_board;
+pub mod malta_fpga;
 pub mod malta_reset;
+pub mod mc146818;
 pub mod ring;
 #[cfg(test)]
 pub mod testdev;
