@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: virtualization overhead, per-exit costs, footprint
 //! and decoder throughput, printed as one table and written to
-//! `BENCHMARKS.md` (the method is described there).
+//! `BENCHMARKS.md` (the method is described in docs/benchmarks.md).
 //!
 //! The workloads (`guests/bench`, one source, two link maps) run natively
 //! (`-kernel`) and as guest0 of the hypervisor, both under QEMU's
@@ -25,7 +25,7 @@ const PACKAGE: &str = "guest-bench";
 const ICOUNT: &str = "shift=0,sleep=off";
 /// A run takes a few seconds; this only stops a hung one.
 const RUN_LIMIT: Duration = Duration::from_secs(120);
-/// `cargo bench -p isa-bench` runs of each decoder (the README's table is
+/// `cargo bench -p isa-bench` runs of each decoder (BENCHMARKS.md's table is
 /// best of 3; one keeps `cargo xtask bench` well inside 10 minutes).
 const DECODER_REPS: &str = "1";
 
@@ -567,7 +567,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         };
         let _ = writeln!(md, "| {what} | {measured} | {verdict} |");
     };
-    let _ = writeln!(md, "| target (issue #8) | measured | met? |");
+    let _ = writeln!(md, "| target | measured | met? |");
     let _ = writeln!(md, "|---|---|---|");
     let r = |name: &str| -> Option<f64> {
         Some(ratio(virt_r.workloads.get(name)?.0, native_r.workloads.get(name)?.0))

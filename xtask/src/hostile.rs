@@ -140,7 +140,7 @@ fn malformed_terminal_input(images: &Images) -> Result<(), String> {
 
 /// Seeded random instruction words the hostile guest runs in CI (issue #7
 /// asks for a million): about 1.7 exits per word, 26-51 s beside the suite
-/// on the shared 2-core machine (README, Reliability).
+/// on the shared 2-core machine (BENCHMARKS.md, test run times).
 /// `HOSTILE_RANDOM_WORDS=N` sets another count.
 pub const RANDOM_WORDS: u32 = 1_000_000;
 

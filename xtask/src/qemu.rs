@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 pub const TARGET: &str = "mipsel-unknown-none";
 pub const QEMU: &str = "qemu-system-mipsel";
-/// Default guest RAM in MiB, as on the README's command line.
+/// Default guest RAM in MiB (`cargo xtask run --mem`).
 pub const DEFAULT_MEMORY_MIB: u32 = 128;
 /// QEMU 7.2's Malta accepts at most 2 GiB.
 pub const MAX_MEMORY_MIB: u32 = 2048;

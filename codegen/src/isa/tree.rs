@@ -223,7 +223,7 @@ fn node(spec: &Spec, view: View, pats: &[Pat], known: u32) -> TokenStream {
     // (fewer to mispredict). One arm per shape extracts the operands once;
     // a pair picks its variant with a two-way inner `match` (a conditional
     // move), three or more through `template_arm` (a table load). Other
-    // forms measured slower (README, decoder benchmark).
+    // forms measured slower (BENCHMARKS.md, decoder).
     let mut arms = Vec::new();
     let mut shapes: Vec<(Shape, Vec<(u32, usize)>)> = Vec::new();
     for v in values {

@@ -26,7 +26,7 @@ pub static SCHED: IrqCell<Scheduler> = IrqCell::new(Scheduler::new());
 static ENTRIES: IrqCell<[Option<(fn(usize), usize)>; MAX_THREADS]> = IrqCell::new([None; MAX_THREADS]);
 
 /// Bytes of stack per thread. Measured high-water marks (`thread list`,
-/// after every QEMU test's workloads, README "Operating the hypervisor"):
+/// after every QEMU test's workloads; BENCHMARKS.md, stack use):
 /// mterm 4.5 KiB (`vcpu regs`/`tlb`, `devtree`, `stats`, `vserial dump`),
 /// a VCPU thread 1.8 KiB (the guest
 /// suite, the hostile guest's million random words), worker 0.7, idle
