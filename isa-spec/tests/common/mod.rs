@@ -25,9 +25,38 @@ pub fn seed() -> u64 {
     s
 }
 
-/// Disassembles `words` (placed at address 0, 4, 8, ...) with objdump and
-/// returns the instruction text of each, as objdump prints it.
-pub fn objdump(words: &[u32], aliases: bool) -> Vec<String> {
+/// The objdump command line for a raw little-endian file of words, in one
+/// alias mode (`aliases: false` is `-M no-aliases`).
+pub fn objdump_command(path: &std::path::Path, aliases: bool) -> Command {
+    let mut cmd = Command::new(OBJDUMP);
+    cmd.args(["-D", "-b", "binary", "-m", "mips:isa32r2", "-EL", "-z"]);
+    if !aliases {
+        cmd.args(["-M", "no-aliases"]);
+    }
+    cmd.arg(path);
+    cmd
+}
+
+/// The panic message when objdump cannot be started.
+pub fn cannot_run(e: &std::io::Error) -> String {
+    format!("cannot run `{OBJDUMP}` ({e}); install it with `cargo xtask setup` (Debian package binutils-mipsel-linux-gnu)")
+}
+
+/// Splits one line of objdump's listing, `   1c:\t00000040 \tssnop`, into
+/// the address and the instruction text; `None` for the other lines.
+pub fn listing_line(line: &str) -> Option<(u32, &str)> {
+    let (addr, rest) = line.split_once(":\t")?;
+    let addr = addr.trim_start();
+    if addr.is_empty() || !addr.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let insn = rest.split_once('\t').map(|(_, i)| i).unwrap_or("");
+    Some((u32::from_str_radix(addr, 16).ok()?, insn))
+}
+
+/// Writes `words` to a new temporary file as little-endian bytes (the
+/// caller removes it).
+pub fn words_file(words: &[u32]) -> std::path::PathBuf {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!("isa-spec-objdump-{}-{n}.bin", std::process::id()));
@@ -36,27 +65,25 @@ pub fn objdump(words: &[u32], aliases: bool) -> Vec<String> {
         bytes.extend_from_slice(&w.to_le_bytes());
     }
     std::fs::File::create(&path).and_then(|mut f| f.write_all(&bytes)).expect("write temporary file");
-    let mut cmd = Command::new(OBJDUMP);
-    cmd.args(["-D", "-b", "binary", "-m", "mips:isa32r2", "-EL", "-z"]);
-    if !aliases {
-        cmd.args(["-M", "no-aliases"]);
-    }
-    let out = match cmd.arg(&path).output() {
+    path
+}
+
+/// Disassembles `words` (placed at address 0, 4, 8, ...) with objdump and
+/// returns the instruction text of each, as objdump prints it.
+pub fn objdump(words: &[u32], aliases: bool) -> Vec<String> {
+    let path = words_file(words);
+    let out = match objdump_command(&path, aliases).output() {
         Ok(o) => o,
-        Err(e) => panic!("cannot run `{OBJDUMP}` ({e}); install it with `cargo xtask setup` (Debian package binutils-mipsel-linux-gnu)"),
+        Err(e) => panic!("{}", cannot_run(&e)),
     };
     let _ = std::fs::remove_file(&path);
     assert!(out.status.success(), "objdump failed: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).expect("objdump prints UTF-8");
     let mut result = Vec::with_capacity(words.len());
     for line in text.lines() {
-        // "   1c:\t00000040 \tssnop"
-        let Some((addr, rest)) = line.split_once(":\t") else { continue };
-        if !addr.trim_start().chars().all(|c| c.is_ascii_hexdigit()) || addr.trim().is_empty() {
-            continue;
+        if let Some((_, insn)) = listing_line(line) {
+            result.push(insn.to_string());
         }
-        let insn = rest.split_once('\t').map(|(_, i)| i).unwrap_or("");
-        result.push(insn.to_string());
     }
     assert_eq!(result.len(), words.len(), "objdump printed {} lines for {} words", result.len(), words.len());
     result
