@@ -92,6 +92,15 @@
 //! - Out-of-range register values (month 13, BCD digits above 9) set the
 //!   clock as if they rolled over (month 13 is January of the next year);
 //!   QEMU's formula gives the same for most, but not all, of them.
+//! - No reader misses an update's UIP pulse: a read of A after an update
+//!   whose pulse the previous read of A came too early for (it was in the
+//!   second before that update, at most [`LATE_PULSE_GAP_NS`] before this
+//!   one, and saw UIP clear) shows UIP set once, late.
+//!   A guest polling A sees every pulse natively, but a virtual machine's
+//!   reader is descheduled for whole time slices, longer than the 244 µs
+//!   pulse: without this, Linux's Malta timer calibration (UIP edge to UIP
+//!   edge) could measure two seconds as one. The late pulse costs such a
+//!   reader one extra read; the time registers are already updated.
 //! - [`Mc146818::reset`] (QEMU's reset) clears PIE, AIE, SQWE and the flags
 //!   of C, and byte 0x0F unless it holds 0xFE (the PC BIOS's S3-resume
 //!   mark), exactly as QEMU; QEMU lets an armed periodic timer fire once
@@ -182,6 +191,10 @@ pub const RTC_HZ: u64 = 32_768;
 /// How long A.UIP reads 1 before each update: 8 cycles of the time base
 /// (QEMU truncates 244140.625 ns to whole nanoseconds).
 pub const UIP_HOLD_NS: u64 = 8 * NS_PER_SEC / RTC_HZ;
+/// The longest gap between two reads of A across which a missed UIP pulse
+/// is shown late: a few time slices of a descheduled reader; a reader that
+/// paused longer was not waiting for that pulse.
+pub const LATE_PULSE_GAP_NS: u64 = 100_000_000;
 /// Releasing the divider reset starts the first update after half a second.
 const DIVIDER_RELEASE_PHASE_NS: u64 = NS_PER_SEC / 2;
 
@@ -393,6 +406,11 @@ pub struct Mc146818 {
     /// of the next one.
     period: u64,
     next_tick: u64,
+    /// The updates done (seconds of the clock since `base_secs`) at the
+    /// last read of A and its time, and the last update whose UIP pulse a
+    /// read showed.
+    a_read: Option<(u64, u64)>,
+    pulse_shown: u64,
     malformed: u32,
 }
 
@@ -411,6 +429,8 @@ impl Mc146818 {
             now_ns: 0,
             period: 0,
             next_tick: 0,
+            a_read: None,
+            pulse_shown: 0,
             malformed: 0,
         };
         rtc.cmos[REG_A as usize] = A_POWER_ON;
@@ -430,6 +450,15 @@ impl Mc146818 {
         if self.cmos[REG_B as usize] & B_SET == 0 {
             self.encode(unix_secs);
         }
+    }
+
+    /// The time another MC146818's registers show: `cmos` holds its bytes
+    /// 0x00-0x7F as read (B's format bits and the century byte included).
+    /// How the host reads its own RTC to start the guests' from.
+    pub fn time_in(cmos: &[u8; CMOS_SIZE]) -> i64 {
+        let mut rtc = Mc146818::new(0);
+        rtc.cmos = *cmos;
+        rtc.register_time()
     }
 
     /// Accesses it ignored as nonsense (see the module documentation).
@@ -583,7 +612,7 @@ impl Mc146818 {
         let index = self.index;
         match index {
             REG_A => {
-                let uip = if self.update_in_progress() { A_UIP } else { 0 };
+                let uip = if self.uip_for_read() { A_UIP } else { 0 };
                 self.cmos[REG_A as usize] | uip
             }
             REG_C => {
@@ -724,6 +753,26 @@ impl Mc146818 {
 
     fn dividers_reset(&self) -> bool {
         self.cmos[REG_A as usize] & A_DV_RESET == A_DV_RESET
+    }
+
+    /// UIP as a read of A shows it now: in the pulse before an update, or
+    /// late, once, for the update the previous read came too early for
+    /// (see the module documentation).
+    fn uip_for_read(&mut self) -> bool {
+        let done = self.elapsed(self.now_ns) / NS_PER_SEC;
+        let previous = self.a_read.replace((done, self.now_ns));
+        if self.update_in_progress() {
+            self.pulse_shown = done + 1;
+            return true;
+        }
+        let polling = previous.is_some_and(|(updates, at)| {
+            done.checked_sub(1) == Some(updates) && self.now_ns.saturating_sub(at) <= LATE_PULSE_GAP_NS
+        });
+        let missed = self.running() && polling && self.pulse_shown < done;
+        if missed {
+            self.pulse_shown = done;
+        }
+        missed
     }
 
     fn update_in_progress(&self) -> bool {
@@ -944,6 +993,46 @@ mod tests {
             let (y, m, d) = civil_from_days(days);
             assert!((1..=12).contains(&m) && (1..=31).contains(&d));
             assert_eq!(days_from_civil(y, i64::from(m), i64::from(d)), days);
+        }
+    }
+
+    /// A reader of A descheduled across the UIP pulse sees it once, late,
+    /// and the time registers already updated; one that reads on sees the
+    /// pulse once, in time.
+    #[test]
+    fn a_reader_never_misses_the_uip_pulse() {
+        let read_a = |rtc: &mut Mc146818, t: u64| {
+            rtc.write_port(PORT_INDEX, REG_A, t);
+            rtc.read_port(PORT_DATA, t) & A_UIP != 0
+        };
+        let mut rtc = Mc146818::new(0);
+        assert!(!read_a(&mut rtc, 500_000_000));
+        // Away from 0.5 s to 1.01 s: too long to be waiting for the pulse.
+        assert!(!read_a(&mut rtc, 1_010_000_000));
+        // Descheduled from 1.95 s to 2.01 s: the pulse (1.99976 s to 2 s) missed.
+        assert!(!read_a(&mut rtc, 1_950_000_000));
+        assert!(read_a(&mut rtc, 2_010_000_000), "late pulse");
+        assert!(!read_a(&mut rtc, 2_010_000_100), "once");
+        rtc.write_port(PORT_INDEX, REG_SECONDS, 2_010_000_200);
+        assert_eq!(rtc.read_port(PORT_DATA, 2_010_000_200), 0x02);
+        // Polling on: the next pulse in time, and only once.
+        assert!(!read_a(&mut rtc, 2_999_000_000));
+        assert!(read_a(&mut rtc, 2_999_900_000));
+        assert!(!read_a(&mut rtc, 3_000_000_100));
+        // A reader that last looked long before gets no pulse out of nowhere.
+        assert!(!read_a(&mut rtc, 9_500_000_000));
+    }
+
+    #[test]
+    fn time_in_reads_another_rtcs_registers() {
+        for secs in [0, 951_782_400, 1_796_000_000] {
+            let mut rtc = Mc146818::new(secs);
+            let bcd: [u8; CMOS_SIZE] = core::array::from_fn(|i| rtc.cmos(i as u8));
+            assert_eq!(Mc146818::time_in(&bcd), secs);
+            wr(&mut rtc, REG_B, B_DM | B_24H, 0);
+            rtc.set_wall_clock(secs, 0);
+            let binary: [u8; CMOS_SIZE] = core::array::from_fn(|i| rtc.cmos(i as u8));
+            assert_eq!(Mc146818::time_in(&binary), secs);
         }
     }
 

@@ -8,6 +8,8 @@
 //! guest does: accesses they do not understand are counted
 //! ([`MmioDevice::malformed`]) and ignored.
 pub mod gt64120;
+pub mod i8254;
+pub mod i8259;
 pub mod malta_board;
 pub mod malta_fpga;
 pub mod malta_reset;
