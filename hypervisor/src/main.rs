@@ -40,7 +40,7 @@ mod boot {
     use hypervisor::mterm::{self, Action, LineEditor, System};
     use hypervisor::sched::{self, Kind, ThreadAction, ThreadId, PRIO_IDLE, PRIO_MTERM, PRIO_VCPU, PRIO_WORKER};
     use hypervisor::vm::config;
-    use hypervisor::vm::guest::{known_compatible, write_status, Guest, GuestState, LifecycleOp, TICKS_PER_MS};
+    use hypervisor::vm::guest::{known_compatible, ns_to_ticks, ticks_to_ns, write_status, Guest, GuestState, LifecycleOp, TICKS_PER_MS};
     use hypervisor::vm::memory::{HostPhys, HostRam};
     use hypervisor::vm::ops::{self, GuestCommand, HostTlbEntry, HostView, Times};
     use hypervisor::vm::vcpu::{shadow_asids, Action as VcpuAction, Exit, ExitReason, Host, Shadow};
@@ -219,14 +219,20 @@ mod boot {
     fn build_guests(fdt: &Fdt<'static>, ram: u64, guests: &mut Guests, console: &mut Console) -> (u32, u32) {
         let pack = guestmem::pack(ram);
         let mut host_ram = HostRam::new(ram);
+        // The guests' RTCs start at the host's.
+        let wall_clock = mips::rtc::unix_time();
         for (index, (node, config)) in config::guests(fdt, &known_compatible).enumerate() {
             let built = config.and_then(|c| Guest::build(index, &c, &mut host_ram, pack.as_ref(), cp0::count()));
             match built {
-                Ok((guest, image)) => {
+                Ok((mut guest, image)) => {
                     for chunk in image.chunks() {
                         if let Some(pa) = guest.memory.host_range(chunk.gpa, chunk.data.len() as u32) {
                             guestmem::copy_in(pa, chunk.data);
                         }
+                    }
+                    patch_rom(&guest);
+                    if let Some(board) = guest.bus.board_mut() {
+                        board.rtc.set_wall_clock(wall_clock, ticks_to_ns(timer::now()));
                     }
                     guestmem::fill_guest_canaries(&guest.memory);
                     let _ = writeln!(
@@ -248,6 +254,16 @@ mod boot {
             }
         }
         host_ram.free()
+    }
+
+    /// Writes the board's words over the guest's image in its ROM (see
+    /// [`Guest::rom_patches`]).
+    fn patch_rom(guest: &Guest<'_>) {
+        for (gpa, value) in guest.rom_patches() {
+            if let Some(pa) = guest.memory.host_range(gpa, 4) {
+                guestmem::copy_in(pa, &value.to_le_bytes());
+            }
+        }
     }
 
     /// Starts the VCPU thread of guest `index` if it exists, is running
@@ -298,6 +314,9 @@ mod boot {
         }
         fn flush_range(&mut self, asids: [u8; 2], start: u32, end: u64) {
             mips::tlb::flush(self.tlb_entries, asids, start, end);
+        }
+        fn now_ns(&mut self) -> u64 {
+            ticks_to_ns(timer::now())
         }
     }
 
@@ -368,16 +387,19 @@ mod boot {
             GuestState::Paused => return Step::Sleep(None),
             GuestState::PoweredOff | GuestState::Stopped(_) => return Step::Exit,
         }
-        guest.update_irq_lines();
+        guest.update_irq_lines(ticks_to_ns(timer::now()));
         guest.vcpu.sync_timer(cp0::count());
+        // The board's next timer event, in host ticks.
+        let board_event = guest.bus.next_event_ns().map(ns_to_ticks);
         if !guest.vcpu.prepare_entry() {
-            // WAIT: until its timer, or a device interrupt (the worker
-            // wakes it when input arrives).
+            // WAIT: until its timer or the board's, or a device interrupt
+            // (the worker wakes it when input arrives).
             if guest.stuck() {
                 return Step::Sleep(None);
             }
             let ticks = u64::from(guest.vcpu.ticks_to_compare());
-            return Step::Sleep(Some(timer::now() + ticks));
+            let wake = (timer::now() + ticks).min(board_event.unwrap_or(u64::MAX));
+            return Step::Sleep(Some(wake));
         }
         let cu1 = guest.vcpu.cpu.cp0.status_cu1() != 0;
         let tlb_entries = VM.with(|vm| {
@@ -394,7 +416,9 @@ mod boot {
         // The next scheduler event or the guest's own timer, whichever
         // comes first, ends the guest's run.
         let now = timer::now();
-        let deadline = SCHED.with(|s| s.next_deadline()).min(now + u64::from(guest.vcpu.ticks_to_compare()));
+        let deadline = SCHED.with(|s| s.next_deadline())
+            .min(now + u64::from(guest.vcpu.ticks_to_compare()))
+            .min(board_event.unwrap_or(u64::MAX));
         timer::arm_at(deadline);
         let timer_key = guest.vcpu.timer_key();
         // The FPU runs in the guest's register view (Status.FR).
@@ -473,7 +497,7 @@ mod boot {
                 let mut console = Console::get();
                 for guest in guests.iter_mut().flatten() {
                     let _ = guest.bus.pump_serial(&mut console);
-                    guest.update_irq_lines();
+                    guest.update_irq_lines(ticks_to_ns(now));
                     guest.vcpu.sync_timer(cp0::count());
                     if guest.runnable() {
                         if let Some(id) = VM.with(|vm| vm.vcpu_thread[guest.index]) {
@@ -505,6 +529,7 @@ mod boot {
                 }
             }
         }
+        with_guests(|g| g.get(index).and_then(Option::as_ref).map(patch_rom));
         guestmem::fill_guest_canaries(&memory);
     }
 

@@ -21,6 +21,8 @@
 //! - [`Map`]: the kernel segments and the devices of either map;
 //! - [`cp0`]: `mfc0!`/`mtc0!` and named accessors;
 //! - [`Uart`]: the board's 16550 as a polled console (`fmt::Write`);
+//! - [`malta`]: the board's i8259 pair, RTC, GT-64120 (PCI configuration,
+//!   interrupt acknowledge) and revision word, as Malta software drives them;
 //! - [`power_off`] through the Malta software-reset register, and a panic
 //!   handler that reports and powers off.
 //!
@@ -37,6 +39,8 @@
 
 #[cfg(target_arch = "mips")]
 pub mod cp0;
+#[cfg(target_arch = "mips")]
+pub mod malta;
 #[cfg(target_arch = "mips")]
 mod start;
 #[cfg(target_arch = "mips")]

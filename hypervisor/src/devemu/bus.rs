@@ -1,8 +1,10 @@
 //! A guest's emulated devices: non-overlapping guest-physical regions, each
-//! holding a device model, and a virtual serial port per UART.
+//! holding a device model, a virtual serial port per UART, and optionally
+//! the virtual Malta board, whose windows come before the regions.
 use emulator::addrmap::GuestPhys;
 
 use super::vserial::{Name, VSerial};
+use crate::devices::malta_board::{self, MaltaBoard};
 use crate::devices::{self, AccessSize, Device, DeviceEvent, DeviceParams, MmioDevice, UnknownCompatible};
 
 /// Most device regions per guest.
@@ -11,6 +13,15 @@ pub const MAX_REGIONS: usize = 8;
 pub const MAX_PORTS: usize = 2;
 /// The highest guest interrupt line (line n is Cause.IP(n + 2)).
 pub const MAX_IRQ_LINE: u8 = 5;
+
+/// Where a region's interrupt output goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IrqRoute {
+    /// Guest interrupt line n, 0..=[`MAX_IRQ_LINE`] (Cause.IP(n + 2)).
+    Line(u8),
+    /// Input n, 0..=15, of the board's i8259 pair.
+    Isa(u8),
+}
 
 /// Index of a region in its bus (stable: regions are never removed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -23,9 +34,8 @@ pub struct Region {
     pub size: u32,
     /// The device-tree node name (or any label), for reports.
     pub name: Name,
-    /// The guest interrupt line the device drives (0-5 = Cause.IP2-IP7),
-    /// if any.
-    pub irq: Option<u8>,
+    /// Where the device's interrupt output goes, if anywhere.
+    pub irq: Option<IrqRoute>,
     pub device: Device,
     /// Index into the bus's serial ports, for a UART.
     port: Option<usize>,
@@ -52,8 +62,8 @@ pub enum AttachError<'a> {
     Overlap(DeviceId),
     /// `MAX_REGIONS` (or, for a UART, `MAX_PORTS`) reached.
     Full,
-    /// An interrupt line above `MAX_IRQ_LINE`.
-    BadIrq(u8),
+    /// An interrupt line above `MAX_IRQ_LINE`, or an ISA input above 15.
+    BadIrq(IrqRoute),
     Unknown(UnknownCompatible<'a>),
 }
 
@@ -63,7 +73,10 @@ impl core::fmt::Display for AttachError<'_> {
             AttachError::BadRange => write!(f, "empty or wrapping address range"),
             AttachError::Overlap(id) => write!(f, "overlaps device region {}", id.0),
             AttachError::Full => write!(f, "too many emulated devices"),
-            AttachError::BadIrq(line) => write!(f, "interrupt line {line} out of range (0-{MAX_IRQ_LINE})"),
+            AttachError::BadIrq(IrqRoute::Line(line)) => {
+                write!(f, "interrupt line {line} out of range (0-{MAX_IRQ_LINE})")
+            }
+            AttachError::BadIrq(IrqRoute::Isa(line)) => write!(f, "ISA interrupt {line} out of range (0-15)"),
             AttachError::Unknown(unknown) => unknown.fmt(f),
         }
     }
@@ -95,8 +108,19 @@ pub struct Bus {
     regions: [Option<Region>; MAX_REGIONS],
     ports: [Option<VSerial>; MAX_PORTS],
     /// Events raised by devices and not yet taken.
-    event: Option<(DeviceId, DeviceEvent)>,
+    event: Option<(EventSource, DeviceEvent)>,
+    /// The board's parts, answering its windows ([`malta_board::WINDOWS`]).
+    board: Option<MaltaBoard>,
+    /// The time device accesses happen at, in ns (see [`Bus::set_time`]).
+    now_ns: u64,
     pub stats: BusStats,
+}
+
+/// Where a device event came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventSource {
+    Region(DeviceId),
+    Board,
 }
 
 impl Default for Bus {
@@ -107,7 +131,55 @@ impl Default for Bus {
 
 impl Bus {
     pub const fn new() -> Bus {
-        Bus { regions: [const { None }; MAX_REGIONS], ports: [const { None }; MAX_PORTS], event: None, stats: BusStats { unmapped: 0, out_of_range: 0, rejected: 0 } }
+        Bus {
+            regions: [const { None }; MAX_REGIONS],
+            ports: [const { None }; MAX_PORTS],
+            event: None,
+            board: None,
+            now_ns: 0,
+            stats: BusStats { unmapped: 0, out_of_range: 0, rejected: 0 },
+        }
+    }
+
+    /// Puts `board` in front of the regions (a guest with `board = "malta"`).
+    pub fn set_board(&mut self, board: MaltaBoard) {
+        self.board = Some(board);
+    }
+
+    pub fn board(&self) -> Option<&MaltaBoard> {
+        self.board.as_ref()
+    }
+
+    pub fn board_mut(&mut self) -> Option<&mut MaltaBoard> {
+        self.board.as_mut()
+    }
+
+    /// The time the following accesses happen at, in ns of the caller's
+    /// clock (the board's timers run on it; it never runs backwards).
+    pub fn set_time(&mut self, now_ns: u64) {
+        self.now_ns = self.now_ns.max(now_ns);
+    }
+
+    /// The time last set.
+    pub fn now_ns(&self) -> u64 {
+        self.now_ns
+    }
+
+    /// The board's interrupt inputs brought up to the time last set, from
+    /// the devices routed to them: call before reading [`irq_lines`](Self::irq_lines).
+    pub fn sync_board(&mut self) {
+        let lines = self.isa_lines();
+        let now = self.now_ns;
+        if let Some(board) = self.board.as_mut() {
+            board.sync(lines, now);
+        }
+    }
+
+    /// When, after the time last set, the board's interrupt inputs may
+    /// next change by themselves (ns), if it has any timer running.
+    pub fn next_event_ns(&mut self) -> Option<u64> {
+        let now = self.now_ns;
+        self.board.as_mut()?.next_event(now)
     }
 
     /// Attaches `device` at `[base, base + size)`. A UART also gets a
@@ -118,14 +190,14 @@ impl Bus {
         base: GuestPhys,
         size: u32,
         name: &str,
-        irq: Option<u8>,
+        irq: Option<IrqRoute>,
         device: Device,
     ) -> Result<DeviceId, AttachError<'static>> {
         if size == 0 || u64::from(base.0) + u64::from(size) > 1 << 32 {
             return Err(AttachError::BadRange);
         }
-        if let Some(line) = irq.filter(|&line| line > MAX_IRQ_LINE) {
-            return Err(AttachError::BadIrq(line));
+        if let Some(bad) = irq.filter(|&r| matches!(r, IrqRoute::Line(n) if n > MAX_IRQ_LINE) || matches!(r, IrqRoute::Isa(n) if n > 15)) {
+            return Err(AttachError::BadIrq(bad));
         }
         let end = u64::from(base.0) + u64::from(size);
         for (id, region) in self.regions() {
@@ -155,7 +227,7 @@ impl Bus {
         base: GuestPhys,
         size: u32,
         name: &str,
-        irq: Option<u8>,
+        irq: Option<IrqRoute>,
     ) -> Result<DeviceId, AttachError<'a>> {
         let device = devices::create(compatibles, params).map_err(AttachError::Unknown)?;
         // `AttachError<'static>` is an `AttachError<'a>`.
@@ -179,9 +251,25 @@ impl Bus {
         self.regions().find(|(_, r)| r.contains(gpa)).map(|(id, _)| id)
     }
 
+    /// A device answers at `gpa`: a board window, a region, or the
+    /// board's open ISA bus.
+    pub fn claims(&self, gpa: GuestPhys) -> bool {
+        self.find(gpa).is_some() || (self.board.is_some() && (malta_board::window_at(gpa.0).is_some() || malta_board::in_isa_io(gpa.0)))
+    }
+
+    /// `[gpa, gpa + len)` is on the board's open ISA bus: inside the ISA
+    /// I/O window, touching no region.
+    fn open_bus(&self, gpa: GuestPhys, len: u32) -> bool {
+        let end = u64::from(gpa.0) + u64::from(len);
+        self.board.is_some()
+            && malta_board::in_isa_io(gpa.0)
+            && end <= u64::from(malta_board::ISA_IO_BASE) + u64::from(malta_board::ISA_IO_SIZE)
+            && !self.regions().any(|(_, r)| u64::from(gpa.0) < r.end() && u64::from(r.base.0) < end)
+    }
+
     /// Routes an access to its device: the region and the offset in it.
     fn route(&mut self, gpa: GuestPhys, size: AccessSize) -> Result<(DeviceId, &mut Region, u32), BusFault> {
-        let id = self.check(gpa, size.bytes())?;
+        let id = self.check_region(gpa, size.bytes())?;
         match self.regions[id.0].as_mut() {
             Some(region) => {
                 let offset = gpa.0 - region.base.0;
@@ -191,9 +279,26 @@ impl Bus {
         }
     }
 
-    /// Checks that `[gpa, gpa + len)` lies inside one region, counting the
-    /// fault if not (for accesses made of several device accesses).
-    pub fn check(&mut self, gpa: GuestPhys, len: u32) -> Result<DeviceId, BusFault> {
+    /// Checks that `[gpa, gpa + len)` lies inside one region or board
+    /// window, counting the fault if not (for accesses made of several
+    /// device accesses).
+    pub fn check(&mut self, gpa: GuestPhys, len: u32) -> Result<(), BusFault> {
+        if self.board.is_some() {
+            if let Some((window, offset)) = malta_board::window_at(gpa.0) {
+                if u64::from(offset) + u64::from(len) <= u64::from(window.size) {
+                    return Ok(());
+                }
+                self.stats.out_of_range = self.stats.out_of_range.wrapping_add(1);
+                return Err(BusFault::OutOfRange(gpa));
+            }
+        }
+        if self.open_bus(gpa, len) {
+            return Ok(());
+        }
+        self.check_region(gpa, len).map(|_| ())
+    }
+
+    fn check_region(&mut self, gpa: GuestPhys, len: u32) -> Result<DeviceId, BusFault> {
         let Some(id) = self.find(gpa) else {
             self.stats.unmapped = self.stats.unmapped.wrapping_add(1);
             return Err(BusFault::Unmapped(gpa));
@@ -208,6 +313,13 @@ impl Bus {
 
     /// A device load of `size` at `gpa` (value right-aligned).
     pub fn read(&mut self, gpa: GuestPhys, size: AccessSize) -> Result<u32, BusFault> {
+        let now = self.now_ns;
+        if let Some(value) = self.board.as_mut().and_then(|b| b.read(gpa.0, size, now)) {
+            return Ok(value & size.mask());
+        }
+        if self.open_bus(gpa, size.bytes()) {
+            return Ok(size.mask());
+        }
         let (_, region, offset) = self.route(gpa, size)?;
         Ok(region.device.read(offset, size) & size.mask())
     }
@@ -215,30 +327,59 @@ impl Bus {
     /// A device store of the low `size` bytes of `value` at `gpa`. An event
     /// the store raises is kept for [`take_event`](Self::take_event).
     pub fn write(&mut self, gpa: GuestPhys, size: AccessSize, value: u32) -> Result<(), BusFault> {
+        let now = self.now_ns;
+        if let Some(board) = self.board.as_mut() {
+            if board.write(gpa.0, size, value & size.mask(), now) {
+                if let Some(event) = board.take_event() {
+                    self.event = Some((EventSource::Board, event));
+                }
+                return Ok(());
+            }
+        }
+        if self.open_bus(gpa, size.bytes()) {
+            return Ok(());
+        }
         let (id, region, offset) = self.route(gpa, size)?;
         region.device.write(offset, size, value & size.mask());
         if let Some(event) = region.device.take_event() {
-            self.event = Some((id, event));
+            self.event = Some((EventSource::Region(id), event));
         }
         Ok(())
     }
 
     /// Takes the latest device event (a power-off request).
-    pub fn take_event(&mut self) -> Option<(DeviceId, DeviceEvent)> {
+    pub fn take_event(&mut self) -> Option<(EventSource, DeviceEvent)> {
         self.event.take()
     }
 
-    /// The guest interrupt lines the devices assert now: bit n = line n.
+    /// The guest interrupt lines asserted now: bit n = line n, from the
+    /// devices wired straight to the CPU and the board's i8259 pair on
+    /// line 0 (as of the last [`sync_board`](Self::sync_board)).
     pub fn irq_lines(&self) -> u8 {
-        self.regions()
-            .filter(|(_, r)| r.device.irq_level())
-            .filter_map(|(_, r)| r.irq)
-            .fold(0, |lines, irq| lines | (1u8 << (irq & 7)))
+        let board = u8::from(self.board.as_ref().is_some_and(MaltaBoard::output));
+        self.asserted().fold(board, |lines, irq| match irq {
+            IrqRoute::Line(n) => lines | (1u8 << (n & 7)),
+            IrqRoute::Isa(_) => lines,
+        })
+    }
+
+    /// The ISA interrupt inputs the devices wired to the board's i8259
+    /// assert now: bit n = input n.
+    pub fn isa_lines(&self) -> u16 {
+        self.asserted().fold(0, |lines, irq| match irq {
+            IrqRoute::Isa(n) => lines | (1u16 << (n & 15)),
+            IrqRoute::Line(_) => lines,
+        })
+    }
+
+    fn asserted(&self) -> impl Iterator<Item = IrqRoute> + '_ {
+        self.regions().filter(|(_, r)| r.device.irq_level()).filter_map(|(_, r)| r.irq)
     }
 
     /// Malformed accesses the devices counted, in total.
     pub fn device_malformed(&self) -> u32 {
-        self.regions().fold(0u32, |n, (_, r)| n.wrapping_add(r.device.malformed()))
+        let board = self.board.as_ref().map_or(0, MaltaBoard::malformed);
+        self.regions().fold(board, |n, (_, r)| n.wrapping_add(r.device.malformed()))
     }
 
     /// Moves bytes between every UART and its virtual serial port: pending
@@ -263,6 +404,10 @@ impl Bus {
         }
         for port in self.ports.iter_mut().flatten() {
             port.reset();
+        }
+        let now = self.now_ns;
+        if let Some(board) = self.board.as_mut() {
+            board.reset(now);
         }
         self.event = None;
     }
@@ -297,8 +442,11 @@ mod tests {
         assert_eq!(bus.attach(GuestPhys(0x0800), 0x1000, "b", None, uart()).unwrap_err(), AttachError::Overlap(a));
         assert_eq!(bus.attach(GuestPhys(0x2000), 0, "b", None, uart()).unwrap_err(), AttachError::BadRange);
         assert_eq!(bus.attach(GuestPhys(0xFFFF_FFF0), 0x20, "b", None, uart()).unwrap_err(), AttachError::BadRange);
-        assert_eq!(bus.attach(GuestPhys(0x2000), 8, "b", Some(6), uart()).unwrap_err(), AttachError::BadIrq(6));
-        assert_eq!(AttachError::BadIrq(6).to_string(), "interrupt line 6 out of range (0-5)");
+        assert_eq!(bus.attach(GuestPhys(0x2000), 8, "b", Some(IrqRoute::Line(6)), uart()).unwrap_err(), AttachError::BadIrq(IrqRoute::Line(6)));
+        assert_eq!(AttachError::BadIrq(IrqRoute::Line(6)).to_string(), "interrupt line 6 out of range (0-5)");
+        let isa16 = Some(IrqRoute::Isa(16));
+        assert_eq!(bus.attach(GuestPhys(0x2000), 8, "b", isa16, uart()).unwrap_err(), AttachError::BadIrq(IrqRoute::Isa(16)));
+        assert_eq!(AttachError::BadIrq(IrqRoute::Isa(16)).to_string(), "ISA interrupt 16 out of range (0-15)");
         // Adjacent on both sides is fine; the very top of the space too.
         bus.attach(GuestPhys(0x0FF0), 0x10, "below", None, Device::Reset(MaltaReset::new())).unwrap();
         bus.attach(GuestPhys(0x1010), 0x10, "above", None, Device::Reset(MaltaReset::new())).unwrap();
@@ -326,7 +474,7 @@ mod tests {
     fn attach_by_compatible() {
         let mut bus = Bus::new();
         let params = DeviceParams::default();
-        let id = bus.attach_compatible(["ns16550a"], &params, GuestPhys(0x1800_03F8), 8, "guest0", Some(2)).unwrap();
+        let id = bus.attach_compatible(["ns16550a"], &params, GuestPhys(0x1800_03F8), 8, "guest0", Some(IrqRoute::Line(2))).unwrap();
         assert!(bus.region(id).unwrap().device.as_uart().is_some());
         assert_eq!(bus.region(id).unwrap().name.as_str(), "guest0");
         let err = bus.attach_compatible(["acme,dma"], &params, GuestPhys(0), 8, "x", None).unwrap_err();
@@ -348,24 +496,106 @@ mod tests {
     #[test]
     fn reads_writes_irq_lines_and_events() {
         let mut bus = Bus::new();
-        let uart_id = bus.attach(GuestPhys(0x100), 8, "g", Some(3), uart()).unwrap();
+        let uart_id = bus.attach(GuestPhys(0x100), 8, "g", Some(IrqRoute::Line(3)), uart()).unwrap();
+        let isa_uart = bus.attach(GuestPhys(0x200), 8, "g/uart1", Some(IrqRoute::Isa(3)), uart()).unwrap();
         let reset = bus.attach(GuestPhys(0x500), 4, "reset", None, Device::Reset(MaltaReset::new())).unwrap();
         bus.write(GuestPhys(0x107), AccessSize::Byte, 0x5A).unwrap();
         assert_eq!(bus.read(GuestPhys(0x107), AccessSize::Byte), Ok(0x5A));
         assert_eq!(bus.irq_lines(), 0);
         bus.write(GuestPhys(0x101), AccessSize::Byte, u32::from(IER_ERBFI)).unwrap();
         bus.device_mut(uart_id).unwrap().as_uart_mut().unwrap().receive(b'x');
-        assert_eq!(bus.irq_lines(), 1 << 3);
+        assert_eq!((bus.irq_lines(), bus.isa_lines()), (1 << 3, 0));
         assert_eq!(bus.read(GuestPhys(0x105), AccessSize::Byte).unwrap() as u8 & LSR_DR, LSR_DR);
         assert_eq!(bus.read(GuestPhys(0x100), AccessSize::Byte), Ok(u32::from(b'x')));
         assert_eq!(bus.irq_lines(), 0);
+        // A UART wired to the board's i8259 asserts its ISA input instead.
+        bus.write(GuestPhys(0x201), AccessSize::Byte, u32::from(IER_ERBFI)).unwrap();
+        bus.device_mut(isa_uart).unwrap().as_uart_mut().unwrap().receive(b'y');
+        assert_eq!((bus.irq_lines(), bus.isa_lines()), (0, 1 << 3));
+        assert_eq!(bus.read(GuestPhys(0x200), AccessSize::Byte), Ok(u32::from(b'y')));
+        assert_eq!(bus.isa_lines(), 0);
         assert_eq!(bus.take_event(), None);
         bus.write(GuestPhys(0x500), AccessSize::Word, 0x42).unwrap();
-        assert_eq!(bus.take_event(), Some((reset, DeviceEvent::PowerOff)));
+        assert_eq!(bus.take_event(), Some((EventSource::Region(reset), DeviceEvent::PowerOff)));
         assert_eq!(bus.take_event(), None);
         // A word access to the byte-wide UART is tolerated and counted.
         bus.read(GuestPhys(0x104), AccessSize::Word).unwrap();
         assert_eq!(bus.device_malformed(), 1);
+    }
+
+    /// A guest on the board: a UART on ISA IRQ 4, the i8259 pair set up as
+    /// Linux does (vector bases 0x20/0x28... here 0 and 8), served through
+    /// the GT-64120's interrupt-acknowledge register.
+    #[test]
+    fn board_interrupts_reach_line_0_through_the_i8259_and_gt_iack() {
+        const ISA: u32 = malta_board::ISA_IO_BASE;
+        const IACK: u32 = 0x1BE0_0C34;
+        let b = |bus: &mut Bus, port: u32, v: u8| bus.write(GuestPhys(ISA + port), AccessSize::Byte, u32::from(v)).unwrap();
+        let mut bus = Bus::new();
+        bus.set_board(MaltaBoard::new(64 << 20, 0));
+        let uart_id = bus.attach(GuestPhys(ISA + 0x3F8), 8, "g", Some(IrqRoute::Isa(4)), uart()).unwrap();
+        // ICW1-4 on both chips, then unmask IRQ 4 and the cascade.
+        for (base, vector, icw3) in [(0x20, 0x00, 0x04), (0xA0, 0x08, 0x02)] {
+            b(&mut bus, base, 0x11);
+            b(&mut bus, base + 1, vector);
+            b(&mut bus, base + 1, icw3);
+            b(&mut bus, base + 1, 0x01);
+        }
+        b(&mut bus, 0x21, !0x14);
+        b(&mut bus, 0xA1, 0xFF);
+        bus.sync_board();
+        assert_eq!(bus.irq_lines(), 0);
+        b(&mut bus, 0x3F9, IER_ERBFI);
+        bus.device_mut(uart_id).unwrap().as_uart_mut().unwrap().receive(b'z');
+        bus.sync_board();
+        assert_eq!(bus.irq_lines(), 1, "the i8259's INT is line 0 (IP2)");
+        assert_eq!(bus.read(GuestPhys(IACK), AccessSize::Word), Ok(4));
+        // In service: no further request until the EOI.
+        assert_eq!(bus.irq_lines(), 0);
+        assert_eq!(bus.read(GuestPhys(ISA + 0x3F8), AccessSize::Byte), Ok(u32::from(b'z')));
+        b(&mut bus, 0x20, 0x20);
+        bus.sync_board();
+        assert_eq!(bus.irq_lines(), 0);
+        // Nothing pending: the master's spurious IR7.
+        assert_eq!(bus.read(GuestPhys(IACK), AccessSize::Word), Ok(7));
+        // The RTC's periodic interrupt (rate 15: 2 Hz) on IRQ 8, via the slave.
+        b(&mut bus, 0xA1, !0x01);
+        b(&mut bus, 0x70, 0x0B);
+        b(&mut bus, 0x71, 0x42);
+        let due = bus.next_event_ns().expect("the periodic interrupt is a timer event");
+        assert!(due > 0 && due <= 500_000_000, "{due}");
+        bus.set_time(due);
+        bus.sync_board();
+        assert_eq!(bus.irq_lines(), 1);
+        assert_eq!(bus.read(GuestPhys(IACK), AccessSize::Word), Ok(8));
+        b(&mut bus, 0x70, 0x0C);
+        assert_eq!(bus.read(GuestPhys(ISA + 0x71), AccessSize::Byte), Ok(0xC0), "IRQF | PF, cleared by the read");
+        b(&mut bus, 0xA0, 0x20);
+        b(&mut bus, 0x20, 0x20);
+        bus.sync_board();
+        assert_eq!(bus.irq_lines(), 0);
+        // The FPGA's software reset powers the guest off, at any width.
+        bus.write(GuestPhys(0x1F00_0500), AccessSize::Byte, 0x42).unwrap();
+        assert_eq!(bus.take_event(), Some((EventSource::Board, DeviceEvent::PowerOff)));
+        // A word access to a byte-wide ISA window: split, counted, past the
+        // window the bytes read 0xFF.
+        let before = bus.device_malformed();
+        assert_eq!(bus.read(GuestPhys(ISA + 0x21), AccessSize::Byte), Ok(0xEB));
+        assert_eq!(bus.read(GuestPhys(ISA + 0x20), AccessSize::Half).map(|v| v >> 8), Ok(0xEB));
+        assert_eq!(bus.device_malformed(), before + 1);
+        assert_eq!(bus.check(GuestPhys(ISA + 0x21), 2), Err(BusFault::OutOfRange(GuestPhys(ISA + 0x21))));
+        assert_eq!(bus.check(GuestPhys(ISA + 0x20), 2), Ok(()));
+        assert!(bus.claims(GuestPhys(0x1BE0_0000)) && bus.claims(GuestPhys(ISA + 0x3F8)));
+        assert!(!Bus::new().claims(GuestPhys(0x1BE0_0000)) && !Bus::new().claims(GuestPhys(ISA + 0x61)));
+        // The rest of the ISA I/O window is open bus: all ones, writes ignored.
+        assert!(bus.claims(GuestPhys(ISA + 0x61)) && bus.claims(GuestPhys(ISA + 0x1F_FFFF)));
+        assert!(!bus.claims(GuestPhys(ISA + 0x20_0000)));
+        assert_eq!(bus.read(GuestPhys(ISA + 0x61), AccessSize::Byte), Ok(0xFF));
+        assert_eq!(bus.read(GuestPhys(ISA + 0x300), AccessSize::Word), Ok(0xFFFF_FFFF));
+        bus.write(GuestPhys(ISA + 0x61), AccessSize::Byte, 1).unwrap();
+        assert_eq!(bus.check(GuestPhys(ISA + 0x3F4), 4), Ok(()));
+        // An access reaching into the UART is the UART's (out of range there).
+        assert_eq!(bus.check(GuestPhys(ISA + 0x3F6), 4), Err(BusFault::Unmapped(GuestPhys(ISA + 0x3F6))));
     }
 
     #[test]

@@ -272,6 +272,7 @@ mod tests {
     use super::*;
     use crate::devices::testdev::{Logged, Recorder};
     use crate::devices::{Device, MaltaReset, Uart16550};
+    use crate::devemu::IrqRoute;
 
     const BASE: u32 = 0x1F00_1000;
     /// The guest address of the recorder: a KSEG1-like alias, translated
@@ -530,7 +531,7 @@ mod tests {
     #[test]
     fn guest_console_output_through_sb() {
         let mut bus = Bus::new();
-        bus.attach(GuestPhys(0x1800_03F8), 8, "guest0", Some(2), Device::Uart(Uart16550::new(0))).unwrap();
+        bus.attach(GuestPhys(0x1800_03F8), 8, "guest0", Some(IrqRoute::Line(2)), Device::Uart(Uart16550::new(0))).unwrap();
         let mut gpr = [0u32; 32];
         gpr[T0 as usize] = 0x1800_03F8 + ALIAS;
         for &b in b"ok\n" {
@@ -555,7 +556,7 @@ mod tests {
         gpr[T0 as usize] = 0x1F00_0500 + ALIAS;
         gpr[T1 as usize] = 0x42;
         emulate_mmio_word(i_type(0x2B, T0, T1, 0), &mut gpr, &mut bus, translate).unwrap();
-        assert_eq!(bus.take_event(), Some((id, crate::devices::DeviceEvent::PowerOff)));
+        assert_eq!(bus.take_event(), Some((crate::devemu::bus::EventSource::Region(id), crate::devices::DeviceEvent::PowerOff)));
     }
 
     #[test]
@@ -566,7 +567,7 @@ mod tests {
         gpr[T0 as usize] = 0x1F00_0500 + ALIAS;
         gpr[T1 as usize] = 0x142; // sb stores the low byte, 0x42
         emulate_mmio_word(i_type(0x28, T0, T1, 0), &mut gpr, &mut bus, translate).unwrap();
-        assert_eq!(bus.take_event(), Some((id, crate::devices::DeviceEvent::PowerOff)));
+        assert_eq!(bus.take_event(), Some((crate::devemu::bus::EventSource::Region(id), crate::devices::DeviceEvent::PowerOff)));
     }
 
     #[test]
@@ -579,7 +580,7 @@ mod tests {
             state
         };
         let mut bus = bus();
-        bus.attach(GuestPhys(BASE + 0x10), 8, "g", Some(0), Device::Uart(Uart16550::new(0))).unwrap();
+        bus.attach(GuestPhys(BASE + 0x10), 8, "g", Some(IrqRoute::Line(0)), Device::Uart(Uart16550::new(0))).unwrap();
         bus.attach(GuestPhys(BASE + 0x18), 4, "r", None, Device::Reset(MaltaReset::new())).unwrap();
         let mut gpr = [0u32; 32];
         let mut out = String::new();

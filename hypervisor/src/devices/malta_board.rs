@@ -12,19 +12,31 @@
 //! |---|---|---|
 //! | i8259 master | 0x18000020-21 | PIIX4 interrupt controller, output on the CPU's IP2 |
 //! | i8254 PIT | 0x18000040-43 | timer; counter 0 on ISA IRQ 0 |
-//! | port 0x61 | 0x18000061 | NMI status and control (PIT counter 2 gate) |
 //! | MC146818 RTC | 0x18000070-71 | index/data; ISA IRQ 8 |
 //! | i8259 slave | 0x180000A0-A1 | cascaded on master IRQ 2 |
 //! | ELCR | 0x180004D0-D1 | PIIX4 edge/level control |
 //! | GT-64120 | 0x1BE00000-0FFF | system controller, PCI configuration, interrupt acknowledge |
 //! | FPGA | 0x1F000000-0FFFFF | switches, LEDs, ASCII display, software reset |
+//!
+//! [`MaltaBoard`] holds the parts and wires them: ISA interrupt inputs
+//! (the bus's devices routed with `isa_irq`, PIT counter 0 on IRQ 0, the
+//! RTC on IRQ 8) into the i8259 pair, whose INT is the guest's interrupt
+//! line 0 (Cause.IP2); a read of the GT-64120's interrupt-acknowledge
+//! register is the pair's INTA cycle. Time is injected in nanoseconds
+//! since the board was built (the caller's clock, never read here).
+//! ISA ports are byte-wide: a halfword or word access is split into byte
+//! accesses at consecutive ports (counted as malformed), the bytes past
+//! the part's window read 0xFF and are not written. The rest of the ISA
+//! I/O window ([`ISA_IO_SIZE`]) is open bus, as on QEMU's Malta: what no
+//! part or device answers reads all ones and ignores writes (port 0x61
+//! among them: QEMU 7.2's Malta has no NMI status port, so PIT counter
+//! 2's gate stays low).
 
 /// The board's parts, one per address window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
     PicMaster,
     Pit,
-    Port61,
     Rtc,
     PicSlave,
     Elcr,
@@ -45,6 +57,13 @@ pub struct Window {
 
 /// Guest-physical address of ISA I/O port 0.
 pub const ISA_IO_BASE: u32 = 0x1800_0000;
+/// The GT-64120's PCI I/O window as Malta's firmware sets it up.
+pub const ISA_IO_SIZE: u32 = 0x20_0000;
+
+/// `gpa` lies in the ISA I/O window (open bus where nothing answers).
+pub const fn in_isa_io(gpa: u32) -> bool {
+    gpa.wrapping_sub(ISA_IO_BASE) < ISA_IO_SIZE
+}
 
 const fn isa(part: Part, port: u32, size: u32, name: &'static str) -> Window {
     Window { part, base: ISA_IO_BASE + port, size, name }
@@ -54,7 +73,6 @@ const fn isa(part: Part, port: u32, size: u32, name: &'static str) -> Window {
 pub const WINDOWS: &[Window] = &[
     isa(Part::PicMaster, 0x20, 2, "i8259 master (ISA ports 0x20-0x21)"),
     isa(Part::Pit, 0x40, 4, "i8254 PIT (ISA ports 0x40-0x43)"),
-    isa(Part::Port61, 0x61, 1, "NMI status port (ISA port 0x61)"),
     isa(Part::Rtc, 0x70, 2, "MC146818 RTC (ISA ports 0x70-0x71)"),
     isa(Part::PicSlave, 0xA0, 2, "i8259 slave (ISA ports 0xA0-0xA1)"),
     isa(Part::Elcr, 0x4D0, 2, "ELCR (ISA ports 0x4D0-0x4D1)"),
@@ -65,6 +83,240 @@ pub const WINDOWS: &[Window] = &[
 /// The window holding guest-physical `gpa`, and the offset in it.
 pub fn window_at(gpa: u32) -> Option<(&'static Window, u32)> {
     WINDOWS.iter().find(|w| gpa.wrapping_sub(w.base) < w.size).map(|w| (w, gpa - w.base))
+}
+
+
+use super::gt64120::{Gt64120, Gt64120Read, Gt64120Summary};
+use super::i8254::{self, I8254};
+use super::i8259::{self, I8259Pair};
+use super::malta_fpga::{DisplayText, MaltaFpga};
+use super::mc146818::{self, Mc146818};
+use super::{AccessSize, DeviceEvent, MmioDevice};
+
+/// ISA IRQ of PIT counter 0.
+pub const PIT_IRQ: u8 = 0;
+
+const NS_PER_SEC: u64 = 1_000_000_000;
+
+/// Nanoseconds as PIT input-clock ticks (rounded down).
+fn pit_ticks(ns: u64) -> u64 {
+    i8254::ticks_from(ns, NS_PER_SEC)
+}
+
+/// PIT ticks as nanoseconds (rounded up, so a deadline is never early).
+fn pit_ns(ticks: u64) -> u64 {
+    let ns = (u128::from(ticks) * u128::from(NS_PER_SEC)).div_ceil(u128::from(i8254::CLOCK_HZ));
+    u64::try_from(ns).unwrap_or(u64::MAX)
+}
+
+/// The virtual Malta board's parts, wired as on the board.
+#[derive(Clone, Debug)]
+pub struct MaltaBoard {
+    pub pic: I8259Pair,
+    pub pit: I8254,
+    pub rtc: Mc146818,
+    pub gt: Gt64120,
+    pub fpga: MaltaFpga,
+    /// The ISA inputs driven from outside the board (bit n = IRQ n).
+    isa_lines: u16,
+    /// The latest time seen, in ns.
+    now_ns: u64,
+    /// Non-byte ISA accesses.
+    malformed: u32,
+}
+
+/// The board's state for `guest info`.
+#[derive(Clone, Copy, Debug)]
+pub struct BoardSummary {
+    pub pic: i8259::Summary,
+    pub pit: i8254::Summary,
+    pub rtc: mc146818::RtcSummary,
+    pub gt: Gt64120Summary,
+    pub display: DisplayText,
+    pub leds: u8,
+    pub malformed: u32,
+}
+
+impl MaltaBoard {
+    /// The board as QEMU's Malta leaves it when its boot code hands over
+    /// (the GT-64120 set up as the firmware does), with `ram_bytes` of RAM
+    /// and the RTC reading `unix_secs` at time 0.
+    pub fn new(ram_bytes: u64, unix_secs: i64) -> MaltaBoard {
+        MaltaBoard {
+            pic: I8259Pair::new(),
+            pit: I8254::new(),
+            rtc: Mc146818::new(unix_secs),
+            gt: Gt64120::booted(),
+            fpga: MaltaFpga::new(ram_bytes),
+            isa_lines: 0,
+            now_ns: 0,
+            malformed: 0,
+        }
+    }
+
+    /// Every part back to its state after reset at `now_ns` (the RTC keeps
+    /// its time and RAM).
+    pub fn reset(&mut self, now_ns: u64) {
+        self.advance(now_ns);
+        self.pic.reset();
+        self.pit.reset(pit_ticks(self.now_ns));
+        self.rtc.reset();
+        self.gt.reset();
+        self.gt.boot_setup();
+        self.fpga.reset();
+        self.isa_lines = 0;
+        self.update_lines();
+    }
+
+    fn advance(&mut self, now_ns: u64) {
+        self.now_ns = self.now_ns.max(now_ns);
+    }
+
+    /// Brings the interrupt inputs up to `now_ns`: `isa_lines` (bit n = ISA
+    /// IRQ n) from the bus's devices, PIT counter 0, the RTC.
+    pub fn sync(&mut self, isa_lines: u16, now_ns: u64) {
+        self.advance(now_ns);
+        self.isa_lines = isa_lines;
+        self.update_lines();
+    }
+
+    fn update_lines(&mut self) {
+        let now = self.now_ns;
+        let ticks = pit_ticks(now);
+        // Every rising edge of OUT0 is a request of the edge-triggered IRQ 0.
+        if self.pit.take_edges(ticks) > 0 {
+            self.pic.set_irq(PIT_IRQ, false);
+            self.pic.set_irq(PIT_IRQ, true);
+        }
+        self.pic.set_irq(PIT_IRQ, self.pit.out(0, ticks));
+        let rtc = self.rtc.irq_level(now);
+        for irq in (0..16u8).filter(|&n| n != PIT_IRQ && n != i8259::CASCADE_IRQ) {
+            let device = self.isa_lines & (1 << irq) != 0;
+            self.pic.set_irq(irq, device || (irq == mc146818::ISA_IRQ && rtc));
+        }
+    }
+
+    /// The i8259 pair's INT: the guest's interrupt line 0 (IP2).
+    pub fn output(&self) -> bool {
+        self.pic.output()
+    }
+
+    /// When, after `now_ns`, an interrupt input may next change by itself
+    /// (PIT counter 0's OUT, the RTC's output): the caller's next timer.
+    pub fn next_event(&mut self, now_ns: u64) -> Option<u64> {
+        self.advance(now_ns);
+        let pit = self.pit.next_event(pit_ticks(self.now_ns)).map(pit_ns);
+        let rtc = self.rtc.next_event(self.now_ns);
+        match (pit, rtc) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Takes the event a guest access raised (the FPGA's software reset).
+    pub fn take_event(&mut self) -> Option<DeviceEvent> {
+        self.fpga.take_event()
+    }
+
+    /// A guest load of `size` at guest-physical `gpa` in one of the
+    /// board's windows at `now_ns`; `None` outside them.
+    pub fn read(&mut self, gpa: u32, size: AccessSize, now_ns: u64) -> Option<u32> {
+        let (window, offset) = window_at(gpa)?;
+        self.advance(now_ns);
+        let value = match window.part {
+            Part::Gt64120 => match self.gt.read(offset, size) {
+                Gt64120Read::Value(v) => v,
+                Gt64120Read::InterruptAcknowledge => {
+                    self.update_lines();
+                    let vector = self.pic.acknowledge();
+                    self.gt.iack_value(vector) & size.mask()
+                }
+            },
+            Part::Fpga => self.fpga.read(offset, size),
+            _ => {
+                let port = (gpa - ISA_IO_BASE) as u16;
+                self.isa_split(size);
+                let mut value = 0;
+                for lane in 0..size.bytes() {
+                    let byte = match port.checked_add(lane as u16).filter(|_| lane < window.size - offset) {
+                        Some(p) => self.read_port(window.part, p),
+                        None => 0xFF,
+                    };
+                    value |= u32::from(byte) << (8 * lane);
+                }
+                value
+            }
+        };
+        self.update_lines();
+        Some(value)
+    }
+
+    /// A guest store of the low `size` bytes of `value` at guest-physical
+    /// `gpa` at `now_ns`; `false` outside the board's windows.
+    pub fn write(&mut self, gpa: u32, size: AccessSize, value: u32, now_ns: u64) -> bool {
+        let Some((window, offset)) = window_at(gpa) else { return false };
+        self.advance(now_ns);
+        match window.part {
+            Part::Gt64120 => self.gt.write(offset, size, value),
+            Part::Fpga => self.fpga.write(offset, size, value),
+            _ => {
+                let port = (gpa - ISA_IO_BASE) as u16;
+                self.isa_split(size);
+                for lane in 0..size.bytes().min(window.size - offset) {
+                    self.write_port(window.part, port + lane as u16, (value >> (8 * lane)) as u8);
+                }
+            }
+        }
+        self.update_lines();
+        true
+    }
+
+    fn isa_split(&mut self, size: AccessSize) {
+        if size != AccessSize::Byte {
+            self.malformed = self.malformed.wrapping_add(1);
+        }
+    }
+
+    fn read_port(&mut self, part: Part, port: u16) -> u8 {
+        let now = self.now_ns;
+        match part {
+            Part::PicMaster | Part::PicSlave | Part::Elcr => self.pic.read_port(port),
+            Part::Pit => self.pit.read_port(port, pit_ticks(now)),
+            Part::Rtc => self.rtc.read_port(port, now),
+            Part::Gt64120 | Part::Fpga => 0xFF,
+        }
+    }
+
+    fn write_port(&mut self, part: Part, port: u16, value: u8) {
+        let now = self.now_ns;
+        match part {
+            Part::PicMaster | Part::PicSlave | Part::Elcr => self.pic.write_port(port, value),
+            Part::Pit => self.pit.write_port(port, value, pit_ticks(now)),
+            Part::Rtc => self.rtc.write_port(port, value, now),
+            Part::Gt64120 | Part::Fpga => {}
+        }
+    }
+
+    /// Accesses the parts ignored or tolerated as malformed, in total.
+    pub fn malformed(&self) -> u32 {
+        [self.malformed, self.pic.malformed(), self.pit.malformed(), self.rtc.malformed(), self.gt.malformed(), self.fpga.malformed()]
+            .into_iter()
+            .fold(0, u32::wrapping_add)
+    }
+
+    /// The parts' state at `now_ns`, for `guest info`.
+    pub fn summary(&self, now_ns: u64) -> BoardSummary {
+        let now = self.now_ns.max(now_ns);
+        BoardSummary {
+            pic: self.pic.summary(),
+            pit: self.pit.summary(pit_ticks(now)),
+            rtc: self.rtc.summary(now),
+            gt: self.gt.summary(),
+            display: self.fpga.display_text(),
+            leds: self.fpga.leds(),
+            malformed: self.malformed(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -32,9 +32,28 @@ pub enum RegionKind<'a> {
     /// Host RAM holding the guest image, at the reset vector
     /// (`device_type = "alloced_rom"`).
     Rom,
-    /// An emulated device, bound by `compatible`; `irq` is the guest
-    /// Cause.IP line (2..=6) its interrupt output drives, if any.
-    Device { compatible: &'a str, irq: Option<u8> },
+    /// An emulated device, bound by `compatible`; `irq` is where its
+    /// interrupt output goes, if anywhere.
+    Device { compatible: &'a str, irq: Option<Irq> },
+}
+
+/// Where a device's interrupt output goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Irq {
+    /// Straight to a guest Cause.IP line, 2..=6 (`cause_ip = <N>`).
+    Cpu(u8),
+    /// To input 0..=15 of the board's i8259 pair (`isa_irq = <N>`), whose
+    /// output is the guest's IP2: only on a guest with a board.
+    Isa(u8),
+}
+
+/// The board a guest gets around its devices (guest-node property `board`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Board {
+    /// QEMU's Malta: the PIIX4's i8259 pair, PIT, RTC, the GT-64120 and
+    /// the FPGA registers, at their Malta addresses
+    /// ([`crate::devices::malta_board::WINDOWS`]).
+    Malta,
 }
 
 /// One region of a guest's address space.
@@ -69,6 +88,8 @@ pub struct GuestConfig<'a> {
     /// writes and the hypervisor fills with canaries (`canary-ram`, a
     /// test/diagnostic binding: mterm's `canaries` then checks it).
     pub canary_ram: Option<(u32, u32)>,
+    /// `board = "malta"`: the virtual Malta board; none by default.
+    pub board: Option<Board>,
     regions: [Option<Region<'a>>; MAX_REGIONS],
 }
 
@@ -129,6 +150,10 @@ pub enum Refusal<'a> {
     Misplaced { node: &'a str, want: u32 },
     DuplicateRegion { node: &'a str },
     BadInterrupt { node: &'a str, line: u32 },
+    /// `isa_irq` out of range, or on a guest without a board.
+    BadIsaInterrupt { node: &'a str, line: u32 },
+    /// A region overlaps one of the board's own windows.
+    BoardOverlap { node: &'a str, part: &'static str },
     /// No image with this index was given.
     MissingImage { index: u32, available: u32 },
     /// An image segment falls outside RAM and ROM.
@@ -169,6 +194,13 @@ impl fmt::Display for Refusal<'_> {
             Refusal::DuplicateRegion { node } => write!(f, "region `{node}`: a second RAM or ROM region"),
             Refusal::BadInterrupt { node, line } => {
                 write!(f, "region `{node}`: cause_ip = <{line}>, want a Cause.IP line 2..6")
+            }
+            Refusal::BadIsaInterrupt { node, line } => write!(
+                f,
+                "region `{node}`: isa_irq = <{line}>, want an i8259 input 0..15 on a guest with `board = \"malta\"`"
+            ),
+            Refusal::BoardOverlap { node, part } => {
+                write!(f, "region `{node}` overlaps the board's {part}")
             }
             Refusal::MissingImage { index, available } => write!(
                 f,
@@ -280,8 +312,14 @@ pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<
         *slot = Some(region(r, known)?);
     }
     let canary_ram = pair(node, "canary-ram")?;
-    let mut config = GuestConfig { name, image, start_pc, time_slice_ms, canary_ram, regions };
+    let board = match string(node, "board") {
+        None => None,
+        Some("malta") => Some(Board::Malta),
+        Some(_) => return Err(Refusal::BadProperty { node: node.name, property: "board" }),
+    };
+    let mut config = GuestConfig { name, image, start_pc, time_slice_ms, canary_ram, board, regions };
     check_layout(&config)?;
+    check_board(&config)?;
     if let Some((base, size)) = canary_ram {
         // Word-aligned, not empty, inside its RAM.
         let ram = config.ram();
@@ -297,23 +335,29 @@ pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<
 /// The console UART a guest gets when it declares none.
 pub const DEFAULT_UART: Region<'static> = Region {
     name: "uart0",
-    kind: RegionKind::Device { compatible: "ns16550a", irq: Some(2) },
+    kind: RegionKind::Device { compatible: "ns16550a", irq: Some(Irq::Cpu(2)) },
     base: 0x1800_03F8,
     size: 8,
 };
+/// On a board, the default UART is wired as Malta's: ISA IRQ 4.
+pub const DEFAULT_BOARD_UART: Region<'static> =
+    Region { kind: RegionKind::Device { compatible: "ns16550a", irq: Some(Irq::Isa(4)) }, ..DEFAULT_UART };
 /// The power-off register a guest gets when it declares none.
 pub const DEFAULT_RESET: Region<'static> =
     Region { name: "reset", kind: RegionKind::Device { compatible: "mti,malta-reset", irq: None }, base: 0x1F00_0500, size: 4 };
 
-/// Adds [`DEFAULT_UART`] unless the guest declares a UART, and
-/// [`DEFAULT_RESET`] unless it declares a reset device, each only where it
-/// overlaps nothing and a region slot is free.
+/// Adds [`DEFAULT_UART`] (on a board [`DEFAULT_BOARD_UART`]) unless the
+/// guest declares a UART, and [`DEFAULT_RESET`] unless it declares a reset
+/// device, each only where it overlaps nothing (regions, the board's
+/// windows: the board's FPGA has the reset register) and a slot is free.
 fn add_default_devices(config: &mut GuestConfig<'_>) {
     let declares = |config: &GuestConfig<'_>, prefix: &str| {
         config.devices().any(|r| matches!(r.kind, RegionKind::Device { compatible, .. } if compatible.starts_with(prefix)))
     };
-    for (default, prefix) in [(DEFAULT_UART, "ns16550"), (DEFAULT_RESET, "mti,malta-reset")] {
-        let overlaps = config.regions().any(|r| u64::from(r.base) < default.end() && u64::from(default.base) < r.end());
+    let uart = if config.board.is_some() { DEFAULT_BOARD_UART } else { DEFAULT_UART };
+    for (default, prefix) in [(uart, "ns16550"), (DEFAULT_RESET, "mti,malta-reset")] {
+        let overlaps = config.regions().any(|r| u64::from(r.base) < default.end() && u64::from(default.base) < r.end())
+            || board_part_at(config.board, &default).is_some();
         if declares(config, prefix) || overlaps {
             continue;
         }
@@ -337,10 +381,14 @@ fn region<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<Reg
             if !known(compatible) {
                 return Err(Refusal::UnknownCompatible { node: node.name, compatible });
             }
-            let irq = match cell(node, "cause_ip")? {
-                None => None,
-                Some(line @ 2..=6) => Some(line as u8),
-                Some(line) => return Err(Refusal::BadInterrupt { node: node.name, line }),
+            let irq = match (cell(node, "cause_ip")?, cell(node, "isa_irq")?) {
+                (None, None) => None,
+                (Some(line @ 2..=6), None) => Some(Irq::Cpu(line as u8)),
+                (Some(line), None) => return Err(Refusal::BadInterrupt { node: node.name, line }),
+                (None, Some(line @ 0..=15)) => Some(Irq::Isa(line as u8)),
+                (None, Some(line)) => return Err(Refusal::BadIsaInterrupt { node: node.name, line }),
+                // Both: one output cannot go to two places.
+                (Some(_), Some(_)) => return Err(Refusal::BadProperty { node: node.name, property: "isa_irq" }),
             };
             RegionKind::Device { compatible, irq }
         }
@@ -352,6 +400,28 @@ fn region<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<Reg
         return Err(Refusal::BadRegion { node: node.name, base, size });
     }
     Ok(r)
+}
+
+/// The board part whose window `region` overlaps, if any.
+fn board_part_at(board: Option<Board>, region: &Region<'_>) -> Option<&'static str> {
+    let Board::Malta = board?;
+    crate::devices::malta_board::WINDOWS
+        .iter()
+        .find(|w| u64::from(region.base) < u64::from(w.base) + u64::from(w.size) && u64::from(w.base) < region.end())
+        .map(|w| w.name)
+}
+
+/// No region in the board's windows; ISA interrupts only with a board.
+fn check_board<'a>(config: &GuestConfig<'a>) -> Result<(), Refusal<'a>> {
+    for r in config.regions() {
+        if let Some(part) = board_part_at(config.board, r) {
+            return Err(Refusal::BoardOverlap { node: r.name, part });
+        }
+        if let (RegionKind::Device { irq: Some(Irq::Isa(line)), .. }, None) = (r.kind, config.board) {
+            return Err(Refusal::BadIsaInterrupt { node: r.name, line: u32::from(line) });
+        }
+    }
+    Ok(())
 }
 
 fn check_layout<'a>(config: &GuestConfig<'a>) -> Result<(), Refusal<'a>> {
@@ -395,6 +465,7 @@ pub(crate) mod tests {
     }
 
     /// Region description for the test builder.
+    #[derive(Clone, Copy)]
     pub struct R<'s>(pub &'s str, pub &'s str, pub u32, pub u32);
 
     pub fn add_guest(b: &mut Builder, name: &str, vcpus: usize, regions: &[R<'_>]) {
@@ -460,7 +531,7 @@ pub(crate) mod tests {
         assert_eq!(config.ram().size, 0x0100_0000);
         assert_eq!(config.rom().base, ROM_BASE);
         let uart = config.region_at(0x1800_03FD).unwrap();
-        assert_eq!(uart.kind, RegionKind::Device { compatible: "ns16550a", irq: Some(2) });
+        assert_eq!(uart.kind, RegionKind::Device { compatible: "ns16550a", irq: Some(Irq::Cpu(2)) });
         assert_eq!(config.devices().count(), 2);
         assert!(config.region_at(0x1800_0400).is_none());
         // Without devices, a guest gets the default UART and reset register.
@@ -548,6 +619,82 @@ pub(crate) mod tests {
         let got = results(&vcpus);
         assert!(got[0].1.as_ref().unwrap_err().starts_with("no VCPU"));
         assert!(got[1].1.as_ref().unwrap_err().starts_with("3 VCPUs"));
+    }
+
+    /// A guest node `g` with `board` (if given) and `regions`; a region
+    /// kind `uart@N` is an ns16550a with `isa_irq = <N>`.
+    fn board_blob(board: Option<&str>, regions: &[R<'_>]) -> Vec<u8> {
+        let mut b = Builder::new();
+        b.begin("").cells("#address-cells", &[1]).cells("#size-cells", &[1]).begin("guests");
+        b.begin("g").str("device_type", "guest");
+        if let Some(board) = board {
+            b.str("board", board);
+        }
+        b.begin("vcpus").begin("vcpu0").str("device_type", "vcpu").end().end();
+        b.begin("aspace");
+        for R(node, kind, base, size) in regions {
+            b.begin(node);
+            match *kind {
+                "ram" => b.str("manifest_type", "real").str("device_type", "alloced_ram"),
+                "rom" => b.str("manifest_type", "real").str("device_type", "alloced_rom"),
+                isa if isa.starts_with("uart@") => {
+                    let line = isa[5..].parse::<u32>().unwrap();
+                    b.str("manifest_type", "virtual").str("compatible", "ns16550a").cells("isa_irq", &[line])
+                }
+                compatible => b.str("manifest_type", "virtual").str("compatible", compatible),
+            };
+            b.cells("guest_physical_addr", &[*base]).cells("physical_size", &[*size]).end();
+        }
+        b.end().end().end().end();
+        b.finish()
+    }
+
+    fn board_result(board: Option<&str>, regions: &[R<'_>]) -> Result<GuestConfig<'static>, String> {
+        let blob: &'static [u8] = Box::leak(board_blob(board, regions).into_boxed_slice());
+        let fdt: &'static Fdt<'static> = Box::leak(Box::new(Fdt::new(blob).unwrap()));
+        guests(fdt, &known).next().unwrap().1.map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_malta_board_guest() {
+        let memory = [R("ram", "ram", 0, 0x0100_0000), R("rom", "rom", ROM_BASE, 0x1000)];
+        let config = board_result(Some("malta"), &memory).unwrap();
+        assert_eq!(config.board, Some(Board::Malta));
+        // The default UART is on ISA IRQ 4; the FPGA has the reset register.
+        assert_eq!(config.region_at(0x1800_03F8), Some(&DEFAULT_BOARD_UART));
+        assert_eq!(config.region_at(0x1F00_0500), None);
+        assert_eq!(config.devices().count(), 1);
+        assert_eq!(board_result(None, &memory).unwrap().board, None);
+        // A declared UART on an ISA input.
+        let uart = [memory[0], memory[1], R("uart0", "uart@3", 0x1800_02F8, 8)];
+        let config = board_result(Some("malta"), &uart).unwrap();
+        let got = config.region_at(0x1800_02F8).unwrap().kind;
+        assert_eq!(got, RegionKind::Device { compatible: "ns16550a", irq: Some(Irq::Isa(3)) });
+    }
+
+    #[test]
+    fn board_mistakes_are_refused() {
+        let memory = [R("ram", "ram", 0, 0x0100_0000), R("rom", "rom", ROM_BASE, 0x1000)];
+        assert_eq!(
+            board_result(Some("pc"), &memory).unwrap_err(),
+            "node `g`: property `board` is missing or malformed"
+        );
+        let isa = [memory[0], memory[1], R("uart0", "uart@4", 0x1800_03F8, 8)];
+        assert_eq!(
+            board_result(None, &isa).unwrap_err(),
+            "region `uart0`: isa_irq = <4>, want an i8259 input 0..15 on a guest with `board = \"malta\"`"
+        );
+        let isa16 = [memory[0], memory[1], R("uart0", "uart@16", 0x1800_03F8, 8)];
+        assert!(board_result(Some("malta"), &isa16).unwrap_err().contains("isa_irq = <16>"));
+        // A region in the board's windows: the reset register is the FPGA's.
+        let reset = [memory[0], memory[1], R("reset", "mti,malta-reset", 0x1F00_0500, 4)];
+        assert_eq!(
+            board_result(Some("malta"), &reset).unwrap_err(),
+            "region `reset` overlaps the board's FPGA (0x1F000000-0x1F0FFFFF)"
+        );
+        assert!(board_result(None, &reset).is_ok());
+        let pic = [memory[0], memory[1], R("pic", "ns16550a", 0x1800_0020, 8)];
+        assert!(board_result(Some("malta"), &pic).unwrap_err().contains("i8259 master"));
     }
 
     #[test]

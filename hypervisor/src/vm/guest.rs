@@ -1,10 +1,12 @@
 //! A guest: its configuration, memory, devices and VCPU, built from a
 //! validated device-tree node; and the round-robin choice of what runs.
 
-use super::config::{GuestConfig, Refusal, RegionKind};
+use super::config::{Board, GuestConfig, Irq, Refusal, RegionKind};
 use super::memory::{GuestMemory, HostRam, Image, Pack};
 use super::vcpu::Vcpu;
-use crate::devemu::{AttachError, Bus};
+use crate::devemu::{AttachError, Bus, IrqRoute};
+use crate::devices::malta_board::MaltaBoard;
+use crate::devices::malta_fpga::{BOARD_REVISION, BOARD_REVISION_ADDR};
 use crate::devices::{self, DeviceParams};
 use emulator::addrmap::GuestPhys;
 
@@ -16,6 +18,18 @@ pub fn known_compatible(compatible: &str) -> bool {
 /// Host Count ticks per millisecond (the 24Kf on Malta counts at half its
 /// 320 MHz clock... as QEMU runs it: 6 ns per tick, about 166.7 MHz).
 pub const TICKS_PER_MS: u32 = 166_667;
+/// Nanoseconds per host Count tick (the clock the boards' timers run on).
+pub const NS_PER_TICK: u64 = 6;
+
+/// Host time (Count ticks since boot) as the ns the device bus runs on.
+pub const fn ticks_to_ns(ticks: u64) -> u64 {
+    ticks.saturating_mul(NS_PER_TICK)
+}
+
+/// Bus time (ns) as host ticks, rounded up (a deadline is never early).
+pub const fn ns_to_ticks(ns: u64) -> u64 {
+    ns.div_ceil(NS_PER_TICK)
+}
 
 /// Where a guest is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,7 +155,10 @@ impl<'a> Guest<'a> {
             } else {
                 join_name(config.name, region.name, &mut buf)
             };
-            let line = irq.map(|ip| ip - 2);
+            let line = irq.map(|irq| match irq {
+                Irq::Cpu(ip) => IrqRoute::Line(ip - 2),
+                Irq::Isa(n) => IrqRoute::Isa(n),
+            });
             bus.attach_compatible([compatible], &DeviceParams::default(), GuestPhys(region.base), region.size, port_name, line)
                 .map_err(|e| match e {
                     AttachError::Unknown(_) => Refusal::UnknownCompatible { node: region.name, compatible },
@@ -152,6 +169,10 @@ impl<'a> Guest<'a> {
         let memory = scratch.allocate(config)?;
         image.check(&memory)?;
         *ram = scratch;
+        if let Some(Board::Malta) = config.board {
+            // The RTC reads the epoch until the host sets it (`set_wall_clock`).
+            bus.set_board(MaltaBoard::new(u64::from(memory.ram_size), 0));
+        }
         let guest = Guest {
             name: config.name,
             index,
@@ -227,10 +248,20 @@ impl<'a> Guest<'a> {
             && (c.status_ie() == 0 || c.status_exl() != 0 || c.status_erl() != 0 || c.status_im() == 0)
     }
 
-    /// Device interrupt lines into Cause.IP2-IP6.
-    pub fn update_irq_lines(&mut self) {
+    /// Device interrupt lines into Cause.IP2-IP6 at host time `now_ns`
+    /// (the board's inputs first brought up to it).
+    pub fn update_irq_lines(&mut self, now_ns: u64) {
+        self.bus.set_time(now_ns);
+        self.bus.sync_board();
         let lines = self.bus.irq_lines();
         self.vcpu.set_device_lines(lines);
+    }
+
+    /// The words the board puts into the guest's ROM over its image (as
+    /// QEMU's Malta does), each as (guest-physical address, value): the
+    /// board revision. Write them after every image load.
+    pub fn rom_patches(&self) -> impl Iterator<Item = (u32, u32)> {
+        self.bus.board().map(|_| (BOARD_REVISION_ADDR, BOARD_REVISION)).into_iter()
     }
 }
 

@@ -9,6 +9,8 @@ use core::fmt::{self, Write};
 use super::guest::{state_name, Effects, Guest, LifecycleOp, TICKS_PER_MS};
 use super::vcpu::{ExitCounters, ExitReason};
 use crate::cpu::Size;
+use crate::devemu::IrqRoute;
+use crate::devices::malta_board::BoardSummary;
 use crate::devices::Device;
 use emulator::Cp0Reg;
 
@@ -207,12 +209,52 @@ pub fn write_info(g: &Guest<'_>, out: &mut dyn Write) -> fmt::Result {
         };
         write!(out, "    {:#010x} {:#010x} {kind} `{}`", r.base.0, r.size, r.name)?;
         match r.irq {
-            Some(line) => writeln!(out, " (IP{})", line + 2)?,
+            Some(IrqRoute::Line(line)) => writeln!(out, " (IP{})", line + 2)?,
+            Some(IrqRoute::Isa(input)) => writeln!(out, " (ISA IRQ {input})")?,
             None => writeln!(out)?,
         }
     }
+    if let Some(board) = g.bus.board() {
+        write_board(&board.summary(g.bus.now_ns()), out)?;
+    }
     writeln!(out, "  exits:")?;
     write_counters(&g.vcpu.counters, out)
+}
+
+/// The virtual Malta board's parts, one line each.
+fn write_board(b: &BoardSummary, out: &mut dyn Write) -> fmt::Result {
+    writeln!(out, "  board: Malta (malformed accesses {})", b.malformed)?;
+    let p = &b.pic;
+    for (name, c) in [("master", &p.master), ("slave ", &p.slave)] {
+        writeln!(
+            out,
+            "    i8259 {name} IRR {:02x} ISR {:02x} IMR {:02x} ELCR {:02x} lines {:02x} vector base {:#04x}{}{}{}",
+            c.irr,
+            c.isr,
+            c.imr,
+            c.elcr,
+            c.lines,
+            c.vector_base,
+            if c.auto_eoi { " auto-EOI" } else { "" },
+            if c.special_mask { " special-mask" } else { "" },
+            if c.initialising { " initialising" } else { "" },
+        )?;
+    }
+    writeln!(out, "    i8259 INT {} acknowledges {} spurious {}", if p.output { "high" } else { "low" }, p.acknowledges, p.spurious)?;
+    for (i, c) in b.pit.counters.iter().enumerate() {
+        writeln!(
+            out,
+            "    i8254 counter {i} mode {} count {} value {} out {} gate {}",
+            c.mode,
+            c.count,
+            c.value,
+            u8::from(c.out),
+            u8::from(c.gate)
+        )?;
+    }
+    writeln!(out, "    rtc {}", b.rtc)?;
+    writeln!(out, "    gt64120 {}", b.gt)?;
+    writeln!(out, "    fpga display `{}` leds {:#04x}", b.display, b.leds)
 }
 
 /// The o32 ABI names of the GPRs.

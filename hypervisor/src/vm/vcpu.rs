@@ -157,6 +157,11 @@ pub trait Host {
     /// Invalidates the host TLB entries of these host ASIDs whose page pair
     /// lies in `[start, end)` (addresses, 8 KiB-aligned).
     fn flush_range(&mut self, asids: [u8; 2], start: u32, end: u64);
+    /// The time now, in the ns the device bus runs on (the board's timers);
+    /// read only for device accesses.
+    fn now_ns(&mut self) -> u64 {
+        0
+    }
 }
 
 /// The virtual range `[start, end)` a guest TLB entry maps.
@@ -562,7 +567,7 @@ impl Vcpu {
             host.install(self.shadow(va, memory));
             return (ExitReason::ShadowFill, Action::Resume);
         }
-        if !fetch && bus.find(GuestPhys(gpa)).is_some() {
+        if !fetch && bus.claims(GuestPhys(gpa)) {
             return (ExitReason::Mmio, self.mmio(exit, memory, bus, host));
         }
         let kind = if fetch { ExceptionKind::BusErrorFetch } else { ExceptionKind::BusErrorData };
@@ -629,6 +634,7 @@ impl Vcpu {
         };
         let at = if bd { exit.epc.wrapping_add(4) } else { exit.epc };
         let Some(word) = self.fetch(at, memory, host) else { return Action::Resume };
+        bus.set_time(host.now_ns());
         let cpu = &self.cpu;
         let result = emulate_mmio_word(word, &mut gpr, bus, |va, access| {
             let asid = (cpu.cp0.entryhi & emulator::ASID_MASK) as u8;
@@ -703,7 +709,7 @@ mod tests {
     fn bus() -> Bus {
         let mut bus = Bus::new();
         let params = DeviceParams::default();
-        bus.attach_compatible(["ns16550a"], &params, GuestPhys(0x1800_03F8), 8, "g", Some(0)).unwrap();
+        bus.attach_compatible(["ns16550a"], &params, GuestPhys(0x1800_03F8), 8, "g", Some(crate::devemu::IrqRoute::Line(0))).unwrap();
         bus.attach_compatible(["mti,malta-reset"], &params, GuestPhys(0x1F00_0500), 4, "reset", None).unwrap();
         bus
     }

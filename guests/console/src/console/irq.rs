@@ -2,10 +2,11 @@
 //! Cause.IP2, a guest exception handler that moves received bytes into a
 //! ring, and an idle routine that WAITs until the next interrupt.
 //!
-//! Under the hypervisor the guest's virtual UART drives its IP2 directly
-//! (`cause_ip = <2>` in `dts/host.dts`). On the bare board the UART is
-//! IRQ 4 of the southbridge's i8259, whose output is IP2: natively the
-//! i8259 is set up to pass only IRQ 4, and the handler acknowledges it.
+//! As Malta software does on the board (natively) and on the virtual
+//! Malta board (`board = "malta"` in `dts/host.dts`): the UART is IRQ 4 of
+//! the southbridge's i8259 pair, whose output is IP2. The pair is set up
+//! to pass only IRQ 4; the handler takes the vector from the GT-64120's
+//! interrupt-acknowledge register (the INTA cycle) and ends it with an EOI.
 //!
 //! Waking without a lost wakeup: [`read_byte`] checks the ring with
 //! interrupts off, and only then calls `console_idle` (`ei; ehb; wait`).
@@ -17,7 +18,7 @@ use core::arch::global_asm;
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering::Relaxed};
 use guest_rt::cp0::{self, CAUSE_IP2, ST_IE, ST_IM2};
-use guest_rt::{Map, Uart};
+use guest_rt::Uart;
 
 /// Received bytes not read yet: the handler writes at `RX_HEAD`, `read_byte`
 /// reads at `RX_TAIL` (both count bytes since boot; the slot is the count
@@ -32,9 +33,7 @@ static RX_PAUSED: AtomicBool = AtomicBool::new(false);
 
 /// Enables the receive interrupt and IP2 (interrupts on).
 pub fn init(uart: &Uart) {
-    if crate::MAP == Map::Native {
-        pic::init();
-    }
+    pic::init();
     uart.write(Uart::IER, Uart::IER_RX_AVAILABLE);
     cp0::set_status(ST_IM2 | ST_IE);
 }
@@ -77,12 +76,13 @@ extern "C" fn console_exception(vector: u32, cause: u32, epc: u32) -> u32 {
         unexpected(vector, cause, epc);
     }
     if cause & CAUSE_IP2 != 0 {
-        if crate::MAP == Map::Native {
-            pic::acknowledge();
-        }
-        receive();
-        if crate::MAP == Map::Native {
-            pic::end_of_interrupt();
+        match pic::acknowledge() {
+            pic::UART_VECTOR => {
+                receive();
+                pic::end_of_interrupt();
+            }
+            // Spurious (IR7, nothing in service) or a masked line's: no EOI.
+            _ => {}
         }
     }
     let idle_start = console_idle as *const () as u32;
@@ -220,50 +220,27 @@ console_idle_end:
 "#
 );
 
-/// The southbridge's master i8259 (ISA ports 0x20/0x21 through KSEG1), on
-/// the bare board only: the UART is its IRQ 4, its output is IP2.
+/// The i8259 pair as the console uses it: only the UART's IRQ 4 passes.
 mod pic {
-    const COMMAND: u32 = 0x20;
-    const DATA: u32 = 0x21;
-    const SLAVE_DATA: u32 = 0xA1;
+    use guest_rt::malta;
+
     const UART_IRQ: u8 = 4;
+    /// ICW2: the master's vectors start here (the slave's at 0x10).
+    const VECTOR_BASE: u8 = 0x08;
+    pub const UART_VECTOR: u8 = VECTOR_BASE + UART_IRQ;
 
-    fn port(port: u32) -> u32 {
-        crate::MAP.kseg1() + 0x1800_0000 + port
-    }
-
-    fn out(at: u32, value: u8) {
-        // SAFETY: an i8259 register on the ISA bus, device memory reached
-        // through KSEG1; only the interrupt controller changes.
-        unsafe { core::ptr::write_volatile(port(at) as *mut u8, value) }
-    }
-
-    fn inb(at: u32) -> u8 {
-        // SAFETY: as in `out`; reading after a poll command acknowledges
-        // the highest pending request.
-        unsafe { core::ptr::read_volatile(port(at) as *const u8) }
-    }
-
-    /// ICW1-4 (edge-triggered, cascaded, 8086 mode), then every line but
-    /// the UART's masked (the PIT on IRQ 0 fires natively), the slave too.
+    /// Every line but the UART's masked (the PIT on IRQ 0 runs from reset).
     pub fn init() {
-        out(COMMAND, 0x11);
-        out(DATA, 0x08);
-        out(DATA, 0x04);
-        out(DATA, 0x01);
-        out(DATA, !(1 << UART_IRQ));
-        out(SLAVE_DATA, 0xFF);
+        malta::pic_init(crate::MAP, VECTOR_BASE, 0x10, !(1 << UART_IRQ), 0xFF);
     }
 
-    /// Poll command (OCW3), then read: acknowledges the request like an
-    /// INTA cycle, so the i8259 lowers IP2 until the next edge.
-    pub fn acknowledge() {
-        out(COMMAND, 0x0C);
-        let _ = inb(COMMAND);
+    /// The INTA cycle: the vector of the highest pending request, now in
+    /// service (IP2 stays low until the EOI and the next edge).
+    pub fn acknowledge() -> u8 {
+        malta::pic_acknowledge(crate::MAP)
     }
 
-    /// Non-specific end of interrupt (OCW2).
     pub fn end_of_interrupt() {
-        out(COMMAND, 0x20);
+        malta::pic_end_of_interrupt(crate::MAP, UART_IRQ);
     }
 }

@@ -4,6 +4,7 @@
 //! line: `PASS name` or `FAIL name: detail`. The run ends with
 //! `N passed, M failed` and a halt.
 
+mod board;
 mod branch;
 mod cp0;
 mod exc;
@@ -90,8 +91,8 @@ pub mod vec {
 }
 
 /// Every case, in the order they run.
-fn groups() -> [&'static [Case]; 8] {
-    [cp0::CASES, tlb::CASES, exc::CASES, user::CASES, timer::CASES, branch::CASES, fpu::CASES, uart::CASES]
+fn groups() -> [&'static [Case]; 9] {
+    [cp0::CASES, tlb::CASES, exc::CASES, user::CASES, timer::CASES, branch::CASES, fpu::CASES, uart::CASES, board::CASES]
 }
 
 /// The binary's `main` (given to `guest_rt::entry!`).

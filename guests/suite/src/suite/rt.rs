@@ -44,7 +44,8 @@ pub fn exc_base() -> u32 {
 }
 
 // The vectors at EBase (the image base; guest-rt's start-up points EBase
-// here): refill +0x000, general +0x180, interrupt +0x200.
+// here): refill +0x000, general +0x180, interrupt +0x200, and the eight
+// vectored interrupts of IntCtl.VS = 1 (32 bytes apart, +0x200 to +0x2E0).
 global_asm!(
     r#"
     .section .vectors, "ax"
@@ -62,7 +63,28 @@ __ebase:
     .org 0x200
     j     exc_common
     ori   $k0, $zero, 0x200
+    .org 0x220
+    j     exc_common
+    ori   $k0, $zero, 0x220
+    .org 0x240
+    j     exc_common
+    ori   $k0, $zero, 0x240
+    .org 0x260
+    j     exc_common
+    ori   $k0, $zero, 0x260
     .org 0x280
+    j     exc_common
+    ori   $k0, $zero, 0x280
+    .org 0x2A0
+    j     exc_common
+    ori   $k0, $zero, 0x2A0
+    .org 0x2C0
+    j     exc_common
+    ori   $k0, $zero, 0x2C0
+    .org 0x2E0
+    j     exc_common
+    ori   $k0, $zero, 0x2E0
+    .org 0x300
 exc_common:
     lui   $k1, %hi(EXC)
     addiu $k1, $k1, %lo(EXC)
@@ -211,10 +233,11 @@ extern "C" fn unexpected_exception() -> ! {
 }
 
 /// The known state every case starts from: kernel mode, interrupts off,
-/// Cause clear, Compare far ahead, Wired 0, ASID 0, an empty TLB, no
+/// no vectored interrupts (IntCtl.VS = 0), Cause clear, Compare far ahead, Wired 0, ASID 0, an empty TLB, no
 /// recorded exception.
 pub fn reset_state() {
     mtc0!(12, 0, 0);
+    mtc0!(12, 1, 0);
     mtc0!(13, 0, 0);
     mtc0!(11, 0, count().wrapping_add(0x4000_0000));
     mtc0!(6, 0, 0);

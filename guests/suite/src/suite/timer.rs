@@ -1,5 +1,6 @@
 //! The timer interrupt (Count/Compare on IP7), the software interrupts,
-//! both interrupt vectors (Cause.IV), DI/EI, and WAIT woken by the timer.
+//! both interrupt vectors (Cause.IV), vectored interrupts (IntCtl.VS),
+//! DI/EI, and WAIT woken by the timer.
 //! IM2 (the Malta southbridge timer, which fires natively) stays masked.
 use super::rt::{self, mtc0, provoke};
 use super::{code, eq, expect, no_trap, vec, yes, Case, Fail, Outcome};
@@ -13,6 +14,7 @@ pub const CASES: &[Case] = &[
     Case { name: "timer.ei_takes_pending_interrupt", run: ei },
     Case { name: "timer.di_returns_status", run: di },
     Case { name: "timer.software_interrupt_ip0", run: software },
+    Case { name: "timer.vectored_interrupts_vs", run: vectored },
 ];
 
 /// Ticks ahead for Compare: far enough not to be in the past already.
@@ -116,4 +118,30 @@ fn software() -> Outcome {
     mtc0!(13, 0, 0);
     let trap = expect(Some(trap?), vec::GENERAL, code::INT)?;
     yes("Cause.IP0", trap.cause & rt::CAUSE_IP0 != 0)
+}
+
+/// With Cause.IV and IntCtl.VS = 1 (32-byte spacing) each line has its
+/// own vector, 0x200 + 32 * line: IP1 (software) at 0x220, IP7 (the
+/// timer) at 0x2E0; the highest pending line wins.
+fn vectored() -> Outcome {
+    const VS_32_BYTES: u32 = 1 << 5;
+    const CAUSE_IP1: u32 = 1 << 9;
+    const ST_IM1: u32 = 1 << 9;
+    mtc0!(12, 1, VS_32_BYTES);
+    eq("IntCtl.VS", rt::mfc0!(12, 1) & (0x1F << 5), VS_32_BYTES)?;
+    mtc0!(12, 0, ST_IM1 | rt::ST_IM7 | rt::ST_IE);
+    mtc0!(13, 0, rt::CAUSE_IV | CAUSE_IP1);
+    let trap = spin_for_interrupt();
+    mtc0!(13, 0, rt::CAUSE_IV);
+    let trap = expect(trap, 0x220, code::INT)?;
+    yes("Cause.IP1", trap.cause & CAUSE_IP1 != 0)?;
+    // The timer and IP1 both pending: IP7 has the higher priority.
+    yes("Cause.TI raised", super::cp0::wait_for_ti())?;
+    mtc0!(13, 0, rt::CAUSE_IV | CAUSE_IP1);
+    mtc0!(12, 0, ST_IM1 | rt::ST_IM7 | rt::ST_IE);
+    let trap = spin_for_interrupt();
+    mtc0!(13, 0, rt::CAUSE_IV);
+    mtc0!(11, 0, rt::count().wrapping_add(0x4000_0000));
+    let trap = expect(trap, 0x2E0, code::INT)?;
+    yes("Cause.TI", trap.cause & rt::CAUSE_TI != 0)
 }

@@ -9,6 +9,7 @@ pub mod i8259;
 pub mod irq;
 pub mod mmio;
 pub mod once;
+pub mod rtc;
 pub mod thread;
 pub mod timer;
 pub mod tlb;
