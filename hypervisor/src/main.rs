@@ -431,7 +431,13 @@ mod boot {
             }
             let entered = cp0::count();
             let asid = guest.vcpu.host_asid();
-            let out = world::enter(&mut guest.vcpu.cpu, status, asid);
+            // A reservation the exit's handling would lose: its page mapped
+            // now, with interrupts off until the entry (see `pending_sc`).
+            let linked = guest.vcpu.take_linked(&guest.memory).map(|(va, shadow)| {
+                host.install(shadow);
+                va
+            });
+            let out = world::enter(&mut guest.vcpu.cpu, status, asid, linked);
             guest_ticks += u64::from(out.count.wrapping_sub(entered));
             guest.vcpu.sync_timer(out.count);
             // Vector 0x480: a debug exception (SDBBP), left as one from user

@@ -236,7 +236,14 @@ pub struct Vcpu {
     /// `cpu.pc` is a branch whose delay slot the last exit interrupted
     /// (host Cause.BD): an interrupt delivered there has Cause.BD = 1.
     resume_in_slot: bool,
+    /// Enter the guest with an LL reservation on this guest virtual
+    /// address, that of the `sc` it is about to run (see [`pending_sc`]).
+    /// Set by [`Vcpu::handle_exit`], taken by the entry.
+    pub linked_sc: Option<u32>,
 }
+
+/// How far [`pending_sc`] looks ahead for the `sc` of a live reservation.
+const LINKED_SCAN: usize = 8;
 
 impl Vcpu {
     /// A VCPU in its reset state, starting at `start_pc`, for guest number
@@ -252,6 +259,7 @@ impl Vcpu {
             last_count: now,
             asids: shadow_asids(index),
             resume_in_slot: false,
+            linked_sc: None,
         }
     }
 
@@ -402,7 +410,59 @@ impl Vcpu {
         self.last_exit = reason;
         // Nothing moved the guest: it resumes at EPC, inside the slot if BD.
         self.resume_in_slot = bd && self.cpu.pc == exit.epc;
+        // The host's eret into the guest clears its reservation, which
+        // only the guest's own eret may (the emulated one leaves LLAddr 1).
+        let live = exit.lladdr != 0 && !matches!(self.cpu.cp0.lladdr, 0 | 1);
+        self.linked_sc = if live && !self.resume_in_slot { self.pending_sc(memory, host) } else { None };
         action
+    }
+
+    /// For the entry: the pending `sc`'s address (see [`pending_sc`]) and
+    /// the shadow to install for it, if the guest, in the mode it enters
+    /// in now, still reaches its own RAM there (taking an interrupt may
+    /// have changed its mode since the exit).
+    pub fn take_linked(&mut self, memory: &GuestMemory) -> Option<(u32, Shadow)> {
+        let va = self.linked_sc.take()?;
+        let gpa = self.guest_translate(va, Access::Load).ok()?;
+        memory.host_phys(gpa)?;
+        Some((va, self.shadow(va, memory)))
+    }
+
+    /// The `sc` the guest is about to run with its reservation live: the
+    /// guest virtual address it stores to, when straight-line code from
+    /// `cpu.pc` reaches it within [`LINKED_SCAN`] instructions, with no
+    /// branch, no other `ll` and nothing that may write its base register
+    /// on the way, and it stores to the guest's RAM. The entry puts the
+    /// reservation back on that address (QEMU's `sc` succeeds when the
+    /// address matches and memory still holds what `ll` read), so an
+    /// exit between `ll` and `sc` (an emulated CP0 access, a shadow fill,
+    /// a device access, a host interrupt) does not make the `sc` fail.
+    fn pending_sc(&self, memory: &GuestMemory, host: &mut dyn Host) -> Option<u32> {
+        let mut pc = self.cpu.pc;
+        let mut written = 0u32;
+        for _ in 0..LINKED_SCAN {
+            let word = self.fetch(pc, memory, host)?;
+            let insn = isa_spec::decode(word).ok()?;
+            if insn.control_flow().is_some() {
+                return None;
+            }
+            if let Some(access) = insn.mem_access() {
+                match access.kind {
+                    isa_spec::MemKind::LoadLinked => return None,
+                    isa_spec::MemKind::StoreConditional if written & (1 << (access.base & 31)) == 0 => {
+                        let va = self.cpu.reg(access.base).wrapping_add(access.offset as i32 as u32);
+                        let gpa = self.guest_translate(va, Access::Store).ok()?;
+                        return (va.is_multiple_of(4) && memory.host_phys(gpa).is_some()).then_some(va);
+                    }
+                    isa_spec::MemKind::StoreConditional => return None,
+                    _ => {}
+                }
+            }
+            // Whatever register an instruction names in rt or rd may change.
+            written |= 1 << ((word >> 16) & 31) | 1 << ((word >> 11) & 31);
+            pc = pc.wrapping_add(4);
+        }
+        None
     }
 
     /// The guest ran an `ll` in its last run (`host_lladdr`, host LLAddr,
@@ -776,6 +836,57 @@ mod tests {
         let rom = Exit { lladdr: (MEMORY.rom_host + 0x10) >> emulator::LLADDR_SHIFT, ..exit(11, CODE, 0) };
         v.handle_exit(rom, &MEMORY, &mut bus, &mut m);
         assert_eq!(v.cpu.gpr[8], 0x1FC0_0010 >> emulator::LLADDR_SHIFT);
+    }
+
+    /// An exit between the guest's `ll` and `sc` leaves the reservation to
+    /// be put back at the entry, on the address the `sc` stores to, when
+    /// straight-line code reaches it; not after the guest's own `eret`.
+    #[test]
+    fn an_exit_between_ll_and_sc_keeps_the_reservation() {
+        use isa_spec::Insn;
+        const T0: u8 = 8;
+        const T1: u8 = 9;
+        const A0: u8 = 4;
+        let mfc0 = Insn::Mfc0 { rt: T0, rd: 12, sel: 0 }.encode();
+        let addiu = |rt, rs| Insn::Addiu { rt, rs, imm: 1 }.encode();
+        let sc = Insn::Sc { rt: T1, offset: 8, base: A0 }.encode();
+        let beq = Insn::Beq { rs: 0, rt: 0, offset: 4 }.encode();
+        let ll_seen = (MEMORY.ram_host + 0x2000) >> emulator::LLADDR_SHIFT;
+        let run = |words: &[u32], lladdr: u32| {
+            let (mut m, mut devices, mut v) = (Machine::default(), bus(), vcpu());
+            m.code(CODE, words);
+            v.cpu.gpr[A0 as usize] = 0x2000;
+            v.handle_exit(Exit { lladdr, ..exit(11, CODE, 0) }, &MEMORY, &mut devices, &mut m);
+            let linked = v.linked_sc;
+            (linked, v.take_linked(&MEMORY).map(|(va, shadow)| (va, shadow.entry_lo[0] & 2 != 0)))
+        };
+        // ll (seen by the host); mfc0 (the exit); addiu; sc 8(a0).
+        assert_eq!(run(&[mfc0, addiu(T1, T1), sc], ll_seen), (Some(0x2008), Some((0x2008, true))));
+        // No ll in the run, or something in the way: the entry is plain.
+        assert_eq!(run(&[mfc0, addiu(T1, T1), sc], 0).0, None);
+        assert_eq!(run(&[mfc0, beq, sc], ll_seen).0, None, "a branch");
+        assert_eq!(run(&[mfc0, addiu(A0, A0), sc], ll_seen).0, None, "its base written");
+        let ll = Insn::Ll { rt: T1, offset: 0, base: A0 }.encode();
+        assert_eq!(run(&[mfc0, ll, sc], ll_seen).0, None, "a new ll");
+        let mut far = vec![mfc0];
+        far.extend([addiu(T1, T1); LINKED_SCAN]);
+        far.push(sc);
+        assert_eq!(run(&far, ll_seen).0, None, "beyond the look-ahead");
+        // An sc to a device (or nowhere) is not the guest's RAM.
+        let (mut m, mut devices, mut v) = (Machine::default(), bus(), vcpu());
+        m.code(CODE, &[mfc0, sc]);
+        v.cpu.gpr[A0 as usize] = 0x1800_03F0;
+        v.handle_exit(Exit { lladdr: ll_seen, ..exit(11, CODE, 0) }, &MEMORY, &mut devices, &mut m);
+        assert_eq!(v.linked_sc, None);
+        // The guest's own eret clears its reservation: nothing to put back.
+        let (mut m, mut devices, mut v) = (Machine::default(), bus(), vcpu());
+        m.code(CODE, &[Insn::Eret.encode()]);
+        m.code(0x3000, &[sc]);
+        v.cpu.cp0.epc = 0x3000;
+        v.cpu.cp0.set_status_exl(1);
+        v.cpu.gpr[A0 as usize] = 0x2000;
+        v.handle_exit(Exit { lladdr: ll_seen, ..exit(11, CODE, 0) }, &MEMORY, &mut devices, &mut m);
+        assert_eq!((v.cpu.pc, v.linked_sc), (0x3000, None));
     }
 
     #[test]

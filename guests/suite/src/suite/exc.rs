@@ -34,6 +34,8 @@ pub const CASES: &[Case] = &[
     Case { name: "eret.epc_path", run: eret_epc },
     Case { name: "eret.errorepc_path", run: eret_errorepc },
     Case { name: "eret.ll_sc_succeeds", run: ll_sc },
+    Case { name: "eret.ll_cp0_sc_succeeds", run: ll_cp0_sc },
+    Case { name: "eret.ll_sc_retry_loop_with_cp0", run: ll_sc_retry_loop },
     Case { name: "eret.ll_sets_lladdr", run: ll_sets_lladdr },
     Case { name: "eret.clears_ll", run: eret_clears_ll },
 ];
@@ -367,6 +369,59 @@ fn ll_sc() -> Outcome {
     // SAFETY: plain read of the suite's own scratch word.
     let now = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(LL_WORD)) };
     eq("sc stored", now, old.wrapping_add(1))
+}
+
+/// A CP0 access between `ll` and `sc` (which the hypervisor emulates)
+/// does not clear LLbit: only an `eret` or a memory access of the
+/// program's own may.
+fn ll_cp0_sc() -> Outcome {
+    let addr = scratch();
+    let (old, ok): (u32, u32);
+    let (_, trap) = provoke!(
+        ["ll {o}, 0({a})", "mfc0 {k}, $12", "addiu {k}, {o}, 1", "mtc0 $zero, $11", "sc {k}, 0({a})"],
+        o = out(reg) old,
+        k = out(reg) ok,
+        a = in(reg) addr
+    );
+    no_trap(trap)?;
+    eq("sc after ll, mfc0, mtc0 succeeds", ok, 1)?;
+    // SAFETY: plain read of the suite's own scratch word.
+    let now = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(LL_WORD)) };
+    eq("sc stored", now, old.wrapping_add(1))
+}
+
+/// An atomic increment as an RTOS writes it, its retry loop reading
+/// Status inside: it finishes, on the first try.
+fn ll_sc_retry_loop() -> Outcome {
+    let addr = scratch();
+    // SAFETY: plain read of the suite's own scratch word.
+    let before = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(LL_WORD)) };
+    let tries: u32;
+    let (_, trap) = provoke!(
+        [
+            "move {n}, $zero",
+            "1: addiu {n}, {n}, 1",
+            "sltiu {t}, {n}, 100",
+            "beqz {t}, 2f",
+            "nop",
+            "ll {t}, 0({a})",
+            "mfc0 {s}, $12",
+            "addiu {t}, {t}, 1",
+            "sc {t}, 0({a})",
+            "beqz {t}, 1b",
+            "nop",
+            "2: nop"
+        ],
+        n = out(reg) tries,
+        t = out(reg) _,
+        s = out(reg) _,
+        a = in(reg) addr
+    );
+    no_trap(trap)?;
+    eq("tries", tries, 1)?;
+    // SAFETY: as above.
+    let now = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(LL_WORD)) };
+    eq("incremented once", now, before.wrapping_add(1))
 }
 
 /// LLAddr holds the physical address of the last `ll`, shifted right by 4

@@ -103,17 +103,26 @@ __ebase:
     mtc0  $k0, $31, 0
     j     exception_save
     ori   $k0, $zero, 0x200
-    # The EJTAG debug exception (a guest's SDBBP): the boot flash's debug
-    # vector 0xBFC00480 (xtask writes it) parks k0 in DESAVE and jumps here
-    # through k0, in debug mode. Leave debug mode as an ordinary exception
-    # from user mode: EPC = DEPC (the SDBBP, or its branch; Debug.DBD says
-    # which), EXL = 1 (kernel mode, interrupts off after DERET), then DERET
-    # to a vector stub that saves the frame with vector offset 0x480.
-    # Only k0 is used; k1 and the rest are saved by exception_save.
+    # The EJTAG debug exception: the boot flash's debug vector 0xBFC00480
+    # (xtask writes it) parks k0 in DESAVE and jumps here through k0, in
+    # debug mode. From kernel mode (Status.KSU = 0) it is the hypervisor's
+    # only SDBBP, vcpu_enter's linked entry (world.rs): go on there, in
+    # debug mode. From user mode it is a guest's SDBBP: leave debug mode as
+    # an ordinary exception from user mode: EPC = DEPC (the SDBBP, or its
+    # branch; Debug.DBD says which), EXL = 1 (kernel mode, interrupts off
+    # after DERET), then DERET to a vector stub that saves the frame with
+    # vector offset 0x480. Only k0 is used; k1 and the rest are saved by
+    # exception_save.
     .org 0x480
     .globl __debug_exception
 __debug_exception:
-    mfc0  $k0, $24, 0
+    mfc0  $k0, $12, 0
+    andi  $k0, $k0, 0x18
+    bnez  $k0, 1f
+    nop
+    j     vcpu_enter_debug
+    nop
+1:  mfc0  $k0, $24, 0
     mtc0  $k0, $14, 0
     mfc0  $k0, $12, 0
     ori   $k0, $k0, 2

@@ -58,38 +58,8 @@ const _: () = {
 };
 core::arch::global_asm!(
     r#"
-    .text
-    .globl vcpu_enter
-    .type vcpu_enter, @function
-    .set push
-    .set noreorder
-    .set noat
-# vcpu_enter(a0 = &mut Cpu (guest GPRs, HI, LO, PC), a1 = Status for the
-# guest (KSU=user, EXL=1), a2 = EntryHi (host ASID)); returns when the
-# guest exits (guest_exit), its registers back in *a0.
-vcpu_enter:
-    lui   $t0, %hi(HOST_CONTEXT)
-    addiu $t0, $t0, %lo(HOST_CONTEXT)
-    sw    $s0, 0($t0)
-    sw    $s1, 4($t0)
-    sw    $s2, 8($t0)
-    sw    $s3, 12($t0)
-    sw    $s4, 16($t0)
-    sw    $s5, 20($t0)
-    sw    $s6, 24($t0)
-    sw    $s7, 28($t0)
-    sw    $s8, 32($t0)
-    sw    $gp, 36($t0)
-    sw    $sp, 40($t0)
-    sw    $ra, 44($t0)
-    mfc0  $t1, $12, 0
-    sw    $t1, 48($t0)
-    sw    $a0, {regs}($t0)
-    mtc0  $a2, $10, 0
-    lw    $t1, {epc}($a0)
-    mtc0  $t1, $14, 0
-    mtc0  $a1, $12, 0
-    ehb
+# The guest's HI, LO and GPRs from the Cpu at a0 (k1 last: it is the base).
+.macro load_guest
     lw    $t1, {hi}($a0)
     mthi  $t1
     lw    $t1, {lo}($a0)
@@ -126,7 +96,63 @@ vcpu_enter:
     lw    $30, 120($k1)
     lw    $31, 124($k1)
     lw    $27, 108($k1)
+.endm
+
+    .text
+    .globl vcpu_enter
+    .type vcpu_enter, @function
+    .set push
+    .set noreorder
+    .set noat
+# vcpu_enter(a0 = &mut Cpu (guest GPRs, HI, LO, PC), a1 = Status for the
+# guest (KSU=user, EXL=1), a2 = EntryHi (host ASID), a3 = 0, or 1 + the
+# guest address of a pending sc); returns when the guest exits
+# (guest_exit), its registers back in *a0.
+# With a3 != 0 the guest is entered with an LL reservation on that
+# address: eret would clear it (QEMU), deret does not. So SDBBP into debug
+# mode (__debug_exception comes back to vcpu_enter_debug), ll there with
+# the guest's ASID (the caller installed the shadow), and deret to the
+# guest with DEPC = its PC and Status as eret would leave it (EXL = 0).
+vcpu_enter:
+    lui   $t0, %hi(HOST_CONTEXT)
+    addiu $t0, $t0, %lo(HOST_CONTEXT)
+    sw    $s0, 0($t0)
+    sw    $s1, 4($t0)
+    sw    $s2, 8($t0)
+    sw    $s3, 12($t0)
+    sw    $s4, 16($t0)
+    sw    $s5, 20($t0)
+    sw    $s6, 24($t0)
+    sw    $s7, 28($t0)
+    sw    $s8, 32($t0)
+    sw    $gp, 36($t0)
+    sw    $sp, 40($t0)
+    sw    $ra, 44($t0)
+    mfc0  $t1, $12, 0
+    sw    $t1, 48($t0)
+    sw    $a0, {regs}($t0)
+    mtc0  $a2, $10, 0
+    bnez  $a3, 1f
+    nop
+    lw    $t1, {epc}($a0)
+    mtc0  $t1, $14, 0
+    mtc0  $a1, $12, 0
+    ehb
+    load_guest
     eret
+1:  sdbbp
+    .globl vcpu_enter_debug
+vcpu_enter_debug:
+    ehb
+    ll    $t1, -1($a3)
+    lw    $t1, {epc}($a0)
+    mtc0  $t1, $24, 0
+    li    $t1, ~2
+    and   $a1, $a1, $t1
+    mtc0  $a1, $12, 0
+    ehb
+    load_guest
+    deret
     .set pop
 
     .globl guest_exit
@@ -226,16 +252,19 @@ guest_exit:
 );
 
 extern "C" {
-    /// `cpu`: the start of an `emulator::Cpu` (its register file).
-    fn vcpu_enter(cpu: *mut u32, status: u32, entry_hi: u32);
+    /// `cpu`: the start of an `emulator::Cpu` (its register file);
+    /// `linked`: 0, or 1 + the guest address of its pending `sc`.
+    fn vcpu_enter(cpu: *mut u32, status: u32, entry_hi: u32, linked: u32);
 }
 
 /// Runs the guest whose registers are in `cpu` (`gpr`, `hi`, `lo`, `pc`)
 /// with host Status `status` (user mode, EXL=1 so `eret` drops to it) and
 /// host ASID `asid`, until it traps. The guest's registers are then back
 /// in `cpu` (`pc` = the host's EPC); returns what else the host saw.
+/// With `linked_sc` (a word-aligned guest address whose shadow the caller
+/// has just installed) the guest starts with an LL reservation on it.
 /// Called with interrupts disabled.
-pub fn enter(cpu: &mut Cpu, status: u32, asid: u8) -> GuestExit {
+pub fn enter(cpu: &mut Cpu, status: u32, asid: u8, linked_sc: Option<u32>) -> GuestExit {
     const KSU_USER: u32 = 2 << 3;
     const EXL: u32 = 1 << 1;
     const CU0: u32 = 1 << 28;
@@ -251,7 +280,11 @@ pub fn enter(cpu: &mut Cpu, status: u32, asid: u8) -> GuestExit {
     // (offsets checked against `Cpu` above; `cpu` is exclusively borrowed
     // for the whole call) and GUEST_EXIT, restores that context and returns
     // here as from an ordinary call.
-    unsafe { vcpu_enter(core::ptr::from_mut(cpu).cast::<u32>(), status, u32::from(asid)) };
+    // A linked entry also runs an `ll` in debug mode, in user space with
+    // the guest's ASID, of an address the caller mapped with a shadow of
+    // the guest's own RAM: it reads nothing else and cannot fault.
+    let linked = linked_sc.map_or(0, |va| (va & !3) | 1);
+    unsafe { vcpu_enter(core::ptr::from_mut(cpu).cast::<u32>(), status, u32::from(asid), linked) };
     // $zero's slot is never written by guest_exit; keep it 0 regardless.
     cpu.gpr[0] = 0;
     // SAFETY: GUEST_EXIT is written only by guest_exit, during the call
