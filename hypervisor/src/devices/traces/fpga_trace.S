@@ -12,49 +12,14 @@
 # ends QEMU; the word after it is printed only if the reset failed.
         .set noreorder
         .set noat
-        .macro RW off
-        lw    $a0, \off($s6)
-        jal   puthex8
-        nop
-        .endm
-        .macro RH off
-        lhu   $a0, \off($s6)
-        jal   puthex4
-        nop
-        .endm
-        .macro RB off
-        lbu   $a0, \off($s6)
-        jal   puthex2
-        nop
-        .endm
-        .macro WW off, v
-        li    $t0, \v
-        sw    $t0, \off($s6)
-        .endm
-        .macro WH off, v
-        li    $t0, \v
-        sh    $t0, \off($s6)
-        .endm
-        .macro WB off, v
-        li    $t0, \v
-        sb    $t0, \off($s6)
-        .endm
+        .include "trace_io.S"
         # reads SPD EEPROM byte \a by bit-banging I2COUT/I2CINP; prints it
         .macro SPD a
         li    $a0, \a
         jal   spd
         nop
         .endm
-        .macro NL
-        li    $a1, 10
-        jal   putc
-        nop
-        .endm
-        .text
-        .globl _start
-_start:
-        lui   $s7, 0xB800
-        ori   $s7, $s7, 0x03F8
+        TRACE_START
         lui   $s6, 0xBF00
         # 1 after reset: SWITCH STATUS JMPRS LEDBAR BRKRES GPOUT GPINP
         #   I2CINP I2COE I2COUT I2CSEL
@@ -168,41 +133,4 @@ spd:
         jal   puthex2
         nop
         jr    $s3
-        nop
-
-# a0 = value; prints 8, 4 or 2 hex digits and a space
-puthex8:
-        b     puthex
-        li    $t6, 28
-puthex4:
-        b     puthex
-        li    $t6, 12
-puthex2:
-        li    $t6, 4
-puthex:
-        move  $t8, $ra
-2:      srlv  $t3, $a0, $t6
-        andi  $t3, $t3, 0xF
-        sltiu $t4, $t3, 10
-        bnez  $t4, 3f
-        addiu $a1, $t3, 48
-        addiu $a1, $t3, 87
-3:      jal   putc
-        nop
-        addiu $t6, $t6, -4
-        bgez  $t6, 2b
-        nop
-        li    $a1, 32
-        jal   putc
-        nop
-        jr    $t8
-        nop
-
-putc:
-        lbu   $t5, 5($s7)
-        andi  $t5, $t5, 0x20
-        beqz  $t5, putc
-        nop
-        sb    $a1, 0($s7)
-        jr    $ra
         nop

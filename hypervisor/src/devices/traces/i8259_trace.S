@@ -21,15 +21,7 @@
 # is raised again while its edge memory is clear).
         .set noreorder
         .set noat
-        .macro RB port
-        lbu   $a0, \port($s6)
-        jal   puthex2
-        nop
-        .endm
-        .macro WB port, v
-        li    $t0, \v
-        sb    $t0, \port($s6)
-        .endm
+        .include "trace_io.S"
         # a read whose value is not printed
         .macro RX port
         lbu   $t0, \port($s6)
@@ -79,16 +71,7 @@
         .macro IRQ15_OFF
         RX 0x177
         .endm
-        .macro NL
-        li    $a1, 10
-        jal   putc
-        nop
-        .endm
-        .text
-        .globl _start
-_start:
-        lui   $s7, 0xB800
-        ori   $s7, $s7, 0x03F8
+        TRACE_START
         lui   $s6, 0xB800
         lui   $s5, 0xBBE0
         # 1 power-on: IRR IMR (master, slave), ISR (master, slave), ELCR1
@@ -195,37 +178,4 @@ _start:
         #   IRR, line low: IRR INT
         WB 0x20, 0x19; WB 0x21, 0x00; WB 0x21, 0x04; WB 0x21, 0x01; WB 0x21, 0xf3
         IRQ3_ON; RB 0x20; IACK; WB 0x20, 0x20; INT; RB 0x20; IRQ3_OFF; RB 0x20; INT; NL
-        lui   $t0, 0xBF00
-        li    $t1, 0x42
-        sw    $t1, 0x500($t0)
-1:      b 1b
-        nop
-
-puthex2:
-        move  $t8, $ra
-        li    $t6, 4
-2:      srlv  $t3, $a0, $t6
-        andi  $t3, $t3, 0xF
-        sltiu $t4, $t3, 10
-        bnez  $t4, 3f
-        addiu $a1, $t3, 48
-        addiu $a1, $t3, 87
-3:      jal   putc
-        nop
-        addiu $t6, $t6, -4
-        bgez  $t6, 2b
-        nop
-        li    $a1, 32
-        jal   putc
-        nop
-        jr    $t8
-        nop
-
-putc:
-        lbu   $t5, 5($s7)
-        andi  $t5, $t5, 0x20
-        beqz  $t5, putc
-        nop
-        sb    $a1, 0($s7)
-        jr    $ra
-        nop
+        TRACE_EXIT

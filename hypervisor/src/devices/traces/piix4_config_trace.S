@@ -16,20 +16,7 @@
 # moved over the ISA ports) is in place while the UART is used.
         .set noreorder
         .set noat
-        .macro NL
-        li    $a1, 10
-        jal   putc
-        nop
-        .endm
-        .macro WW off, v
-        li    $t0, \v
-        sw    $t0, \off($s6)
-        .endm
-        .macro RW off
-        lw    $a0, \off($s6)
-        jal   puthex8
-        nop
-        .endm
+        .include "trace_io.S"
         .macro CR a
         WW 0xcf8, \a
         RW 0xcfc
@@ -52,11 +39,7 @@
         jal   dump
         nop
         .endm
-        .text
-        .globl _start
-_start:
-        lui   $s7, 0xB800
-        ori   $s7, $s7, 0x03F8
+        TRACE_START
         lui   $s6, 0xBBE0
         # 1-32 00:0a.0 ISA bridge, 33-64 00:0a.1 IDE, 65-96 00:0a.2 USB,
         # 97-128 00:0a.3 power management
@@ -86,11 +69,7 @@ _start:
         CW 0x80005064, 0x000000d0; CR 0x80005064
         CW 0x80005080, 0x00070000; CR 0x80005080
         CW 0x80005140, 0x80008000; CR 0x80005140; NL
-        lui   $t0, 0xBF00
-        li    $t1, 0x42
-        sw    $t1, 0x500($t0)
-1:      b 1b
-        nop
+        TRACE_EXIT
 
 # s2 = function's configuration address: prints its 64 dwords
 dump:
@@ -135,34 +114,4 @@ probe:
         bnez  $t0, 6b
         nop
         jr    $s5
-        nop
-
-# a0 = value; prints 8 hex digits and a space
-puthex8:
-        li    $t6, 28
-        move  $t8, $ra
-2:      srlv  $t3, $a0, $t6
-        andi  $t3, $t3, 0xF
-        sltiu $t4, $t3, 10
-        bnez  $t4, 3f
-        addiu $a1, $t3, 48
-        addiu $a1, $t3, 87
-3:      jal   putc
-        nop
-        addiu $t6, $t6, -4
-        bgez  $t6, 2b
-        nop
-        li    $a1, 32
-        jal   putc
-        nop
-        jr    $t8
-        nop
-
-putc:
-        lbu   $t5, 5($s7)
-        andi  $t5, $t5, 0x20
-        beqz  $t5, putc
-        nop
-        sb    $a1, 0($s7)
-        jr    $ra
         nop

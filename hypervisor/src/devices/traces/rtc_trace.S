@@ -6,16 +6,19 @@
 # deterministic only with a fixed RTC base on the virtual clock and icount:
 #   mipsel-linux-gnu-as -mips32r2 -EL -o r.o rtc_trace.S
 #   mipsel-linux-gnu-ld -EL -Ttext=0x80100000 -e _start -o r.elf r.o
-#   timeout 40 qemu-system-mipsel -M malta -cpu 24Kf -m 128 -nographic \
+#   timeout 120 qemu-system-mipsel -M malta -cpu 24Kf -m 128 -nographic \
 #       -vga none -nic none -no-reboot -icount shift=0 \
 #       -rtc base=2026-01-02T03:04:05,clock=vm -kernel r.elf
 # The script runs about 4.5 s of guest time (with shift=0 one instruction
-# is one nanosecond); waits are polling loops whose outcome does not
-# depend on how long an instruction takes: SYNC waits for UIP to rise and
-# fall (just after an update), POLLC for register C to read non-zero,
-# WAITUF for C.UF, COUNT counts C.PF up to the next C.UF.
+# is one nanosecond), which takes QEMU some 35 s of host CPU time: a
+# timeout shorter than that cuts the last lines. Waits are polling loops
+# whose outcome does not depend on how long an instruction takes: SYNC
+# waits for UIP to rise and fall (just after an update), POLLC for
+# register C to read non-zero, WAITUF for C.UF, COUNT counts C.PF up to
+# the next C.UF.
         .set noreorder
         .set noat
+        .include "trace_io.S"
         # write the index port
         .macro IDX i
         li    $t0, \i
@@ -68,16 +71,7 @@
 1:      bnez  $t0, 1b
         addiu $t0, $t0, -1
         .endm
-        .macro NL
-        li    $a1, 10
-        jal   putc
-        nop
-        .endm
-        .text
-        .globl _start
-_start:
-        lui   $s7, 0xB800
-        ori   $s7, $s7, 0x03F8
+        TRACE_START
         lui   $s6, 0xB800
         # 1 A B C D after power-on
         RD 10; RD 11; RD 12; RD 13; NL
@@ -118,11 +112,7 @@ _start:
         #   after it is released
         WR 11, 0x02; WR 10, 0x70; RD 10; RD 0; WR 10, 0x26; RD 0; SYNC
         RD 0; RD 12; RD 10; NL
-        lui   $t0, 0xBF00
-        li    $t1, 0x42
-        sw    $t1, 0x500($t0)
-1:      b 1b
-        nop
+        TRACE_EXIT
 
 # about 400 instructions between two polls
 pause:
@@ -203,38 +193,4 @@ count:
         jal   puthex2
         nop
         jr    $s0
-        nop
-
-# a0 = value; prints 4 or 2 hex digits and a space
-puthex4:
-        b     puthex
-        li    $t6, 12
-puthex2:
-        li    $t6, 4
-puthex:
-        move  $t8, $ra
-2:      srlv  $t3, $a0, $t6
-        andi  $t3, $t3, 0xF
-        sltiu $t4, $t3, 10
-        bnez  $t4, 3f
-        addiu $a1, $t3, 48
-        addiu $a1, $t3, 87
-3:      jal   putc
-        nop
-        addiu $t6, $t6, -4
-        bgez  $t6, 2b
-        nop
-        li    $a1, 32
-        jal   putc
-        nop
-        jr    $t8
-        nop
-
-putc:
-        lbu   $t5, 5($s7)
-        andi  $t5, $t5, 0x20
-        beqz  $t5, putc
-        nop
-        sb    $a1, 0($s7)
-        jr    $ra
         nop

@@ -3,9 +3,10 @@
 # CBUS UART (0x1F000900, registers 8 bytes apart); output on the ISA UART.
 #   mipsel-linux-gnu-as -mips32r2 -EL -o u.o uart_trace.S
 #   mipsel-linux-gnu-ld -EL -Ttext=0x80100000 -e _start -o u.elf u.o
-#   qemu-system-mipsel -M malta -cpu 24Kf -nographic -no-reboot -kernel u.elf
+#   qemu-system-mipsel -M malta -cpu 24Kf -nographic -vga none -nic none -no-reboot -kernel u.elf
         .set noreorder
         .set noat
+        .include "trace_io.S"
         .macro RD r
         lbu   $a0, (\r << 3)($s6)
         jal   puthex2
@@ -15,16 +16,7 @@
         li    $t0, \v
         sb    $t0, (\r << 3)($s6)
         .endm
-        .macro NL
-        li    $a1, 10
-        jal   putc
-        nop
-        .endm
-        .text
-        .globl _start
-_start:
-        lui   $s7, 0xB800
-        ori   $s7, $s7, 0x03F8
+        TRACE_START
         lui   $s6, 0xBF00
         ori   $s6, $s6, 0x0900
         # 1 reset state: IER IIR LCR MCR LSR MSR SCR
@@ -51,37 +43,4 @@ _start:
         WR 2, 0x00; RD 2; WR 0, 0x61; WR 0, 0x62; RD 2; RD 5; RD 2; RD 0; RD 5; NL
         # 11 leave loopback
         WR 4, 0x00; RD 6; RD 6; RD 4; NL
-        lui   $t0, 0xBF00
-        li    $t1, 0x42
-        sw    $t1, 0x500($t0)
-1:      b 1b
-        nop
-
-puthex2:
-        move  $t8, $ra
-        li    $t6, 4
-2:      srlv  $t3, $a0, $t6
-        andi  $t3, $t3, 0xF
-        sltiu $t4, $t3, 10
-        bnez  $t4, 3f
-        addiu $a1, $t3, 48
-        addiu $a1, $t3, 87
-3:      jal   putc
-        nop
-        addiu $t6, $t6, -4
-        bgez  $t6, 2b
-        nop
-        li    $a1, 32
-        jal   putc
-        nop
-        jr    $t8
-        nop
-
-putc:
-        lbu   $t5, 5($s7)
-        andi  $t5, $t5, 0x20
-        beqz  $t5, putc
-        nop
-        sb    $a1, 0($s7)
-        jr    $ra
-        nop
+        TRACE_EXIT
