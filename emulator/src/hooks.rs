@@ -99,6 +99,7 @@ fn tlb_regs(cp0: &Cp0) -> TlbRegs {
 
 /// tlbr: loads entry `Index % size` (its ASID goes into EntryHi).
 pub fn tlbr(cpu: &mut Cpu) -> Step {
+    cpu.tlb.drop_all_kept();
     let regs = cpu.tlb.entry(cpu.cp0.index & 0x7FFF_FFFF).to_regs();
     cpu.cp0.entryhi = regs.entry_hi;
     cpu.cp0.entrylo0 = regs.entry_lo0;
@@ -110,7 +111,7 @@ pub fn tlbr(cpu: &mut Cpu) -> Step {
 /// tlbwi: writes entry `Index % size`.
 pub fn tlbwi(cpu: &mut Cpu) -> Step {
     let entry = TlbEntry::from_regs(tlb_regs(&cpu.cp0));
-    cpu.tlb.write(cpu.cp0.index & 0x7FFF_FFFF, entry);
+    cpu.tlb.write_indexed(cpu.cp0.index & 0x7FFF_FFFF, entry);
     Ok(Next::Continue)
 }
 
@@ -118,7 +119,7 @@ pub fn tlbwi(cpu: &mut Cpu) -> Step {
 pub fn tlbwr(cpu: &mut Cpu) -> Step {
     let index = cpu.lcg.next(cpu.cp0.wired);
     let entry = TlbEntry::from_regs(tlb_regs(&cpu.cp0));
-    cpu.tlb.write(index, entry);
+    cpu.tlb.write_random(index, entry, (cpu.cp0.entryhi & crate::ASID_MASK) as u8);
     Ok(Next::Continue)
 }
 

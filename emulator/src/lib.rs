@@ -233,11 +233,31 @@ impl Cpu {
     /// their reset values and PC to the reset vector; the TLB and the Random
     /// generator are kept (QEMU keeps both across a reset).
     pub fn reset(&mut self) {
-        let tlb = self.tlb.clone();
-        let lcg = self.lcg;
-        *self = Cpu::new(self.map);
-        self.tlb = tlb;
-        self.lcg = lcg;
+        self.reset_registers();
+        // QEMU's reset drops the entries it kept from TLBWRs.
+        self.tlb.drop_all_kept();
+    }
+
+    /// Back to the state [`Cpu::new`] gives, in place: no temporary copy of
+    /// the CPU (its TLB is most of it) on the caller's stack.
+    pub fn power_on(&mut self) {
+        self.reset_registers();
+        self.tlb.clear();
+        self.lcg = RandomLcg::RESET;
+    }
+
+    /// Everything but the TLB and the Random generator to its reset value.
+    fn reset_registers(&mut self) {
+        self.cp0 = Cp0::RESET;
+        self.cp0.ebase = self.map.from_native(self.cp0.ebase);
+        self.gpr = [0; 32];
+        self.hi = 0;
+        self.lo = 0;
+        self.pc = self.map.from_native(RESET_PC);
+        self.lladdr = 0;
+        self.debug_mode = false;
+        self.waiting = false;
+        self.fcsr = 0;
     }
 
     /// A non-maskable interrupt: Status.NMI, then the reset-vector entry.
@@ -299,11 +319,16 @@ impl Cpu {
     }
 
     /// What `mfc0` of `reg` would return now, without its side effects (a
-    /// Random read draws from a copy of the LCG). `None` for the registers
+    /// Random read's step of the LCG is undone). `None` for the registers
     /// whose mfc0 raises RI. For comparing states with recorded ones.
-    pub fn cp0_peek(&self, reg: Cp0Reg) -> Option<u32> {
-        let mut scratch = self.clone();
-        scratch.cp0_read(reg).ok()
+    pub fn cp0_peek(&mut self, reg: Cp0Reg) -> Option<u32> {
+        // The read hooks change CP0 state at most (Random steps the LCG):
+        // put it back rather than read from a copy of the whole CPU.
+        let (cp0, lcg) = (self.cp0.clone(), self.lcg);
+        let value = self.cp0_read(reg).ok();
+        self.cp0 = cp0;
+        self.lcg = lcg;
+        value
     }
 
     /// If `word` (at `self.pc`) is a branch or jump: what it does, without

@@ -1,7 +1,21 @@
 //! The software TLB, with QEMU 7.2's rules for writing, probing and reading
 //! entries (`r4k_fill_tlb`, `r4k_helper_tlbp`, `r4k_helper_tlbr`,
 //! `r4k_map_address`).
+//!
+//! QEMU also keeps entries TLBWR replaced (`r4k_invalidate_tlb` with
+//! `use_extra`): an entry that was global or had the current ASID goes on
+//! matching after the write, behind the real entries, until a TLBWI that
+//! changes its entry (anything but giving it more rights), a TLBR, or a
+//! TLBP that misses the real entries but matches a kept one (that one and
+//! those kept after it go) drops them; up to 128 entries in all. A program
+//! can tell (an access through the replaced mapping hits instead of
+//! refilling), so a guest that runs as on QEMU needs them: they are
+//! [`Tlb::kept`].
 use crate::{ASID_MASK, ENTRYLO_MASK, TLB_ENTRIES};
+
+/// How many replaced entries QEMU keeps at most (`MIPS_TLB_MAX` is 128,
+/// the real entries included).
+pub const KEPT_MAX: usize = 128 - TLB_ENTRIES;
 
 /// EntryHi's VPN2 field (VA bits 31:13).
 pub const VPN2_MASK: u32 = 0xFFFF_E000;
@@ -99,16 +113,21 @@ impl TlbEntry {
     }
 }
 
-/// The software TLB of the profile's size. Power-on contents are all zero;
-/// a CPU reset does not clear it.
+/// The software TLB of the profile's size, and the replaced entries QEMU
+/// keeps (see the module documentation). Power-on contents are all zero; a
+/// CPU reset does not clear the real entries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tlb {
     pub entries: [TlbEntry; TLB_ENTRIES],
+    kept: [TlbEntry; KEPT_MAX],
+    kept_len: usize,
+    /// Kept entries were dropped since the last [`Tlb::take_dropped`].
+    dropped: bool,
 }
 
 impl Default for Tlb {
     fn default() -> Self {
-        Tlb { entries: [TlbEntry::default(); TLB_ENTRIES] }
+        Tlb { entries: [TlbEntry::default(); TLB_ENTRIES], kept: [TlbEntry::default(); KEPT_MAX], kept_len: 0, dropped: false }
     }
 }
 
@@ -127,16 +146,77 @@ impl Tlb {
         }
     }
 
-    /// TLBP: the first entry matching EntryHi's VPN2 and ASID.
-    pub fn probe(&self, entry_hi: u32) -> Option<u32> {
-        let asid = (entry_hi & ASID_MASK) as u8;
-        self.entries.iter().position(|e| e.matches(entry_hi, asid)).map(|i| i as u32)
+    /// TLBWI: writes entry `index` modulo the TLB size; unless the write
+    /// only gives the same entry more rights, the kept entries go.
+    pub fn write_indexed(&mut self, index: u32, entry: TlbEntry) {
+        let old = self.entry(index);
+        let less = |was: [bool; 2], now: [bool; 2]| (was[0] && !now[0]) || (was[1] && !now[1]);
+        if old.vpn2 != entry.vpn2 || old.asid != entry.asid || old.g != entry.g || less(old.v, entry.v) || less(old.d, entry.d) {
+            self.drop_kept(0);
+        }
+        self.write(index, entry);
     }
 
-    /// Translates `vaddr` with the first matching entry: the physical
-    /// address, or why it failed.
+    /// TLBWR: writes entry `index` (Random); the entry it replaces is kept
+    /// if it was global or had `asid` (EntryHi's now) and there is room.
+    pub fn write_random(&mut self, index: u32, entry: TlbEntry, asid: u8) {
+        let old = self.entry(index);
+        if (old.g || old.asid == asid) && self.kept_len < KEPT_MAX {
+            if let Some(slot) = self.kept.get_mut(self.kept_len) {
+                *slot = old;
+                self.kept_len += 1;
+            }
+        }
+        self.write(index, entry);
+    }
+
+    /// All entries zero, none kept (the power-on state), in place.
+    pub fn clear(&mut self) {
+        self.entries = [TlbEntry::default(); TLB_ENTRIES];
+        self.kept_len = 0;
+        self.dropped = false;
+    }
+
+    /// TLBR's side effect: the kept entries go.
+    pub fn drop_all_kept(&mut self) {
+        self.drop_kept(0);
+    }
+
+    /// The kept entries, oldest first.
+    pub fn kept(&self) -> &[TlbEntry] {
+        self.kept.get(..self.kept_len).unwrap_or(&[])
+    }
+
+    /// Whether kept entries were dropped since the last call (a shadow of
+    /// one may be stale).
+    pub fn take_dropped(&mut self) -> bool {
+        core::mem::take(&mut self.dropped)
+    }
+
+    fn drop_kept(&mut self, first: usize) {
+        if first < self.kept_len {
+            self.kept_len = first;
+            self.dropped = true;
+        }
+    }
+
+    /// TLBP: the first entry matching EntryHi's VPN2 and ASID. On a miss,
+    /// the first kept entry that matches goes, with those kept after it.
+    pub fn probe(&mut self, entry_hi: u32) -> Option<u32> {
+        let asid = (entry_hi & ASID_MASK) as u8;
+        let hit = self.entries.iter().position(|e| e.matches(entry_hi, asid)).map(|i| i as u32);
+        if hit.is_none() {
+            if let Some(first) = self.kept().iter().position(|e| e.matches(entry_hi, asid)) {
+                self.drop_kept(first);
+            }
+        }
+        hit
+    }
+
+    /// Translates `vaddr` with the first matching entry, the real ones
+    /// before the kept ones: the physical address, or why it failed.
     pub fn translate(&self, vaddr: u32, asid: u8, store: bool) -> Result<u32, TlbFault> {
-        let Some(entry) = self.entries.iter().find(|e| e.matches(vaddr, asid)) else {
+        let Some(entry) = self.entries.iter().chain(self.kept()).find(|e| e.matches(vaddr, asid)) else {
             return Err(TlbFault::Refill);
         };
         let offset_mask = (entry.page_mask | 0x1FFF) >> 1;
@@ -233,5 +313,51 @@ mod tests {
         tlb.write(2, TlbEntry::from_regs(regs(0x6000_0003, (0x104 << 6) | 2, (0x208 << 6) | 2, 0x6000)));
         assert_eq!(tlb.translate(0x6000_3FFC, 3, false), Ok(0x0010_7FFC));
         assert_eq!(tlb.translate(0x6000_4000, 3, false), Ok(0x0020_8000));
+    }
+
+    /// QEMU keeps what TLBWR replaces while it was global or had the
+    /// current ASID: it still translates, behind the real entries, until a
+    /// TLBWI that changes an entry, a TLBR or a TLBP that misses the real
+    /// entries but matches a kept one.
+    #[test]
+    fn replaced_entries_are_kept_as_qemu_keeps_them() {
+        let pair = |hi: u32, lo: u32| TlbEntry::from_regs(regs(hi, lo, lo, 0));
+        let mut tlb = Tlb::default();
+        tlb.write(3, pair(0x0040_2005, (0x100 << 6) | 0x6));
+        // Another ASID's entry is not kept; the current one's is.
+        tlb.write(4, pair(0x0050_2007, (0x200 << 6) | 0x6));
+        tlb.write_random(4, pair(0x0060_0005, 0), 5);
+        assert!(tlb.kept().is_empty());
+        tlb.write_random(3, pair(0x0070_0005, 0), 5);
+        assert_eq!(tlb.kept().len(), 1);
+        assert_eq!(tlb.translate(0x0040_2010, 5, false), Ok(0x0010_0010));
+        // A real entry comes first.
+        tlb.write(6, pair(0x0040_2005, (0x300 << 6) | 0x6));
+        assert_eq!(tlb.translate(0x0040_2010, 5, false), Ok(0x0030_0010));
+        tlb.write(6, TlbEntry::default());
+        // A TLBP hit keeps them; a miss matching none keeps them too.
+        assert_eq!(tlb.probe(0x0070_0005), Some(3));
+        assert_eq!(tlb.probe(0x0090_0005), None);
+        assert_eq!((tlb.kept().len(), tlb.take_dropped()), (1, false));
+        // A miss that matches a kept entry drops it (and those after it).
+        assert_eq!(tlb.probe(0x0040_2005), None);
+        assert_eq!((tlb.kept().len(), tlb.take_dropped()), (0, true));
+        assert_eq!(tlb.translate(0x0040_2010, 5, false), Err(TlbFault::Refill));
+        // A TLBWI only giving an entry more rights keeps them; any other drops them.
+        tlb.write(3, pair(0x0040_2005, (0x100 << 6) | 0x2));
+        tlb.write_random(3, pair(0x0070_0005, 0), 5);
+        let more = pair(0x0070_0005, 0x6);
+        tlb.write_indexed(3, more);
+        assert_eq!(tlb.kept().len(), 1);
+        tlb.write_indexed(3, pair(0x0080_0005, 0x6));
+        assert!(tlb.kept().is_empty());
+        // TLBR drops them; at most KEPT_MAX are kept.
+        for i in 0..KEPT_MAX as u32 + 5 {
+            tlb.write(1, pair(0x0100_0000 + (i << 13) | 5, 0x6));
+            tlb.write_random(1, TlbEntry::default(), 5);
+        }
+        assert_eq!(tlb.kept().len(), KEPT_MAX);
+        tlb.drop_all_kept();
+        assert!(tlb.kept().is_empty() && tlb.take_dropped());
     }
 }

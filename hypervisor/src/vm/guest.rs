@@ -192,11 +192,7 @@ impl<'a> Guest<'a> {
     /// `start_pc`, an empty TLB); the exit counters are kept (they count
     /// since boot). `now` is the host Count.
     pub fn reset(&mut self, now: u32) {
-        let counters = self.vcpu.counters;
-        let emulated = self.vcpu.emulated;
-        self.vcpu = Vcpu::new(self.index, self.start_pc, now);
-        self.vcpu.counters = counters;
-        self.vcpu.emulated = emulated;
+        self.vcpu.reset(self.start_pc, now);
         self.bus.reset_devices();
         self.fpu_used = false;
     }

@@ -265,9 +265,10 @@ pub const GPR_NAMES: [&str; 32] = [
 
 /// `vcpu regs`: GPRs, HI/LO, PC and every CP0 register the spec lists, as
 /// the guest's mfc0 would read it.
-pub fn write_regs(g: &Guest<'_>, out: &mut dyn Write) -> fmt::Result {
-    let c = &g.vcpu.cpu;
-    writeln!(out, "{}{VCPU_SUFFIX}: {}", g.name, state_name(g))?;
+pub fn write_regs(g: &mut Guest<'_>, out: &mut dyn Write) -> fmt::Result {
+    let state = state_name(g);
+    let c = &mut g.vcpu.cpu;
+    writeln!(out, "{}{VCPU_SUFFIX}: {state}", g.name)?;
     writeln!(out, "  pc   {:08x}  hi   {:08x}  lo   {:08x}", c.pc, c.hi, c.lo)?;
     for row in 0..8 {
         write!(out, " ")?;

@@ -10,6 +10,7 @@ use crate::devemu::{emulate_mmio_word, Bus};
 use crate::devices::DeviceEvent;
 use emulator::addrmap::{self, Access, GuestPhys, GuestVirt, Translation};
 use emulator::{Cpu, Exception, ExceptionKind, Outcome};
+use isa_spec::MemKind;
 
 /// Host Cause.ExcCode values the exit dispatch distinguishes.
 mod code {
@@ -246,6 +247,18 @@ pub struct Vcpu {
 const LINKED_SCAN: usize = 8;
 
 impl Vcpu {
+    /// Back to the reset state of [`Vcpu::new`] in place, starting at
+    /// `start_pc`; the exit counters and the emulated-instruction count
+    /// are kept (they count since boot).
+    pub fn reset(&mut self, start_pc: u32, now: u32) {
+        self.cpu.power_on();
+        self.cpu.pc = start_pc;
+        self.last_exit = ExitReason::Interrupt;
+        self.last_count = now;
+        self.resume_in_slot = false;
+        self.linked_sc = None;
+    }
+
     /// A VCPU in its reset state, starting at `start_pc`, for guest number
     /// `index` (which picks its host ASIDs). `now` is the host Count.
     pub fn new(index: usize, start_pc: u32, now: u32) -> Vcpu {
@@ -448,13 +461,13 @@ impl Vcpu {
             }
             if let Some(access) = insn.mem_access() {
                 match access.kind {
-                    isa_spec::MemKind::LoadLinked => return None,
-                    isa_spec::MemKind::StoreConditional if written & (1 << (access.base & 31)) == 0 => {
+                    MemKind::LoadLinked => return None,
+                    MemKind::StoreConditional if written & (1 << (access.base & 31)) == 0 => {
                         let va = self.cpu.reg(access.base).wrapping_add(access.offset as i32 as u32);
                         let gpa = self.guest_translate(va, Access::Store).ok()?;
                         return (va.is_multiple_of(4) && memory.host_phys(gpa).is_some()).then_some(va);
                     }
-                    isa_spec::MemKind::StoreConditional => return None,
+                    MemKind::StoreConditional => return None,
                     _ => {}
                 }
             }
@@ -574,15 +587,18 @@ impl Vcpu {
     fn execute(&mut self, word: u32, slot: Option<u32>, host: &mut dyn Host) -> Outcome {
         let asid = self.cpu.cp0.entryhi & emulator::ASID_MASK;
         let tlb_write = writes_tlb(word) || slot.is_some_and(writes_tlb);
-        let before = tlb_write.then(|| self.cpu.tlb.clone());
+        let before = tlb_write.then_some(self.cpu.tlb.entries);
         let outcome = self.cpu.execute(word, slot);
         self.emulated += 1 + u64::from(slot.is_some());
-        if self.cpu.cp0.entryhi & emulator::ASID_MASK != asid {
+        // Entries QEMU kept from TLBWRs that are gone now (a TLBWI, TLBR or
+        // TLBP dropped them) may have shadows anywhere.
+        let dropped = self.cpu.tlb.take_dropped();
+        if self.cpu.cp0.entryhi & emulator::ASID_MASK != asid || dropped {
             host.flush(self.asids);
         } else if let Some(before) = before {
             // Shadows of what the rewritten entries mapped before and map now.
-            for index in 0..emulator::TLB_ENTRIES as u32 {
-                let (old, new) = (before.entry(index), self.cpu.tlb.entry(index));
+            for (index, &old) in before.iter().enumerate() {
+                let new = self.cpu.tlb.entry(index as u32);
                 if old != new {
                     for e in [old, new] {
                         let (start, end) = entry_range(&e);
