@@ -5,6 +5,7 @@
 
 mod bench;
 mod disasm;
+mod fuzz;
 mod guests;
 mod hostile;
 mod image;
@@ -36,6 +37,8 @@ commands:
   record-vectors ...   record emulator test vectors on QEMU
   guest-suite [--native | --build]
                        run the guest test suite natively on QEMU (or only build both maps)
+  fuzz [--seed N] [--blocks N] [--from BLOCK [--to BLOCK]]
+                       the TLB fuzz natively and virtualized, compared block by block
   bench                measure (native vs virtualized, per-exit costs, footprint,
                        decoder) and write BENCHMARKS.md";
 
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         "record-vectors" => record::run(rest),
         "guest-suite" => guests::run(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(())

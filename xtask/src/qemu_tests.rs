@@ -68,6 +68,7 @@ const TESTS: &[QemuTest] = &[
     QemuTest { name: "operate_two_guests", run: operate_two_guests },
     QemuTest { name: "spinners_do_not_starve_mterm", run: spinners_do_not_starve_mterm },
     QemuTest { name: "console_guest", run: crate::guests::console_guest },
+    QemuTest { name: "tlb_fuzz_native_vs_virtualized", run: crate::fuzz::qemu_test },
 ];
 
 /// The workspace version, which the hypervisor reports too.
@@ -1069,7 +1070,10 @@ fn operate_two_guests(images: &Images) -> Result<(), String> {
     let mut s = Session::start(&with_pack(Machine::new(&images.hypervisor), &pack))?;
     s.expect("type `help` for commands\nmterm> ", STEP)?;
     s.expect("[guest0] console: ready", STEP)?;
-    // guest0's console: its prompt, then our keystrokes echoed and answered.
+    // guest0's console: its prompt, then our keystrokes echoed and answered
+    // (guest1 paused meanwhile: its lines would land inside the answer).
+    s.send("guest pause guest1\n")?;
+    s.expect("mterm> ", STEP)?;
     s.send("vserial bind guest0\n")?;
     s.expect("[mterm] console bound to guest0; Ctrl-] returns\n", STEP)?;
     s.send("\r")?;

@@ -405,12 +405,40 @@ impl Vcpu {
                 (ExitReason::GuestException, Action::Resume)
             }
             code::ADEL | code::ADES => {
-                let kind = if exit.code() == code::ADEL {
-                    ExceptionKind::AddressErrorLoad
+                let store = exit.code() == code::ADES;
+                // A misaligned access raises the plain address error
+                // (BadVAddr only), checked first as QEMU does. An aligned
+                // one outside the segments the guest's mode may use (guest
+                // addresses from 0x80000000 up, kernel segments from user
+                // mode) is the guest view's segment error, which also
+                // writes EntryHi.VPN2 and Context.
+                let pc = exit.epc & !1;
+                let fetch = !store && (exit.badvaddr == pc || (bd && exit.badvaddr == pc.wrapping_add(4)));
+                let access = if store {
+                    Access::Store
+                } else if fetch {
+                    Access::Fetch
                 } else {
-                    ExceptionKind::AddressErrorStore
+                    Access::Load
                 };
-                self.inject(Exception::at(kind, exit.badvaddr), bd);
+                let width = if fetch {
+                    Some(4)
+                } else {
+                    let at = if bd { exit.epc.wrapping_add(4) } else { exit.epc };
+                    let word = self.fetch(at, memory, host);
+                    // lwl/lwr/swl/swr never are misaligned.
+                    word.and_then(|w| isa_spec::decode(w).ok()?.mem_access()).map(|m| match m.kind {
+                        MemKind::LoadLeft | MemKind::LoadRight | MemKind::StoreLeft | MemKind::StoreRight => 1,
+                        _ => u32::from(m.width.max(1)),
+                    })
+                };
+                let misaligned = width.is_none_or(|w| !exit.badvaddr.is_multiple_of(w));
+                let exception = match self.guest_translate(exit.badvaddr, access) {
+                    Err(e) if !misaligned && matches!(e.kind, ExceptionKind::SegmentErrorLoad | ExceptionKind::SegmentErrorStore) => e,
+                    _ if store => Exception::at(ExceptionKind::AddressErrorStore, exit.badvaddr),
+                    _ => Exception::at(ExceptionKind::AddressErrorLoad, exit.badvaddr),
+                };
+                self.inject(exception, bd);
                 (ExitReason::AddressError, Action::Resume)
             }
             code::MOD | code::TLBL | code::TLBS => {
@@ -903,6 +931,34 @@ mod tests {
         v.cpu.gpr[A0 as usize] = 0x2000;
         v.handle_exit(Exit { lladdr: ll_seen, ..exit(11, CODE, 0) }, &MEMORY, &mut devices, &mut m);
         assert_eq!((v.cpu.pc, v.linked_sc), (0x3000, None));
+    }
+
+    /// An address error the host raises for a guest: misaligned, the
+    /// plain one (BadVAddr only); outside the guest's segments, the guest
+    /// view's segment error, which also writes EntryHi.VPN2 and Context.
+    #[test]
+    fn address_errors_are_misalignment_or_segment_errors() {
+        use isa_spec::Insn;
+        let sb = Insn::Sb { rt: 8, offset: 0, base: 4 }.encode();
+        let lw = Insn::Lw { rt: 8, offset: 0, base: 4 }.encode();
+        let lwl = Insn::Lwl { rt: 8, offset: 0, base: 4 }.encode();
+        let run = |word: u32, code: u32, va: u32| {
+            let (mut m, mut devices, mut v) = (Machine::default(), bus(), vcpu());
+            m.code(CODE, &[word]);
+            // Kernel mode (ERL, BEV clear): guest 0x80000000 up is still not its.
+            v.cpu.cp0.status = 0;
+            v.handle_exit(exit(code, CODE, va), &MEMORY, &mut devices, &mut m);
+            (v.cpu.cp0.cause_exccode(), v.cpu.cp0.badvaddr, v.cpu.cp0.entryhi & !0xFF, v.cpu.cp0.context)
+        };
+        // A byte store to guest 0xD3AA0BBD: a segment error.
+        assert_eq!(run(sb, 5, 0xD3AA_0BBD), (5, 0xD3AA_0BBD, 0xD3AA_0000, 0x0069_D500));
+        // A misaligned word load there: the plain address error.
+        let (code, bad, hi, context) = run(lw, 4, 0xD3AA_0BBD);
+        assert_eq!((code, bad, hi, context), (4, 0xD3AA_0BBD, 0, 0));
+        // lwl is never misaligned: a segment error.
+        assert_eq!(run(lwl, 4, 0x8000_0001).2, 0x8000_0000);
+        // Misaligned inside the guest's segments: plain.
+        assert_eq!(run(lw, 4, 0x0000_1001).2, 0);
     }
 
     #[test]
