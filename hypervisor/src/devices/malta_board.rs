@@ -121,6 +121,11 @@ pub struct MaltaBoard {
     isa_lines: u16,
     /// The latest time seen, in ns.
     now_ns: u64,
+    /// The interrupt inputs are up to date, and nothing changes them by
+    /// itself before this time (`u64::MAX`: never); `None` after anything
+    /// that may have (an access, reset). Spares the exit path the timers'
+    /// arithmetic when nothing happened.
+    settled_until: Option<u64>,
     /// Non-byte ISA accesses.
     malformed: u32,
 }
@@ -150,6 +155,7 @@ impl MaltaBoard {
             fpga: MaltaFpga::new(ram_bytes),
             isa_lines: 0,
             now_ns: 0,
+            settled_until: None,
             malformed: 0,
         }
     }
@@ -176,11 +182,22 @@ impl MaltaBoard {
     /// IRQ n) from the bus's devices, PIT counter 0, the RTC.
     pub fn sync(&mut self, isa_lines: u16, now_ns: u64) {
         self.advance(now_ns);
+        if isa_lines == self.isa_lines && self.settled_until.is_some_and(|t| self.now_ns < t) {
+            return;
+        }
         self.isa_lines = isa_lines;
         self.update_lines();
     }
 
+    /// The inputs brought up to the time last seen, and when they next
+    /// change by themselves.
     fn update_lines(&mut self) {
+        self.drive_lines();
+        let next = self.compute_next_event().unwrap_or(u64::MAX);
+        self.settled_until = Some(next);
+    }
+
+    fn drive_lines(&mut self) {
         let now = self.now_ns;
         let ticks = pit_ticks(now);
         // Every rising edge of OUT0 is a request of the edge-triggered IRQ 0.
@@ -205,6 +222,17 @@ impl MaltaBoard {
     /// (PIT counter 0's OUT, the RTC's output): the caller's next timer.
     pub fn next_event(&mut self, now_ns: u64) -> Option<u64> {
         self.advance(now_ns);
+        let next = match self.settled_until {
+            Some(t) if self.now_ns < t => t,
+            _ => {
+                self.update_lines();
+                self.settled_until.unwrap_or(u64::MAX)
+            }
+        };
+        (next != u64::MAX).then_some(next)
+    }
+
+    fn compute_next_event(&mut self) -> Option<u64> {
         let pit = self.pit.next_event(pit_ticks(self.now_ns)).map(pit_ns);
         let rtc = self.rtc.next_event(self.now_ns);
         match (pit, rtc) {
@@ -336,5 +364,30 @@ mod tests {
         assert_eq!(window_at(0x1800_03F8), None);
         assert_eq!(window_at(0x1800_0022), None);
         assert_eq!(window_at(0x1F10_0000), None);
+    }
+
+    /// Between the timers' events a sync with the same device lines
+    /// changes nothing and computes nothing; at an event it does.
+    #[test]
+    fn syncs_between_events_are_settled() {
+        let mut b = MaltaBoard::new(64 << 20, 0);
+        b.sync(0, 0);
+        // PIT counter 0 runs from reset (mode 3, count 65536): OUT0 falls
+        // after about 27.5 ms.
+        let first = b.next_event(0).expect("the PIT runs from reset");
+        assert!((27_000_000..28_000_000).contains(&first), "{first}");
+        assert_eq!(b.settled_until, Some(first));
+        b.sync(0, first - 1);
+        assert_eq!(b.settled_until, Some(first), "nothing recomputed before the event");
+        b.sync(0, first);
+        let second = b.next_event(first).expect("and on");
+        assert!(second > first);
+        // A device line change is taken at once.
+        b.sync(1 << 4, first + 1);
+        assert_eq!(b.isa_lines, 1 << 4);
+        // An access unsettles it: the next sync recomputes.
+        b.settled_until = None;
+        b.sync(1 << 4, first + 2);
+        assert_eq!(b.settled_until, Some(second));
     }
 }

@@ -615,7 +615,7 @@ impl Vcpu {
     fn execute(&mut self, word: u32, slot: Option<u32>, host: &mut dyn Host) -> Outcome {
         let asid = self.cpu.cp0.entryhi & emulator::ASID_MASK;
         let tlb_write = writes_tlb(word) || slot.is_some_and(writes_tlb);
-        let before = tlb_write.then_some(self.cpu.tlb.entries);
+        let before = tlb_write.then(|| self.cpu.tlb.entries);
         let outcome = self.cpu.execute(word, slot);
         self.emulated += 1 + u64::from(slot.is_some());
         // Entries QEMU kept from TLBWRs that are gone now (a TLBWI, TLBR or
