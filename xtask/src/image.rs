@@ -84,6 +84,33 @@ pub fn build_hypervisor_with_dts_only(source: &Path, name: &str) -> Result<PathB
     Ok(kept)
 }
 
+/// The hypervisor with `dts/host.dts` but guest0 a plain guest, without the
+/// virtual Malta board (its UART on Cause.IP2, the power-off register on
+/// its own): for the raw test guests written for that map. Built once.
+pub fn plain_guest0_hypervisor() -> Result<PathBuf, String> {
+    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let host = std::fs::read_to_string(crate::qemu::workspace_root().join("dts/host.dts"))
+                .map_err(|e| format!("cannot read dts/host.dts: {e}"))?;
+            let start = host.find("\t\tguest0 {\n").ok_or("dts/host.dts has no guest0")?;
+            let end = start + host[start..].find("\n\t\t};\n").ok_or("dts/host.dts: guest0 does not end")?;
+            let board = "\t\t\tboard = \"malta\";\n";
+            let isa = "isa_irq = <4>;";
+            let guest0 = &host[start..end];
+            if !guest0.contains(board) || !guest0.contains(isa) {
+                return Err("dts/host.dts: guest0 has no `board = \"malta\"` and `isa_irq = <4>` to take away".into());
+            }
+            let plain = guest0.replace(board, "").replace(isa, "cause_ip = <2>;");
+            let source = crate::qemu::target_dir().join("dts").join("plain-guest0.dts");
+            std::fs::create_dir_all(source.parent().unwrap_or(&source))
+                .and_then(|()| std::fs::write(&source, format!("{}{plain}{}", &host[..start], &host[end..])))
+                .map_err(|e| format!("cannot write {}: {e}", source.display()))?;
+            build_hypervisor_with_dts(&source, "plain-guest0")
+        })
+        .clone()
+}
+
 /// Where the hypervisor looks for the guest image pack (host-physical;
 /// `hypervisor::vm::memory::PACK_BASE`) and the most it reads.
 pub const PACK_BASE: u32 = 0x0080_0000;
