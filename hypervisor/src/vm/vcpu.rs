@@ -133,6 +133,21 @@ impl Exit {
         self.cause & (1 << 31) != 0
     }
 
+    /// What the faulting access at BadVAddr was: a store (`store`), the
+    /// fetch of the instruction at EPC or of its delay slot, or a load.
+    /// EPC bit 0 is the ISA mode (MIPS16e), not part of the address.
+    pub fn access(&self, store: bool) -> Access {
+        let pc = self.epc & !1;
+        let va = self.badvaddr;
+        if store {
+            Access::Store
+        } else if va == pc || (self.in_delay_slot() && va == pc.wrapping_add(4)) {
+            Access::Fetch
+        } else {
+            Access::Load
+        }
+    }
+
     pub fn ce(&self) -> u8 {
         ((self.cause >> 28) & 3) as u8
     }
@@ -412,15 +427,8 @@ impl Vcpu {
                 // addresses from 0x80000000 up, kernel segments from user
                 // mode) is the guest view's segment error, which also
                 // writes EntryHi.VPN2 and Context.
-                let pc = exit.epc & !1;
-                let fetch = !store && (exit.badvaddr == pc || (bd && exit.badvaddr == pc.wrapping_add(4)));
-                let access = if store {
-                    Access::Store
-                } else if fetch {
-                    Access::Fetch
-                } else {
-                    Access::Load
-                };
+                let access = exit.access(store);
+                let fetch = access == Access::Fetch;
                 let width = if fetch {
                     Some(4)
                 } else {
@@ -650,16 +658,8 @@ impl Vcpu {
     ) -> (ExitReason, Action) {
         let va = exit.badvaddr;
         let bd = exit.in_delay_slot();
-        // EPC bit 0 is the ISA mode (MIPS16e), not part of the address.
-        let pc = exit.epc & !1;
-        let fetch = !store && (va == pc || (bd && va == pc.wrapping_add(4)));
-        let access = if store {
-            Access::Store
-        } else if fetch {
-            Access::Fetch
-        } else {
-            Access::Load
-        };
+        let access = exit.access(store);
+        let fetch = access == Access::Fetch;
         let gpa = match self.guest_translate(va, access) {
             Ok(t) => t,
             Err(exception) => {
