@@ -1,15 +1,37 @@
-//! Translation of guest virtual addresses in the hypervisor's guest map.
+//! Translation of guest virtual addresses, through a guest address map.
 //!
-//! The guest sees the MIPS32 map with every kernel segment moved down by
-//! 0x80000000, because it runs in host user mode where only the low 2 GiB
-//! are reachable:
+//! A guest runs in host user mode, where only the low 2 GiB are reachable,
+//! so its kernel segments must live below 0x80000000. A [`GuestMap`] says
+//! where: a table of segments covering 0x00000000 - 0x7FFFFFFF, each saying
+//! what an address there leads to in guest kernel mode and in guest user
+//! mode, and the windows that show where the native kernel segments (the
+//! reset and exception vectors, EBase) appear. Everything at or above
+//! [`GUEST_LIMIT`] is an address error in every map.
+//!
+//! Two maps exist ([`GuestMap::by_name`]):
+//!
+//! [`SHIFTED`] (`"shifted"`, the default): every kernel segment moved down
+//! by 0x80000000.
 //!
 //! | guest VA                | native segment | guest kernel mode          | guest user mode |
 //! |-------------------------|----------------|----------------------------|-----------------|
 //! | 0x00000000 - 0x1FFFFFFF | KSEG0          | unmapped, cached, GPA = VA | useg, TLB-mapped |
 //! | 0x20000000 - 0x3FFFFFFF | KSEG1          | unmapped, uncached, GPA = VA - 0x20000000 | useg, TLB-mapped |
 //! | 0x40000000 - 0x7FFFFFFF | KSSEG / KSEG3  | TLB-mapped                 | useg, TLB-mapped |
-//! | 0x80000000 - 0xFFFFFFFF | —              | address error              | address error   |
+//!
+//! [`KVM_GUEST`] (`"kvm-guest"`): the map a Linux kernel built with
+//! `CONFIG_KVM_GUEST` expects (`KVM_GUEST_*` in Linux's
+//! `arch/mips/include/asm/kvm_host.h`): a 1 GiB user segment, KSEG0 and
+//! KSEG1 both at 0x40000000, KSEG2/3 at 0x60000000.
+//!
+//! | guest VA                | native segment | guest kernel mode          | guest user mode |
+//! |-------------------------|----------------|----------------------------|-----------------|
+//! | 0x00000000 - 0x3FFFFFFF | kuseg          | TLB-mapped                 | TLB-mapped      |
+//! | 0x40000000 - 0x5FFFFFFF | KSEG0 and KSEG1 | unmapped, cached, GPA = VA - 0x40000000 | address error |
+//! | 0x60000000 - 0x7FFFFFFF | KSEG2 / KSEG3  | TLB-mapped                 | address error   |
+//!
+//! Status.ERL does not unmap kuseg in a guest map (QEMU's Malta guests of
+//! KVM's trap-and-emulate mode did not get it either).
 use crate::tlb::{Tlb, TlbFault};
 use crate::{Exception, ExceptionKind};
 
@@ -32,33 +54,137 @@ pub enum Access {
 /// Where a guest virtual address leads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Translation {
-    /// Guest KSEG0 (cached) or KSEG1 (uncached): a fixed mapping.
+    /// An unmapped kernel segment (KSEG0 cached, KSEG1 uncached): a fixed mapping.
     Direct { phys: GuestPhys, cached: bool },
     /// Through the guest's TLB.
     Mapped { phys: GuestPhys },
 }
 
-/// The first guest address that is never valid in the guest map.
+/// The first guest address that is never valid in a guest map.
 pub const GUEST_LIMIT: u32 = 0x8000_0000;
-const KSEG1_START: u32 = 0x2000_0000;
-const MAPPED_KERNEL_START: u32 = 0x4000_0000;
 
-/// Translates `va` for a guest in kernel mode (`kernel`) or not, with the
-/// guest's current ASID and TLB. A failure is the exception the guest must
-/// see, with BadVAddr = `va`.
-pub fn translate(va: GuestVirt, access: Access, kernel: bool, asid: u8, tlb: &Tlb) -> Result<Translation, Exception> {
+/// What an address in a segment leads to at one privilege level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reach {
+    /// Unmapped: guest-physical `phys` + the offset into the segment.
+    Direct { phys: u32, cached: bool },
+    /// Through the guest TLB.
+    Tlb,
+    /// An address error (the segment is not this level's).
+    AddressError,
+}
+
+/// One segment of a guest map: `start..=last`, as guest kernel mode and
+/// guest user (and supervisor) mode see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Segment {
+    pub start: u32,
+    pub last: u32,
+    pub kernel: Reach,
+    pub user: Reach,
+}
+
+/// Where a native segment appears in a guest map: native addresses
+/// `native..=native + (last - start)` are guest addresses `start..=last`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Window {
+    pub native: u32,
+    pub start: u32,
+    pub last: u32,
+}
+
+/// A guest address map: the segments (in address order, covering
+/// 0..GUEST_LIMIT without gaps) and the native windows.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct GuestMap {
+    /// The name a device tree chooses it by.
+    pub name: &'static str,
+    pub segments: &'static [Segment],
+    pub windows: &'static [Window],
+}
+
+/// The seed's map: the native kernel segments moved down by 2 GiB.
+pub static SHIFTED: GuestMap = GuestMap {
+    name: "shifted",
+    segments: &[
+        Segment { start: 0x0000_0000, last: 0x1FFF_FFFF, kernel: Reach::Direct { phys: 0, cached: true }, user: Reach::Tlb },
+        Segment { start: 0x2000_0000, last: 0x3FFF_FFFF, kernel: Reach::Direct { phys: 0, cached: false }, user: Reach::Tlb },
+        Segment { start: 0x4000_0000, last: 0x7FFF_FFFF, kernel: Reach::Tlb, user: Reach::Tlb },
+    ],
+    windows: &[Window { native: 0x8000_0000, start: 0x0000_0000, last: 0x7FFF_FFFF }],
+};
+
+/// Linux's `CONFIG_KVM_GUEST` map (KVM's trap-and-emulate guests).
+pub static KVM_GUEST: GuestMap = GuestMap {
+    name: "kvm-guest",
+    segments: &[
+        Segment { start: 0x0000_0000, last: 0x3FFF_FFFF, kernel: Reach::Tlb, user: Reach::Tlb },
+        Segment {
+            start: 0x4000_0000,
+            last: 0x5FFF_FFFF,
+            kernel: Reach::Direct { phys: 0, cached: true },
+            user: Reach::AddressError,
+        },
+        Segment { start: 0x6000_0000, last: 0x7FFF_FFFF, kernel: Reach::Tlb, user: Reach::AddressError },
+    ],
+    windows: &[
+        Window { native: 0x0000_0000, start: 0x0000_0000, last: 0x3FFF_FFFF },
+        Window { native: 0x8000_0000, start: 0x4000_0000, last: 0x5FFF_FFFF },
+        Window { native: 0xA000_0000, start: 0x4000_0000, last: 0x5FFF_FFFF },
+        Window { native: 0xC000_0000, start: 0x6000_0000, last: 0x7FFF_FFFF },
+    ],
+};
+
+/// Every guest map, the default first.
+pub static MAPS: [&GuestMap; 2] = [&SHIFTED, &KVM_GUEST];
+
+impl GuestMap {
+    /// The map a device tree names, if there is one.
+    pub fn by_name(name: &str) -> Option<&'static GuestMap> {
+        MAPS.iter().copied().find(|map| map.name == name)
+    }
+
+    /// The segment holding `va`; `None` at or above [`GUEST_LIMIT`].
+    pub fn segment(&self, va: u32) -> Option<&Segment> {
+        self.segments.iter().find(|s| s.start <= va && va <= s.last)
+    }
+
+    /// A native kernel address as this map shows it, if it has a place.
+    pub fn from_native(&self, addr: u32) -> Option<u32> {
+        self.windows.iter().find_map(|w| {
+            let offset = addr.wrapping_sub(w.native);
+            (addr >= w.native && offset <= w.last - w.start).then_some(w.start + offset)
+        })
+    }
+
+    /// How `va` reaches guest-physical memory in kernel or user mode; an
+    /// address outside every segment is an address error.
+    pub fn reach(&self, va: u32, kernel: bool) -> (Reach, u32) {
+        match self.segment(va) {
+            Some(s) => (if kernel { s.kernel } else { s.user }, va - s.start),
+            None => (Reach::AddressError, 0),
+        }
+    }
+}
+
+/// Translates `va` in `map` for a guest in kernel mode (`kernel`) or not,
+/// with the guest's current ASID and TLB. A failure is the exception the
+/// guest must see, with BadVAddr = `va`.
+pub fn translate(
+    map: &GuestMap,
+    va: GuestVirt,
+    access: Access,
+    kernel: bool,
+    asid: u8,
+    tlb: &Tlb,
+) -> Result<Translation, Exception> {
     let addr = va.0;
     let store = access == Access::Store;
-    if addr >= GUEST_LIMIT {
-        return Err(address_error(addr, store));
+    match map.reach(addr, kernel) {
+        (Reach::Direct { phys, cached }, offset) => Ok(Translation::Direct { phys: GuestPhys(phys + offset), cached }),
+        (Reach::Tlb, _) => through_tlb(addr, store, asid, tlb).map(|phys| Translation::Mapped { phys: GuestPhys(phys) }),
+        (Reach::AddressError, _) => Err(address_error(addr, store)),
     }
-    if kernel && addr < KSEG1_START {
-        return Ok(Translation::Direct { phys: GuestPhys(addr), cached: true });
-    }
-    if kernel && addr < MAPPED_KERNEL_START {
-        return Ok(Translation::Direct { phys: GuestPhys(addr - KSEG1_START), cached: false });
-    }
-    through_tlb(addr, store, asid, tlb).map(|phys| Translation::Mapped { phys: GuestPhys(phys) })
 }
 
 /// The privilege level an access is made at.
@@ -134,7 +260,7 @@ mod tests {
     #[test]
     fn kernel_segments() {
         let t = tlb();
-        let ok = |va, access| translate(GuestVirt(va), access, true, 5, &t);
+        let ok = |va, access| translate(&SHIFTED, GuestVirt(va), access, true, 5, &t);
         assert_eq!(ok(0x0010_0000, Access::Fetch), Ok(Translation::Direct { phys: GuestPhys(0x0010_0000), cached: true }));
         assert_eq!(ok(0x1FFF_FFFF, Access::Load), Ok(Translation::Direct { phys: GuestPhys(0x1FFF_FFFF), cached: true }));
         assert_eq!(ok(0x3F00_0010, Access::Store), Ok(Translation::Direct { phys: GuestPhys(0x1F00_0010), cached: false }));
@@ -145,7 +271,7 @@ mod tests {
     #[test]
     fn user_mode_is_all_mapped() {
         let t = tlb();
-        let user = |va, access| translate(GuestVirt(va), access, false, 5, &t);
+        let user = |va, access| translate(&SHIFTED, GuestVirt(va), access, false, 5, &t);
         assert_eq!(user(0x0040_0004, Access::Load), Ok(Translation::Mapped { phys: GuestPhys(0x0077_7004) }));
         assert_eq!(user(0x0010_0000, Access::Load), Err(Exception::at(ExceptionKind::TlbRefillLoad, 0x0010_0000)));
         assert_eq!(user(0x0040_1000, Access::Store), Err(Exception::at(ExceptionKind::TlbInvalidStore, 0x0040_1000)));
@@ -171,12 +297,69 @@ mod tests {
     #[test]
     fn faults() {
         let t = tlb();
-        let k = |va, access| translate(GuestVirt(va), access, true, 5, &t);
+        let k = |va, access| translate(&SHIFTED, GuestVirt(va), access, true, 5, &t);
         assert_eq!(k(0x8000_0000, Access::Load), Err(Exception::at(ExceptionKind::SegmentErrorLoad, 0x8000_0000)));
         assert_eq!(k(0xFFFF_FFFC, Access::Store), Err(Exception::at(ExceptionKind::SegmentErrorStore, 0xFFFF_FFFC)));
         assert_eq!(k(0x4000_1000, Access::Store), Err(Exception::at(ExceptionKind::TlbModified, 0x4000_1000)));
         assert_eq!(k(0x6000_0000, Access::Fetch), Err(Exception::at(ExceptionKind::TlbRefillLoad, 0x6000_0000)));
-        let other_asid = translate(GuestVirt(0x4000_0000), Access::Load, true, 6, &t);
+        let other_asid = translate(&SHIFTED, GuestVirt(0x4000_0000), Access::Load, true, 6, &t);
         assert_eq!(other_asid, Err(Exception::at(ExceptionKind::TlbRefillLoad, 0x4000_0000)));
+    }
+
+    /// Every map covers 0..GUEST_LIMIT with contiguous segments, and every
+    /// window lands inside the map.
+    #[test]
+    fn maps_are_well_formed() {
+        for map in MAPS {
+            let mut next = 0u64;
+            for s in map.segments {
+                assert_eq!(u64::from(s.start), next, "{}: gap or overlap at {:#x}", map.name, s.start);
+                assert!(s.last >= s.start);
+                next = u64::from(s.last) + 1;
+            }
+            assert_eq!(next, u64::from(GUEST_LIMIT), "{}: segments end at {next:#x}", map.name);
+            for w in map.windows {
+                assert!(w.last < GUEST_LIMIT && w.start <= w.last, "{}: window {w:?}", map.name);
+            }
+        }
+        assert_eq!(GuestMap::by_name("kvm-guest"), Some(&KVM_GUEST));
+        assert_eq!(GuestMap::by_name("shifted"), Some(&SHIFTED));
+        assert_eq!(GuestMap::by_name("native"), None);
+    }
+
+    #[test]
+    fn native_windows() {
+        assert_eq!(SHIFTED.from_native(0xBFC0_0000), Some(0x3FC0_0000));
+        assert_eq!(SHIFTED.from_native(0x8000_0000), Some(0));
+        assert_eq!(SHIFTED.from_native(0x7FFF_FFFF), None);
+        assert_eq!(KVM_GUEST.from_native(0x8000_0180), Some(0x4000_0180));
+        assert_eq!(KVM_GUEST.from_native(0xBFC0_0480), Some(0x5FC0_0480));
+        assert_eq!(KVM_GUEST.from_native(0xC000_1000), Some(0x6000_1000));
+        assert_eq!(KVM_GUEST.from_native(0xDFFF_FFFF), Some(0x7FFF_FFFF));
+        assert_eq!(KVM_GUEST.from_native(0xE000_0000), None, "KSEG3 has no place");
+        assert_eq!(KVM_GUEST.from_native(0x0040_0000), Some(0x0040_0000));
+    }
+
+    /// The kvm-guest map through the table: user space is the low 1 GiB in
+    /// both modes, KSEG0/KSEG1 unmapped at 0x40000000, KSEG2/3 mapped, the
+    /// kernel's segments an address error from user mode.
+    #[test]
+    fn kvm_guest_map() {
+        let t = tlb();
+        let tr = |va, access, kernel| translate(&KVM_GUEST, GuestVirt(va), access, kernel, 5, &t);
+        let direct = |pa| Ok(Translation::Direct { phys: GuestPhys(pa), cached: true });
+        assert_eq!(tr(0x4010_0000, Access::Fetch, true), direct(0x0010_0000));
+        assert_eq!(tr(0x5FC0_0010, Access::Load, true), direct(0x1FC0_0010));
+        assert_eq!(tr(0x5F00_0500, Access::Store, true), direct(0x1F00_0500));
+        assert_eq!(tr(0x0040_0004, Access::Load, true), Ok(Translation::Mapped { phys: GuestPhys(0x0077_7004) }));
+        assert_eq!(tr(0x0040_0004, Access::Load, false), Ok(Translation::Mapped { phys: GuestPhys(0x0077_7004) }));
+        assert_eq!(tr(0x0010_0000, Access::Fetch, true), Err(Exception::at(ExceptionKind::TlbRefillLoad, 0x0010_0000)));
+        assert_eq!(tr(0x6000_0000, Access::Store, true), Err(Exception::at(ExceptionKind::TlbRefillStore, 0x6000_0000)));
+        assert_eq!(tr(0x4000_0000, Access::Load, false), Err(Exception::at(ExceptionKind::SegmentErrorLoad, 0x4000_0000)));
+        assert_eq!(tr(0x6000_0000, Access::Store, false), Err(Exception::at(ExceptionKind::SegmentErrorStore, 0x6000_0000)));
+        assert_eq!(tr(0x8000_0000, Access::Load, true), Err(Exception::at(ExceptionKind::SegmentErrorLoad, 0x8000_0000)));
+        // The seed's mapped 0x40000000 entry is not reachable as a mapped
+        // address here: that range is the unmapped kernel segment.
+        assert_eq!(tr(0x4000_0010, Access::Load, true), direct(0x0000_0010));
     }
 }

@@ -39,24 +39,23 @@ pub use tlb::{Tlb, TlbEntry, TlbRegs};
 pub enum AddressMap {
     /// The real MIPS32 map (vectors at 0x80000000 / 0xBFC00000).
     Native,
-    /// The hypervisor's guest view: every kernel address moved down by
-    /// 0x80000000 (KSEG0 at 0, KSEG1 at 0x20000000, KSSEG/KSEG3 at
-    /// 0x40000000/0x60000000).
-    Guest,
+    /// A hypervisor guest's view ([`addrmap::GuestMap`]): the kernel
+    /// segments below 0x80000000.
+    Guest(&'static addrmap::GuestMap),
 }
 
 impl AddressMap {
-    /// How far kernel addresses move down in this map.
-    pub const fn kernel_shift(self) -> u32 {
-        match self {
-            AddressMap::Native => 0,
-            AddressMap::Guest => 0x8000_0000,
-        }
-    }
+    /// The seed's guest map (`addrmap::SHIFTED`).
+    pub const SHIFTED: AddressMap = AddressMap::Guest(&addrmap::SHIFTED);
 
-    /// A native kernel address (KSEG0..KSEG3) as this map shows it.
-    pub const fn from_native(self, addr: u32) -> u32 {
-        addr.wrapping_sub(self.kernel_shift())
+    /// A native kernel address (KSEG0..KSEG3) as this map shows it; one
+    /// with no place in a guest map is given unchanged (an address error
+    /// when used).
+    pub fn from_native(self, addr: u32) -> u32 {
+        match self {
+            AddressMap::Native => addr,
+            AddressMap::Guest(map) => map.from_native(addr).unwrap_or(addr),
+        }
     }
 }
 
@@ -364,9 +363,9 @@ impl Cpu {
                 let erl = self.cp0.status_erl() != 0;
                 addrmap::translate_native(va, access, self.mode(), erl, asid, &self.tlb)
             }
-            AddressMap::Guest => {
+            AddressMap::Guest(map) => {
                 let kernel = self.mode() == addrmap::Mode::Kernel;
-                addrmap::translate(addrmap::GuestVirt(va), access, kernel, asid, &self.tlb).map(|t| match t {
+                addrmap::translate(map, addrmap::GuestVirt(va), access, kernel, asid, &self.tlb).map(|t| match t {
                     addrmap::Translation::Direct { phys, .. } | addrmap::Translation::Mapped { phys } => phys.0,
                 })
             }

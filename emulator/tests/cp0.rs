@@ -284,7 +284,7 @@ fn ebase_keeps_its_top_bits_in_both_maps() {
     let mut cpu = reset_cpu();
     write(&mut cpu, 15, 1, 0xFFFF_FFFF);
     assert_eq!(read(&mut cpu, 15, 1), 0xBFFF_F000);
-    let mut guest = Cpu::new(AddressMap::Guest);
+    let mut guest = Cpu::new(AddressMap::SHIFTED);
     assert_eq!(guest.cp0.ebase, 0);
     assert_eq!(guest.pc, 0x3FC0_0000);
     write(&mut guest, 15, 1, 0xFFFF_FFFF);

@@ -38,7 +38,7 @@ fn vector_selection() {
         (CacheError, true, false, false, 0xBFC0_0300),
     ];
     for (kind, bev, exl, iv, native) in cases {
-        for map in [AddressMap::Native, AddressMap::Guest] {
+        for map in [AddressMap::Native, AddressMap::SHIFTED, AddressMap::Guest(&emulator::addrmap::KVM_GUEST)] {
             let status = if bev { BEV } else { 0 } | if exl { EXL } else { 0 };
             let mut cpu = cpu_with(map, status);
             if iv {
@@ -243,7 +243,7 @@ fn reset_keeps_tlb_and_lcg() {
     assert_eq!(cpu.gpr[5], 0);
     assert_eq!(cpu.cp0.status, 0x0040_0004);
     assert_eq!(cpu.pc, 0xBFC0_0000);
-    let mut guest = Cpu::new(AddressMap::Guest);
+    let mut guest = Cpu::new(AddressMap::SHIFTED);
     guest.pc = 0x1000;
     guest.reset();
     assert_eq!(guest.pc, 0x3FC0_0000);

@@ -30,7 +30,7 @@ fn cpu() -> impl Strategy<Value = Cpu> {
         any::<(u32, u32, bool, u32)>(),
     )
         .prop_map(|(gpr, pc, fcsr, writes, (seed, prev, debug, status))| {
-            let map = if seed & 1 == 0 { AddressMap::Native } else { AddressMap::Guest };
+            let map = if seed & 1 == 0 { AddressMap::Native } else { AddressMap::SHIFTED };
             let mut cpu = Cpu::new(map);
             cpu.gpr = gpr;
             cpu.gpr[0] = 0;
@@ -128,8 +128,8 @@ proptest! {
         for (i, (hi, lo0, lo1, mask)) in entries.into_iter().enumerate() {
             cpu.tlb.write(i as u32, TlbEntry::from_regs(TlbRegs { entry_hi: hi, entry_lo0: lo0, entry_lo1: lo1, page_mask: mask }));
         }
-        for access in [Access::Fetch, Access::Load, Access::Store] {
-            if let Err(e) = addrmap::translate(GuestVirt(va), access, kernel, asid, &cpu.tlb) {
+        for (access, map) in [Access::Fetch, Access::Load, Access::Store].into_iter().zip(addrmap::MAPS.into_iter().cycle()) {
+            if let Err(e) = addrmap::translate(map, GuestVirt(va), access, kernel, asid, &cpu.tlb) {
                 prop_assert_eq!(e.badvaddr, va);
             }
         }

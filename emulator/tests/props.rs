@@ -218,7 +218,7 @@ proptest! {
     /// of bits) are checked by their own rules.
     #[test]
     fn mtc0_keeps_read_only_bits(raw in raw_cp0(), reg in listed(), v in value(), native in any::<bool>()) {
-        let mut cpu = Cpu::new(if native { AddressMap::Native } else { AddressMap::Guest });
+        let mut cpu = Cpu::new(if native { AddressMap::Native } else { AddressMap::SHIFTED });
         for (r, x) in Cp0Reg::LISTED.iter().zip(&raw) {
             cpu.cp0.set(*r, *x);
         }
@@ -246,7 +246,7 @@ proptest! {
     /// `write_mask | reset_value`, and the read-only bits at their reset value.
     #[test]
     fn mtc0_sequences_from_reset_stay_masked(writes in prop::collection::vec((listed(), value()), 1..48), native in any::<bool>()) {
-        let mut cpu = Cpu::new(if native { AddressMap::Native } else { AddressMap::Guest });
+        let mut cpu = Cpu::new(if native { AddressMap::Native } else { AddressMap::SHIFTED });
         let start = cpu.cp0.clone();
         for (reg, v) in writes {
             let _ = cpu.cp0_write(reg, v);
@@ -267,7 +267,7 @@ proptest! {
     /// the TLB-facing invariants hold after every step.
     #[test]
     fn tlb_programs_keep_the_invariants(ops in prop::collection::vec(op(), 1..40), native in any::<bool>(), seed in any::<u32>()) {
-        let mut cpu = Cpu::new(if native { AddressMap::Native } else { AddressMap::Guest });
+        let mut cpu = Cpu::new(if native { AddressMap::Native } else { AddressMap::SHIFTED });
         cpu.lcg = RandomLcg { seed, prev: 0 };
         check_invariants(&mut cpu, native)?;
         for op in &ops {
@@ -295,7 +295,7 @@ proptest! {
         lcg in any::<(u32, u32)>(),
         native in any::<bool>(),
     ) {
-        let mut cpu = Cpu::new(if native { AddressMap::Native } else { AddressMap::Guest });
+        let mut cpu = Cpu::new(if native { AddressMap::Native } else { AddressMap::SHIFTED });
         for (r, x) in Cp0Reg::LISTED.iter().zip(&raw) {
             cpu.cp0.set(*r, *x);
         }
@@ -318,41 +318,54 @@ proptest! {
 proptest! {
     #![proptest_config(config(4_000, 0x0024_CF03))]
 
-    /// The guest map: KSEG0/KSEG1 views never come from the TLB and stay
-    /// below 0x20000000; nothing at or above GUEST_LIMIT translates; a
-    /// mapped address is exactly what the guest TLB gives, page offset kept.
+    /// The guest maps: an unmapped kernel segment never comes from the TLB
+    /// and stays below 0x20000000; nothing at or above GUEST_LIMIT
+    /// translates; a mapped address is exactly what the guest TLB gives,
+    /// page offset kept. What each map's segments are is stated here on its
+    /// own, not read from its table.
     #[test]
     fn guest_map_translations_stay_in_the_guest(
         tlb in arbitrary_tlb(),
         va in prop_oneof![any::<u32>(), 0u32..0x8000_0000, (0u32..8).prop_map(|k| k * 0x1000_0000)],
+        kvm in any::<bool>(),
         kernel in any::<bool>(),
         asid in any::<u8>(),
         access in prop_oneof![Just(Access::Fetch), Just(Access::Load), Just(Access::Store)],
     ) {
-        let result = addrmap::translate(GuestVirt(va), access, kernel, asid, &tlb);
-        let empty = addrmap::translate(GuestVirt(va), access, kernel, asid, &Tlb::default());
-        if va >= GUEST_LIMIT {
+        let map = if kvm { &addrmap::KVM_GUEST } else { &addrmap::SHIFTED };
+        // (direct segment's start, its guest-physical base), where the mode
+        // may use it; the first address the mode may not use at all.
+        let (direct, mode_limit) = match (kvm, kernel) {
+            (false, true) => (Some(0x0000_0000..0x4000_0000), GUEST_LIMIT),
+            (false, false) => (None, GUEST_LIMIT),
+            (true, true) => (Some(0x4000_0000..0x6000_0000), GUEST_LIMIT),
+            (true, false) => (None, 0x4000_0000),
+        };
+        let in_direct = direct.as_ref().is_some_and(|d| d.contains(&va));
+        let result = addrmap::translate(map, GuestVirt(va), access, kernel, asid, &tlb);
+        let empty = addrmap::translate(map, GuestVirt(va), access, kernel, asid, &Tlb::default());
+        if va >= mode_limit {
             prop_assert!(result.is_err(), "{:#x} translated: {:?}", va, result);
         }
         match result {
             Ok(Translation::Direct { phys: GuestPhys(pa), cached }) => {
-                prop_assert!(kernel && va < 0x4000_0000, "{:#x} direct outside guest KSEG0/KSEG1", va);
+                prop_assert!(in_direct, "{:#x} direct outside the unmapped kernel segments", va);
                 prop_assert!(pa < 0x2000_0000, "{:#x} -> {:#x}", va, pa);
                 prop_assert_eq!(pa, va & 0x1FFF_FFFF);
-                prop_assert_eq!(cached, va < 0x2000_0000);
-                prop_assert_eq!(result, empty, "KSEG0/KSEG1 depend on the TLB");
+                prop_assert_eq!(cached, kvm || va < 0x2000_0000);
+                prop_assert_eq!(result, empty, "unmapped segments depend on the TLB");
             }
             Ok(Translation::Mapped { phys: GuestPhys(pa) }) => {
-                prop_assert!(!(kernel && va < 0x4000_0000), "{:#x}: KSEG0/KSEG1 came out of the TLB", va);
-                prop_assert!(va < GUEST_LIMIT);
+                prop_assert!(!in_direct, "{:#x}: an unmapped segment came out of the TLB", va);
+                prop_assert!(va < mode_limit);
                 prop_assert_eq!(tlb.translate(va, asid, access == Access::Store), Ok(pa));
                 // The page offset (at least the 4 KiB one) is the VA's.
                 prop_assert_eq!(pa & 0xFFF, va & 0xFFF);
             }
             Err(e) => {
                 prop_assert_eq!(e.badvaddr, va);
-                if kernel && va < 0x4000_0000 {
-                    prop_assert!(false, "{:#x}: guest KSEG0/KSEG1 faulted: {:?}", va, e);
+                if in_direct {
+                    prop_assert!(false, "{:#x}: an unmapped kernel segment faulted: {:?}", va, e);
                 }
             }
         }

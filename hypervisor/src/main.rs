@@ -41,7 +41,7 @@ mod boot {
     use hypervisor::sched::{self, Kind, ThreadAction, ThreadId, PRIO_IDLE, PRIO_MTERM, PRIO_VCPU, PRIO_WORKER};
     use hypervisor::vm::config;
     use hypervisor::vm::guest::{known_compatible, ns_to_ticks, ticks_to_ns, write_status, Guest, GuestState, LifecycleOp, TICKS_PER_MS};
-    use hypervisor::vm::memory::{HostPhys, HostRam};
+    use hypervisor::vm::memory::{HostPhys, HostRam, Pack};
     use hypervisor::vm::ops::{self, GuestCommand, HostTlbEntry, HostView, Times};
     use hypervisor::vm::vcpu::{shadow_asids, Action as VcpuAction, Exit, ExitReason, Host, Shadow};
     use hypervisor::{devtree, exitcost::ExitCosts, trap::TrapFrame};
@@ -225,12 +225,9 @@ mod boot {
             let built = config.and_then(|c| Guest::build(index, &c, &mut host_ram, pack.as_ref(), cp0::count()));
             match built {
                 Ok((mut guest, image)) => {
-                    for chunk in image.chunks() {
-                        if let Some(pa) = guest.memory.host_range(chunk.gpa, chunk.data.len() as u32) {
-                            guestmem::copy_in(pa, chunk.data);
-                        }
+                    if let Some(pack) = &pack {
+                        load_guest(&guest, pack);
                     }
-                    patch_rom(&guest);
                     if let Some(board) = guest.bus.board_mut() {
                         board.rtc.set_wall_clock(wall_clock, ticks_to_ns(timer::now()));
                     }
@@ -256,14 +253,15 @@ mod boot {
         host_ram.free()
     }
 
-    /// Writes the board's words over the guest's image in its ROM (see
-    /// [`Guest::rom_patches`]).
-    fn patch_rom(guest: &Guest<'_>) {
-        for (gpa, value) in guest.rom_patches() {
-            if let Some(pa) = guest.memory.host_range(gpa, 4) {
-                guestmem::copy_in(pa, &value.to_le_bytes());
+    /// Copies what `guest` finds in memory at power-on into its RAM and
+    /// ROM ([`Guest::load`]); a piece outside them is left out (the build
+    /// checked the image).
+    fn load_guest(guest: &Guest<'_>, pack: &Pack<'_>) {
+        guest.load(pack, &mut |gpa, bytes| {
+            if let Some(pa) = guest.memory.host_range(gpa, bytes.len() as u32) {
+                guestmem::copy_in(pa, bytes);
             }
-        }
+        });
     }
 
     /// Starts the VCPU thread of guest `index` if it exists, is running
@@ -521,21 +519,16 @@ mod boot {
     /// Clears guest `index`'s RAM and ROM and copies its image in again
     /// from the pack (its VCPU thread is gone meanwhile).
     fn reload_image(index: usize) {
-        let Some((memory, image)) = with_guests(|g| g.get(index).and_then(Option::as_ref).map(|g| (g.memory, g.image))) else { return };
+        let Some(memory) = with_guests(|g| g.get(index).and_then(Option::as_ref).map(|g| g.memory)) else { return };
         let ram = VM.with(|vm| vm.ram);
         for (gpa, size) in [(0, memory.ram_size), (memory.rom_base, memory.rom_size)] {
             if let Some(pa) = memory.host_range(gpa, size) {
                 guestmem::zero(pa, size);
             }
         }
-        if let Some(image) = guestmem::pack(ram).and_then(|p| p.image(image)) {
-            for chunk in image.chunks() {
-                if let Some(pa) = memory.host_range(chunk.gpa, chunk.data.len() as u32) {
-                    guestmem::copy_in(pa, chunk.data);
-                }
-            }
+        if let Some(pack) = guestmem::pack(ram) {
+            with_guests(|g| g.get(index).and_then(Option::as_ref).map(|guest| load_guest(guest, &pack)));
         }
-        with_guests(|g| g.get(index).and_then(Option::as_ref).map(patch_rom));
         guestmem::fill_guest_canaries(&memory);
     }
 

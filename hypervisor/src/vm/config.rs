@@ -5,13 +5,17 @@
 //! and the reason, and the other guests are unaffected.
 
 use core::fmt;
+use emulator::addrmap::{GuestMap, MAPS};
 use fdt::node::FdtNode;
 use fdt::Fdt;
 
 /// Guest-physical address of the ROM region (the reset vector's target).
 pub const ROM_BASE: u32 = 0x1FC0_0000;
-/// Default VCPU start PC: the guest-map reset vector (KSEG1 view of ROM_BASE).
+/// Default VCPU start PC in the default map: the reset vector (KSEG1 view
+/// of ROM_BASE); in general the map's view of the native 0xBFC00000.
 pub const DEFAULT_START_PC: u32 = 0x3FC0_0000;
+/// The native reset vector, which the guest map places.
+const NATIVE_RESET_PC: u32 = 0xBFC0_0000;
 /// Default time slice, in milliseconds.
 pub const DEFAULT_TIME_SLICE_MS: u32 = 10;
 /// Guest-physical addresses must stay below this: the guest map reaches
@@ -56,6 +60,16 @@ pub enum Board {
     Malta,
 }
 
+/// How the hypervisor starts a Linux kernel (guest child node `linux`), as
+/// QEMU's Malta does: the arguments in a0-a3, the initramfs in RAM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinuxBoot<'a> {
+    /// The kernel command line (`bootargs`; default empty).
+    pub bootargs: &'a str,
+    /// The pack image holding the initramfs (`initrd = <N>`), if any.
+    pub initrd: Option<u32>,
+}
+
 /// One region of a guest's address space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Region<'a> {
@@ -90,6 +104,11 @@ pub struct GuestConfig<'a> {
     pub canary_ram: Option<(u32, u32)>,
     /// `board = "malta"`: the virtual Malta board; none by default.
     pub board: Option<Board>,
+    /// `address-map = "NAME"`: the guest address map (default `shifted`).
+    pub map: &'static GuestMap,
+    /// A `linux` child node: the guest's image is a Linux kernel, started
+    /// at its entry point with QEMU Malta's boot arguments.
+    pub linux: Option<LinuxBoot<'a>>,
     regions: [Option<Region<'a>>; MAX_REGIONS],
 }
 
@@ -165,6 +184,14 @@ pub enum Refusal<'a> {
     DeviceAttach { node: &'a str },
     /// An earlier guest node has the same name (`model`, else node name).
     DuplicateName { name: &'a str },
+    /// `address-map` names no known map.
+    UnknownMap { name: &'a str },
+    /// `start_pc` on a Linux guest, which starts at its kernel's entry.
+    LinuxStartPc,
+    /// A Linux guest's image has no entry point (a raw binary).
+    NoEntry { image: u32 },
+    /// The initramfs does not fit in the guest's RAM above its kernel.
+    InitrdTooLarge { len: u32 },
 }
 
 impl fmt::Display for Refusal<'_> {
@@ -221,6 +248,20 @@ impl fmt::Display for Refusal<'_> {
                 write!(f, "region `{node}`: cannot attach the device (at most 2 UARTs and 8 devices per guest)")
             }
             Refusal::DuplicateName { name } => write!(f, "name `{name}` is taken by an earlier guest node"),
+            Refusal::UnknownMap { name } => {
+                write!(f, "address-map = \"{name}\": no such map (known:")?;
+                for map in MAPS {
+                    write!(f, " \"{}\"", map.name)?;
+                }
+                write!(f, ")")
+            }
+            Refusal::LinuxStartPc => write!(f, "start_pc on a Linux guest: it starts at its kernel's entry point"),
+            Refusal::NoEntry { image } => {
+                write!(f, "image {image} has no entry point (a Linux guest's image must be an ELF kernel)")
+            }
+            Refusal::InitrdTooLarge { len } => {
+                write!(f, "the initramfs ({} KiB) does not fit in RAM above the kernel", len / 1024)
+            }
         }
     }
 }
@@ -288,6 +329,14 @@ fn guest_name<'a>(node: FdtNode<'_, 'a>) -> &'a str {
 pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<GuestConfig<'a>, Refusal<'a>> {
     let name = guest_name(node);
     let image = cell(node, "image")?.unwrap_or(0);
+    let map = match string(node, "address-map") {
+        None => MAPS[0],
+        Some(name) => GuestMap::by_name(name).ok_or(Refusal::UnknownMap { name })?,
+    };
+    let linux = match node.children().find(|c| c.name == "linux") {
+        None => None,
+        Some(l) => Some(LinuxBoot { bootargs: string(l, "bootargs").unwrap_or(""), initrd: cell(l, "initrd")? }),
+    };
 
     let vcpus = node.children().find(|c| c.name == "vcpus");
     let mut vcpu_nodes = vcpus.into_iter().flat_map(|v| v.children());
@@ -296,7 +345,11 @@ pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<
     if extra > 0 {
         return Err(Refusal::TooManyVcpus(extra + 1));
     }
-    let start_pc = cell(vcpu, "start_pc")?.unwrap_or(DEFAULT_START_PC);
+    let start_pc = cell(vcpu, "start_pc")?;
+    if start_pc.is_some() && linux.is_some() {
+        return Err(Refusal::LinuxStartPc);
+    }
+    let start_pc = start_pc.unwrap_or(map.from_native(NATIVE_RESET_PC).unwrap_or(DEFAULT_START_PC));
     if start_pc >= 0x8000_0000 || start_pc % 4 != 0 {
         return Err(Refusal::BadProperty { node: vcpu.name, property: "start_pc" });
     }
@@ -317,7 +370,7 @@ pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<
         Some("malta") => Some(Board::Malta),
         Some(_) => return Err(Refusal::BadProperty { node: node.name, property: "board" }),
     };
-    let mut config = GuestConfig { name, image, start_pc, time_slice_ms, canary_ram, board, regions };
+    let mut config = GuestConfig { name, image, start_pc, time_slice_ms, canary_ram, board, map, linux, regions };
     check_layout(&config)?;
     check_board(&config)?;
     if let Some((base, size)) = canary_ram {
@@ -624,13 +677,29 @@ pub(crate) mod tests {
     /// A guest node `g` with `board` (if given) and `regions`; a region
     /// kind `uart@N` is an ns16550a with `isa_irq = <N>`.
     fn board_blob(board: Option<&str>, regions: &[R<'_>]) -> Vec<u8> {
+        guest_blob(
+            &|b| {
+                if let Some(board) = board {
+                    b.str("board", board);
+                }
+            },
+            None,
+            regions,
+        )
+    }
+
+    /// A guest node `g`: `extra` adds its properties and children, then
+    /// one VCPU (with `start_pc` if given) and `regions`.
+    pub fn guest_blob(extra: &dyn Fn(&mut Builder), start_pc: Option<u32>, regions: &[R<'_>]) -> Vec<u8> {
         let mut b = Builder::new();
         b.begin("").cells("#address-cells", &[1]).cells("#size-cells", &[1]).begin("guests");
         b.begin("g").str("device_type", "guest");
-        if let Some(board) = board {
-            b.str("board", board);
+        extra(&mut b);
+        b.begin("vcpus").begin("vcpu0").str("device_type", "vcpu");
+        if let Some(pc) = start_pc {
+            b.cells("start_pc", &[pc]);
         }
-        b.begin("vcpus").begin("vcpu0").str("device_type", "vcpu").end().end();
+        b.end().end();
         b.begin("aspace");
         for R(node, kind, base, size) in regions {
             b.begin(node);
@@ -650,9 +719,59 @@ pub(crate) mod tests {
     }
 
     fn board_result(board: Option<&str>, regions: &[R<'_>]) -> Result<GuestConfig<'static>, String> {
-        let blob: &'static [u8] = Box::leak(board_blob(board, regions).into_boxed_slice());
+        blob_result(board_blob(board, regions))
+    }
+
+    fn blob_result(blob: Vec<u8>) -> Result<GuestConfig<'static>, String> {
+        let blob: &'static [u8] = Box::leak(blob.into_boxed_slice());
         let fdt: &'static Fdt<'static> = Box::leak(Box::new(Fdt::new(blob).unwrap()));
         guests(fdt, &known).next().unwrap().1.map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn address_maps() {
+        let memory = [R("ram", "ram", 0, 0x0100_0000), R("rom", "rom", ROM_BASE, 0x1000)];
+        let config = blob_result(guest_blob(&|_| {}, None, &memory)).unwrap();
+        assert_eq!(config.map.name, "shifted");
+        assert_eq!(config.start_pc, DEFAULT_START_PC);
+        let kvm = blob_result(guest_blob(&|b| {
+            b.str("address-map", "kvm-guest");
+        }, None, &memory)).unwrap();
+        assert_eq!(kvm.map.name, "kvm-guest");
+        assert_eq!(kvm.start_pc, 0x5FC0_0000, "the map's view of the reset vector");
+        assert_eq!(
+            blob_result(guest_blob(&|b| {
+            b.str("address-map", "flat");
+        }, None, &memory)).unwrap_err(),
+            "address-map = \"flat\": no such map (known: \"shifted\" \"kvm-guest\")"
+        );
+    }
+
+    #[test]
+    fn linux_guests() {
+        let memory = [R("ram", "ram", 0, 0x0400_0000), R("rom", "rom", ROM_BASE, 0x1000)];
+        let linux = |b: &mut Builder| {
+            b.str("address-map", "kvm-guest").begin("linux").str("bootargs", "console=ttyS0 quiet");
+            b.cells("initrd", &[1]).end();
+        };
+        let config = blob_result(guest_blob(&linux, None, &memory)).unwrap();
+        assert_eq!(config.linux, Some(LinuxBoot { bootargs: "console=ttyS0 quiet", initrd: Some(1) }));
+        let bare = blob_result(guest_blob(&|b| {
+            b.begin("linux").end();
+        }, None, &memory)).unwrap();
+        assert_eq!(bare.linux, Some(LinuxBoot { bootargs: "", initrd: None }));
+        assert_eq!(blob_result(guest_blob(&|_| {}, None, &memory)).unwrap().linux, None);
+        assert_eq!(
+            blob_result(guest_blob(&linux, Some(0x4010_0000), &memory)).unwrap_err(),
+            "start_pc on a Linux guest: it starts at its kernel's entry point"
+        );
+        let bad_initrd = |b: &mut Builder| {
+            b.begin("linux").str("initrd", "the first").end();
+        };
+        assert_eq!(
+            blob_result(guest_blob(&bad_initrd, None, &memory)).unwrap_err(),
+            "node `linux`: property `initrd` is missing or malformed"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! validated device-tree node; and the round-robin choice of what runs.
 
 use super::config::{Board, GuestConfig, Irq, Refusal, RegionKind};
+use super::linux;
 use super::memory::{GuestMemory, HostRam, Image, Pack};
 use super::vcpu::Vcpu;
 use crate::devemu::{AttachError, Bus, IrqRoute};
@@ -59,6 +60,17 @@ pub struct Guest<'a> {
     pub start_pc: u32,
     /// Its image's index in the pack (reloaded by a reset).
     pub image: u32,
+    /// A Linux guest: how its kernel starts.
+    pub linux: Option<LinuxStart<'a>>,
+}
+
+/// How a Linux guest's kernel starts ([`linux`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinuxStart<'a> {
+    pub entry: linux::Entry,
+    pub bootargs: &'a str,
+    /// The initramfs: its pack image, guest-physical address and length.
+    pub initrd: Option<(u32, u32, u32)>,
 }
 
 /// What the operator can do to a guest's life (`guest start|stop|...`).
@@ -168,24 +180,93 @@ impl<'a> Guest<'a> {
         let mut scratch = *ram;
         let memory = scratch.allocate(config)?;
         image.check(&memory)?;
+        let linux = match config.linux {
+            Some(boot) => Some(Self::linux_start(config, boot, &image, &memory, pack)?),
+            None => None,
+        };
         *ram = scratch;
         if let Some(Board::Malta) = config.board {
             // The RTC reads the epoch until the host sets it (`set_wall_clock`).
             bus.set_board(MaltaBoard::new(u64::from(memory.ram_size), 0));
         }
-        let guest = Guest {
+        let start_pc = linux.map_or(config.start_pc, |l| l.entry.pc);
+        let mut guest = Guest {
             name: config.name,
             index,
             memory,
             bus,
-            vcpu: Vcpu::new(index, config.start_pc, now),
+            vcpu: Vcpu::new(index, config.map, start_pc, now),
             state: GuestState::Running,
             time_slice_ticks: config.time_slice_ms.saturating_mul(TICKS_PER_MS),
             fpu_used: false,
-            start_pc: config.start_pc,
+            start_pc,
             image: config.image,
+            linux,
         };
+        guest.set_entry_registers();
         Ok((guest, image))
+    }
+
+    /// A Linux guest's start: its kernel's entry, where its initramfs goes.
+    fn linux_start(
+        config: &GuestConfig<'a>,
+        boot: super::config::LinuxBoot<'a>,
+        kernel: &Image<'_>,
+        memory: &GuestMemory,
+        pack: Option<&Pack<'_>>,
+    ) -> Result<LinuxStart<'a>, Refusal<'a>> {
+        let pc = kernel.entry.ok_or(Refusal::NoEntry { image: config.image })?;
+        let ram_size = memory.ram_size;
+        let initrd = match boot.initrd {
+            None => None,
+            Some(index) => {
+                let available = pack.map_or(0, |p| p.len());
+                let image = pack.and_then(|p| p.image(index)).ok_or(Refusal::MissingImage { index, available })?;
+                let len = image.chunks().map(|c| c.data.len() as u32).fold(0u32, u32::saturating_add);
+                let kernel_end = kernel
+                    .chunks()
+                    .filter(|c| c.gpa < ram_size)
+                    .map(|c| c.gpa.saturating_add(c.data.len() as u32))
+                    .max()
+                    .unwrap_or(0);
+                let gpa = linux::initrd_gpa(ram_size, kernel_end, len).ok_or(Refusal::InitrdTooLarge { len })?;
+                Some((index, gpa, len))
+            }
+        };
+        Ok(LinuxStart { entry: linux::entry(config.map, pc, ram_size), bootargs: boot.bootargs, initrd })
+    }
+
+    /// A Linux guest's argument registers (a0-a3, sp) as its kernel expects
+    /// them at entry; nothing for other guests.
+    fn set_entry_registers(&mut self) {
+        if let Some(linux) = self.linux {
+            self.vcpu.cpu.gpr[4..8].copy_from_slice(&linux.entry.args);
+            self.vcpu.cpu.gpr[29] = linux.entry.sp;
+        }
+    }
+
+    /// Writes everything the guest finds in memory at power-on through `put`
+    /// (guest-physical address, bytes): its image from `pack`, the board's
+    /// words in its ROM, a Linux guest's initramfs and boot arguments.
+    /// The caller has cleared its RAM and ROM.
+    pub fn load(&self, pack: &Pack<'_>, put: &mut dyn FnMut(u32, &[u8])) {
+        for chunk in pack.image(self.image).iter().flat_map(|i| i.chunks()) {
+            put(chunk.gpa, chunk.data);
+        }
+        for (gpa, value) in self.rom_patches() {
+            put(gpa, &value.to_le_bytes());
+        }
+        let Some(linux) = self.linux else { return };
+        let mut initrd = None;
+        if let Some((index, gpa, len)) = linux.initrd {
+            let mut at = gpa;
+            for chunk in pack.image(index).iter().flat_map(|i| i.chunks()) {
+                put(at, chunk.data);
+                at += chunk.data.len() as u32;
+            }
+            initrd = Some((gpa, len));
+        }
+        linux::write_args(self.vcpu.map(), linux.bootargs, self.memory.ram_size, initrd, put);
     }
 
     /// VCPU and devices back to their reset state (BEV and ERL set, PC at
@@ -193,6 +274,7 @@ impl<'a> Guest<'a> {
     /// since boot). `now` is the host Count.
     pub fn reset(&mut self, now: u32) {
         self.vcpu.reset(self.start_pc, now);
+        self.set_entry_registers();
         self.bus.reset_devices();
         self.fpu_used = false;
     }
@@ -325,9 +407,72 @@ pub fn write_status(guest: &Guest<'_>, out: &mut dyn core::fmt::Write) -> core::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vm::config::tests::{blob, good_regions, R};
+    use crate::vm::config::tests::{blob, good_regions, guest_blob, R};
     use crate::vm::config::{self, ROM_BASE};
     use crate::vm::memory::tests::pack;
+
+    /// A Linux guest with 64 MiB of RAM on the kvm-guest map; its kernel
+    /// is image 0 and its initramfs image `initrd`.
+    fn linux_config(initrd: u32) -> GuestConfig<'static> {
+        let regions = [R("ram", "ram", 0, 0x0400_0000), R("rom", "rom", ROM_BASE, 0x0040_0000)];
+        let linux = move |b: &mut crate::devtree::tests::Builder| {
+            b.str("address-map", "kvm-guest").str("board", "malta");
+            b.begin("linux").str("bootargs", "console=ttyS0").cells("initrd", &[initrd]).end();
+        };
+        let blob: &'static [u8] = Box::leak(guest_blob(&linux, None, &regions).into_boxed_slice());
+        let fdt: &'static fdt::Fdt<'static> = Box::leak(Box::new(fdt::Fdt::new(blob).unwrap()));
+        config::guests(fdt, &known_compatible).next().unwrap().1.unwrap()
+    }
+
+    #[test]
+    fn a_linux_guest_starts_as_qemu_malta_starts_a_kernel() {
+        let kernel: Vec<u8> = (0..0x4000u32).map(|i| i as u8).collect();
+        let initrd = vec![0xA5u8; 0x3000];
+        let bytes = pack(&[("vmlinux.elf", &[(0x0010_0000, &kernel)]), ("initramfs.bin", &[(ROM_BASE, &initrd)])]);
+        let pack = Pack::parse(&bytes).unwrap();
+        let config = linux_config(1);
+        let mut ram = HostRam::new(128 << 20);
+        let (mut guest, _) = Guest::build(0, &config, &mut ram, Some(&pack), 0).unwrap();
+        let start = guest.linux.unwrap();
+        let initrd_gpa = 0x03FD_0000;
+        assert_eq!(start.initrd, Some((1, initrd_gpa, 0x3000)));
+        let cpu = &guest.vcpu.cpu;
+        assert_eq!((cpu.pc, &cpu.gpr[4..8], cpu.gpr[29]), (0x4010_0400, &[2, 0x4000_2000, 0x4000_2008, 64 << 20][..], 0x4000_1FC0));
+        assert_eq!(cpu.cp0.ebase & 0xFFFF_F000, 0x4000_0000, "EBase in the map's KSEG0");
+        // What `load` writes: the kernel, the board revision, the
+        // initramfs and the argument table.
+        let mut mem = vec![0u8; 0x2000_0000];
+        guest.load(&pack, &mut |gpa, data| mem[gpa as usize..gpa as usize + data.len()].copy_from_slice(data));
+        assert_eq!(&mem[0x0010_0000..0x0010_4000], &kernel[..]);
+        assert_eq!(&mem[initrd_gpa as usize..initrd_gpa as usize + 0x3000], &initrd[..]);
+        assert_eq!(mem[ROM_BASE as usize], 0, "the initramfs is not in the ROM");
+        assert_eq!(&mem[0x1FC0_0010..0x1FC0_0014], &0x420u32.to_le_bytes());
+        let cmdline_ptr = u32::from_le_bytes(mem[0x2004..0x2008].try_into().unwrap()) - 0x4000_0000;
+        let cmdline = &mem[cmdline_ptr as usize..][..41];
+        assert_eq!(cmdline, b"rd_start=0x43fd0000 rd_size=12288 console");
+        // A reset starts it the same way again.
+        guest.vcpu.cpu.gpr = [7; 32];
+        guest.reset(0);
+        assert_eq!((guest.vcpu.cpu.pc, guest.vcpu.cpu.gpr[4], guest.vcpu.cpu.gpr[29]), (0x4010_0400, 2, 0x4000_1FC0));
+    }
+
+    #[test]
+    fn linux_guests_are_refused_for_what_cannot_boot() {
+        let kernel = [0u8; 16];
+        let config = linux_config(1);
+        let mut ram = HostRam::new(128 << 20);
+        let no_initrd = pack(&[("vmlinux.elf", &[(0x0010_0000, &kernel)])]);
+        let err = Guest::build(0, &config, &mut ram, Pack::parse(&no_initrd).as_ref(), 0).unwrap_err();
+        assert_eq!(err, Refusal::MissingImage { index: 1, available: 1 });
+        let raw = pack(&[("kernel.bin", &[(ROM_BASE, &kernel)]), ("i", &[(ROM_BASE, &kernel)])]);
+        let err = Guest::build(0, &config, &mut ram, Pack::parse(&raw).as_ref(), 0).unwrap_err();
+        assert_eq!(err.to_string(), "image 0 has no entry point (a Linux guest's image must be an ELF kernel)");
+        let huge = vec![0u8; 0x0400_0000];
+        let too_big = pack(&[("vmlinux.elf", &[(0x0010_0000, &kernel)]), ("i", &[(ROM_BASE, &huge)])]);
+        let err = Guest::build(0, &config, &mut ram, Pack::parse(&too_big).as_ref(), 0).unwrap_err();
+        assert_eq!(err.to_string(), "the initramfs (65536 KiB) does not fit in RAM above the kernel");
+        assert_eq!(ram.available(), HostRam::new(128 << 20).available(), "nothing allocated");
+    }
 
     #[test]
     fn a_second_uart_port_is_named_guest_slash_node() {

@@ -125,11 +125,14 @@ impl GuestMemory {
     }
 }
 
-/// The image pack: `b"MVGPACK1"`, u32 total length, u32 image count, then
-/// per image: u32 name length, the name padded to 4 bytes, u32 chunk
-/// count, and per chunk u32 guest-physical address, u32 length, the bytes
-/// padded to 4. All little-endian.
-pub const PACK_MAGIC: &[u8; 8] = b"MVGPACK1";
+/// The image pack: `b"MVGPACK2"`, u32 total length, u32 image count, then
+/// per image: u32 name length, the name padded to 4 bytes, u32 entry point
+/// (a guest virtual address; all ones for none), u32 chunk count, and per
+/// chunk u32 guest-physical address, u32 length, the bytes padded to 4.
+/// All little-endian. A raw binary is one chunk at the ROM base.
+pub const PACK_MAGIC: &[u8; 8] = b"MVGPACK2";
+/// The entry word of an image without one.
+const NO_ENTRY: u32 = u32::MAX;
 
 /// A parsed pack (borrowing its bytes).
 #[derive(Clone, Copy, Debug)]
@@ -142,6 +145,8 @@ pub struct Pack<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct Image<'a> {
     pub name: &'a str,
+    /// The ELF entry point, if the image has one.
+    pub entry: Option<u32>,
     chunks: u32,
     body: &'a [u8],
 }
@@ -209,15 +214,16 @@ impl<'a> Image<'a> {
         let name_len = word(bytes, 0)?;
         let name_end = 4 + padded(name_len);
         let name = core::str::from_utf8(bytes.get(4..4 + name_len as usize)?).ok()?;
-        let chunks = word(bytes, name_end)?;
-        let body_start = name_end + 4;
+        let entry = Some(word(bytes, name_end)?).filter(|&e| e != NO_ENTRY);
+        let chunks = word(bytes, name_end + 4)?;
+        let body_start = name_end + 8;
         let mut at = body_start;
         for _ in 0..chunks {
             let len = word(bytes, at + 4)?;
             at = at.checked_add(8 + padded(len))?;
             bytes.get(..at)?;
         }
-        Some((Image { name, chunks, body: bytes.get(body_start..at)? }, bytes.get(at..)?))
+        Some((Image { name, entry, chunks, body: bytes.get(body_start..at)? }, bytes.get(at..)?))
     }
 
     pub fn chunks(&self) -> impl Iterator<Item = Chunk<'a>> + 'a {
@@ -250,7 +256,8 @@ pub(crate) mod tests {
     use crate::vm::config::tests::{blob, good_regions, known};
     use crate::vm::config::{self};
 
-    /// Builds a pack the way xtask does.
+    /// Builds a pack the way xtask does; an image whose name ends in `.elf`
+    /// gets the entry point 0x40100400, any other none.
     #[allow(clippy::type_complexity)]
     pub fn pack(images: &[(&str, &[(u32, &[u8])])]) -> Vec<u8> {
         let mut out = PACK_MAGIC.to_vec();
@@ -265,6 +272,7 @@ pub(crate) mod tests {
             put(&mut out, name.len() as u32);
             out.extend(name.as_bytes());
             pad(&mut out);
+            put(&mut out, if name.ends_with(".elf") { 0x4010_0400 } else { NO_ENTRY });
             put(&mut out, chunks.len() as u32);
             for (gpa, data) in *chunks {
                 put(&mut out, *gpa);
@@ -345,7 +353,8 @@ pub(crate) mod tests {
         let pack = Pack::parse(&bytes).unwrap();
         assert_eq!(pack.len(), 2);
         let a = pack.image(0).unwrap();
-        assert_eq!(a.name, "a.elf");
+        assert_eq!((a.name, a.entry), ("a.elf", Some(0x4010_0400)));
+        assert_eq!(pack.image(1).unwrap().entry, None);
         let chunks: Vec<_> = a.chunks().collect();
         assert_eq!(chunks, [Chunk { gpa: 0x0010_0000, data: b"hello" }, Chunk { gpa: 0x1FC0_0000, data: &[1, 2, 3, 4] }]);
         assert_eq!(pack.image(1).unwrap().chunks().count(), 0);

@@ -5,4 +5,5 @@ pub mod config;
 pub mod memory;
 pub mod vcpu;
 pub mod guest;
+pub mod linux;
 pub mod ops;

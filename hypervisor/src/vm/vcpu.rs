@@ -8,7 +8,7 @@
 use super::memory::{GuestMemory, HostPhys};
 use crate::devemu::{emulate_mmio_word, Bus};
 use crate::devices::DeviceEvent;
-use emulator::addrmap::{self, Access, GuestPhys, GuestVirt, Translation};
+use emulator::addrmap::{Access, GuestMap, GuestPhys};
 use emulator::{Cpu, Exception, ExceptionKind, Outcome};
 use isa_spec::MemKind;
 
@@ -276,8 +276,8 @@ impl Vcpu {
 
     /// A VCPU in its reset state, starting at `start_pc`, for guest number
     /// `index` (which picks its host ASIDs). `now` is the host Count.
-    pub fn new(index: usize, start_pc: u32, now: u32) -> Vcpu {
-        let mut cpu = Cpu::new(emulator::AddressMap::Guest);
+    pub fn new(index: usize, map: &'static GuestMap, start_pc: u32, now: u32) -> Vcpu {
+        let mut cpu = Cpu::new(emulator::AddressMap::Guest(map));
         cpu.pc = start_pc;
         Vcpu {
             cpu,
@@ -288,6 +288,14 @@ impl Vcpu {
             asids: shadow_asids(index),
             resume_in_slot: false,
             linked_sc: None,
+        }
+    }
+
+    /// The guest's address map (a VCPU's CPU always has one).
+    pub fn map(&self) -> &'static GuestMap {
+        match self.cpu.map {
+            emulator::AddressMap::Guest(map) => map,
+            emulator::AddressMap::Native => &emulator::addrmap::SHIFTED,
         }
     }
 
@@ -685,11 +693,7 @@ impl Vcpu {
     }
 
     fn guest_translate(&self, va: u32, access: Access) -> Result<u32, Exception> {
-        let asid = (self.cpu.cp0.entryhi & emulator::ASID_MASK) as u8;
-        let kernel = self.cpu.kernel_mode();
-        addrmap::translate(GuestVirt(va), access, kernel, asid, &self.cpu.tlb).map(|t| match t {
-            Translation::Direct { phys, .. } | Translation::Mapped { phys } => phys.0,
-        })
+        self.cpu.translate(va, access)
     }
 
     /// The shadow pair for the VPN2 of `va` in the current guest mode: each
@@ -740,12 +744,7 @@ impl Vcpu {
         let Some(word) = self.fetch(at, memory, host) else { return Action::Resume };
         bus.set_time(host.now_ns());
         let cpu = &self.cpu;
-        let result = emulate_mmio_word(word, &mut gpr, bus, |va, access| {
-            let asid = (cpu.cp0.entryhi & emulator::ASID_MASK) as u8;
-            addrmap::translate(va, access, cpu.kernel_mode(), asid, &cpu.tlb).map(|t| match t {
-                Translation::Direct { phys, .. } | Translation::Mapped { phys } => phys,
-            })
-        });
+        let result = emulate_mmio_word(word, &mut gpr, bus, |va, access| cpu.translate(va.0, access).map(GuestPhys));
         match result {
             Ok(_) => {
                 self.cpu.gpr = gpr;
@@ -820,7 +819,7 @@ mod tests {
 
     /// A VCPU in kernel mode (BEV=0, ERL=0, EBase 0) at CODE.
     fn vcpu() -> Vcpu {
-        let mut v = Vcpu::new(1, CODE, 0);
+        let mut v = Vcpu::new(1, &emulator::addrmap::SHIFTED, CODE, 0);
         v.cpu.cp0.status = 0;
         v
     }
@@ -1002,7 +1001,7 @@ mod tests {
         assert_eq!(v.cpu.cp0.cause_exccode(), 8);
         assert_eq!(v.cpu.cp0.status_exl(), 1);
         // With BEV, the vector is in the guest's ROM view.
-        let mut v = Vcpu::new(0, 0x3FC0_0000, 0);
+        let mut v = Vcpu::new(0, &emulator::addrmap::SHIFTED, 0x3FC0_0000, 0);
         v.handle_exit(exit(9, 0x3FC0_0010, 0), &MEMORY, &mut bus, &mut m);
         assert_eq!(v.cpu.pc, 0x3FC0_0380);
         assert_eq!(v.cpu.cp0.cause_exccode(), 9);
