@@ -32,8 +32,11 @@ pub fn compile_device_trees() -> Result<Vec<PathBuf>, String> {
 /// differ, so an unchanged tree does not make cargo rebuild the image.
 fn compile_device_tree(source: &Path, blob: &Path) -> Result<(), String> {
     let fresh = blob.with_extension("dtb.new");
-    // dtc's warnings go straight to the terminal.
+    // dtc's warnings go straight to the terminal. Every tree may include
+    // `dts/malta.dtsi`, wherever it is.
     let status = Command::new("dtc")
+        .arg("-i")
+        .arg(workspace_root().join("dts"))
         .args(["-I", "dts", "-O", "dtb", "-o"])
         .arg(&fresh)
         .arg(source)
@@ -115,22 +118,28 @@ pub fn plain_guest0_hypervisor() -> Result<PathBuf, String> {
 /// `hypervisor::vm::memory::PACK_BASE`) and the most it reads.
 pub const PACK_BASE: u32 = 0x0080_0000;
 pub const PACK_MAX: usize = 0x0080_0000;
-const PACK_MAGIC: &[u8; 8] = b"MVGPACK1";
+const PACK_MAGIC: &[u8; 8] = b"MVGPACK2";
+/// The entry word of an image without one (a raw binary).
+const NO_ENTRY: u32 = u32::MAX;
 
-/// One guest image: its name and the bytes for each guest-physical range.
+/// One guest image: its name, its ELF entry point (a guest virtual
+/// address) if it has one, and the bytes for each guest-physical range.
 #[derive(Debug, PartialEq, Eq)]
 pub struct GuestImage {
     pub name: String,
+    pub entry: Option<u32>,
     pub chunks: Vec<(u32, Vec<u8>)>,
 }
 
-/// The guest-physical address a guest-map link address stands for:
-/// guest KSEG0 (0x00000000-0x1FFFFFFF) is guest-physical as is, guest KSEG1
-/// (0x20000000-0x3FFFFFFF) is guest-physical + 0x20000000.
+/// The guest-physical address a link address in an unmapped kernel
+/// segment of a guest map stands for: in the default map guest KSEG0
+/// (0x00000000-0x1FFFFFFF) is guest-physical as is and guest KSEG1
+/// (0x20000000-0x3FFFFFFF) is guest-physical + 0x20000000; in the
+/// kvm-guest map KSEG0 (0x40000000-0x5FFFFFFF) is guest-physical +
+/// 0x40000000 (a `CONFIG_KVM_GUEST` Linux kernel is linked there).
 pub fn guest_phys(link: u32) -> Option<u32> {
     match link {
-        0x0000_0000..=0x1FFF_FFFF => Some(link),
-        0x2000_0000..=0x3FFF_FFFF => Some(link - 0x2000_0000),
+        0x0000_0000..=0x5FFF_FFFF => Some(link & 0x1FFF_FFFF),
         _ => None,
     }
 }
@@ -144,12 +153,12 @@ pub const GUEST_ROM: u32 = 0x1FC0_0000;
 pub fn read_guest_image(path: &Path) -> Result<GuestImage, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read guest image {}: {e}", path.display()))?;
     let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let chunks = if bytes.starts_with(b"\x7fELF") {
-        elf_chunks(&bytes).map_err(|why| format!("guest image {}: {why}", path.display()))?
-    } else {
-        vec![(GUEST_ROM, bytes)]
-    };
-    Ok(GuestImage { name, chunks })
+    if !bytes.starts_with(b"\x7fELF") {
+        return Ok(GuestImage { name, entry: None, chunks: vec![(GUEST_ROM, bytes)] });
+    }
+    let chunks = elf_chunks(&bytes).map_err(|why| format!("guest image {}: {why}", path.display()))?;
+    let entry = bytes.get(24..28).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    Ok(GuestImage { name, entry, chunks })
 }
 
 fn elf_chunks(elf: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, String> {
@@ -177,7 +186,10 @@ fn elf_chunks(elf: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, String> {
             continue;
         }
         let gpa = guest_phys(vaddr).ok_or_else(|| {
-            format!("segment at {vaddr:#x} is not in the guest map (link guests at guest KSEG0/KSEG1, below 0x40000000)")
+            format!(
+                "segment at {vaddr:#x} is not in a guest map's unmapped kernel segment \
+                 (link guests below 0x40000000, or a kvm-guest kernel at 0x40000000-0x5FFFFFFF)"
+            )
         })?;
         let mut data = elf.get(offset..offset + filesz).ok_or("segment beyond the end of the file")?.to_vec();
         data.resize(memsz.max(filesz), 0);
@@ -199,6 +211,7 @@ pub fn pack(images: &[GuestImage]) -> Result<Vec<u8>, String> {
         out.extend((image.name.len() as u32).to_le_bytes());
         out.extend(image.name.as_bytes());
         pad(&mut out);
+        out.extend(image.entry.unwrap_or(NO_ENTRY).to_le_bytes());
         out.extend((image.chunks.len() as u32).to_le_bytes());
         for (gpa, data) in &image.chunks {
             out.extend(gpa.to_le_bytes());
@@ -248,23 +261,27 @@ mod tests {
         assert_eq!(guest_phys(0x0010_0000), Some(0x0010_0000));
         assert_eq!(guest_phys(0x3FC0_0000), Some(0x1FC0_0000));
         assert_eq!(guest_phys(0x8010_0000), None);
-        assert_eq!(guest_phys(0x4000_0000), None);
+        assert_eq!(guest_phys(0x4010_0000), Some(0x0010_0000), "kvm-guest KSEG0");
+        assert_eq!(guest_phys(0x6000_0000), None);
     }
 
     #[test]
     fn pack_layout() {
-        let images = [GuestImage { name: "ab".into(), chunks: vec![(0x1FC0_0000, vec![1, 2, 3])] }];
+        let images = [GuestImage { name: "ab".into(), entry: Some(0x4010_0400), chunks: vec![(0x1FC0_0000, vec![1, 2, 3])] }];
         let bytes = pack(&images).unwrap();
-        assert_eq!(&bytes[..8], b"MVGPACK1");
+        assert_eq!(&bytes[..8], b"MVGPACK2");
         assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize, bytes.len());
         assert_eq!(&bytes[12..16], &1u32.to_le_bytes());
         assert_eq!(&bytes[16..20], &2u32.to_le_bytes());
         assert_eq!(&bytes[20..24], b"ab\0\0");
-        assert_eq!(&bytes[24..28], &1u32.to_le_bytes());
-        assert_eq!(&bytes[28..32], &0x1FC0_0000u32.to_le_bytes());
-        assert_eq!(&bytes[32..36], &3u32.to_le_bytes());
-        assert_eq!(&bytes[36..40], &[1, 2, 3, 0]);
-        assert_eq!(bytes.len(), 40);
+        assert_eq!(&bytes[24..28], &0x4010_0400u32.to_le_bytes());
+        assert_eq!(&bytes[28..32], &1u32.to_le_bytes());
+        assert_eq!(&bytes[32..36], &0x1FC0_0000u32.to_le_bytes());
+        assert_eq!(&bytes[36..40], &3u32.to_le_bytes());
+        assert_eq!(&bytes[40..44], &[1, 2, 3, 0]);
+        assert_eq!(bytes.len(), 44);
+        let raw = [GuestImage { name: "ab".into(), entry: None, chunks: vec![] }];
+        assert_eq!(&pack(&raw).unwrap()[24..28], &u32::MAX.to_le_bytes());
     }
 
     #[test]
@@ -273,7 +290,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let raw = dir.join("raw.bin");
         std::fs::write(&raw, [0u8; 8]).unwrap();
-        assert_eq!(read_guest_image(&raw).unwrap().chunks, vec![(GUEST_ROM, vec![0; 8])]);
+        let image = read_guest_image(&raw).unwrap();
+        assert_eq!((image.entry, image.chunks), (None, vec![(GUEST_ROM, vec![0; 8])]));
         let bad = dir.join("bad.elf");
         std::fs::write(&bad, b"\x7fELF\x02\x01").unwrap();
         assert!(read_guest_image(&bad).unwrap_err().contains("not a 32-bit little-endian ELF"));
