@@ -1,12 +1,13 @@
 //! Translation of guest virtual addresses, through a guest address map.
 //!
 //! A guest runs in host user mode, where only the low 2 GiB are reachable,
-//! so its kernel segments must live below 0x80000000. A [`GuestMap`] says
-//! where: a table of segments covering 0x00000000 - 0x7FFFFFFF, each saying
-//! what an address there leads to in guest kernel mode and in guest user
-//! mode, and the windows that show where the native kernel segments (the
-//! reset and exception vectors, EBase) appear. Everything at or above
-//! [`GUEST_LIMIT`] is an address error in every map.
+//! so its kernel segments must live below 0x80000000 ([`GUEST_LIMIT`]). A
+//! [`GuestMap`] says where: a table of segments covering the 4 GiB, each
+//! saying what an address there leads to in guest kernel mode and in guest
+//! user mode, and the windows that show where the native kernel segments
+//! (the reset and exception vectors, EBase) appear. A segment at or above
+//! GUEST_LIMIT that a map does not make an address error is one the host
+//! cannot map for the guest: every access there traps and is emulated.
 //!
 //! Two maps exist ([`GuestMap::by_name`]):
 //!
@@ -18,6 +19,7 @@
 //! | 0x00000000 - 0x1FFFFFFF | KSEG0          | unmapped, cached, GPA = VA | useg, TLB-mapped |
 //! | 0x20000000 - 0x3FFFFFFF | KSEG1          | unmapped, uncached, GPA = VA - 0x20000000 | useg, TLB-mapped |
 //! | 0x40000000 - 0x7FFFFFFF | KSSEG / KSEG3  | TLB-mapped                 | useg, TLB-mapped |
+//! | 0x80000000 - 0xFFFFFFFF | —              | address error              | address error   |
 //!
 //! [`KVM_GUEST`] (`"kvm-guest"`): the map a Linux kernel built with
 //! `CONFIG_KVM_GUEST` expects (`KVM_GUEST_*` in Linux's
@@ -29,6 +31,13 @@
 //! | 0x00000000 - 0x3FFFFFFF | kuseg          | TLB-mapped                 | TLB-mapped      |
 //! | 0x40000000 - 0x5FFFFFFF | KSEG0 and KSEG1 | unmapped, cached, GPA = VA - 0x40000000 | address error |
 //! | 0x60000000 - 0x7FFFFFFF | KSEG2 / KSEG3  | TLB-mapped                 | address error   |
+//! | 0x80000000 - 0x9FFFFFFF | KSEG0          | unmapped, emulated, GPA = VA - 0x80000000 | address error |
+//! | 0xA0000000 - 0xBFFFFFFF | KSEG1          | unmapped, emulated, GPA = VA - 0xA0000000 | address error |
+//! | 0xC0000000 - 0xFFFFFFFF | —              | address error              | address error   |
+//!
+//! Such a kernel still uses the native KSEG0 and KSEG1 addresses in
+//! places (its boot arguments, the copies of its exception handlers,
+//! `ioremap`): as under KVM, each access there is emulated.
 //!
 //! Status.ERL does not unmap kuseg in a guest map (QEMU's Malta guests of
 //! KVM's trap-and-emulate mode did not get it either).
@@ -60,7 +69,8 @@ pub enum Translation {
     Mapped { phys: GuestPhys },
 }
 
-/// The first guest address that is never valid in a guest map.
+/// The first guest address the host cannot map for a guest (it runs in
+/// host user mode).
 pub const GUEST_LIMIT: u32 = 0x8000_0000;
 
 /// What an address in a segment leads to at one privilege level.
@@ -93,14 +103,17 @@ pub struct Window {
     pub last: u32,
 }
 
-/// A guest address map: the segments (in address order, covering
-/// 0..GUEST_LIMIT without gaps) and the native windows.
+/// A guest address map: the segments (in address order, covering the
+/// 4 GiB without gaps) and the native windows.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct GuestMap {
     /// The name a device tree chooses it by.
     pub name: &'static str,
     pub segments: &'static [Segment],
     pub windows: &'static [Window],
+    /// The EBase bits that stay those of the map's KSEG0 base whatever the
+    /// guest writes, so its exception base stays unmapped.
+    pub ebase_fixed: u32,
 }
 
 /// The seed's map: the native kernel segments moved down by 2 GiB.
@@ -110,8 +123,10 @@ pub static SHIFTED: GuestMap = GuestMap {
         Segment { start: 0x0000_0000, last: 0x1FFF_FFFF, kernel: Reach::Direct { phys: 0, cached: true }, user: Reach::Tlb },
         Segment { start: 0x2000_0000, last: 0x3FFF_FFFF, kernel: Reach::Direct { phys: 0, cached: false }, user: Reach::Tlb },
         Segment { start: 0x4000_0000, last: 0x7FFF_FFFF, kernel: Reach::Tlb, user: Reach::Tlb },
+        Segment { start: 0x8000_0000, last: 0xFFFF_FFFF, kernel: Reach::AddressError, user: Reach::AddressError },
     ],
     windows: &[Window { native: 0x8000_0000, start: 0x0000_0000, last: 0x7FFF_FFFF }],
+    ebase_fixed: 0xC000_0000,
 };
 
 /// Linux's `CONFIG_KVM_GUEST` map (KVM's trap-and-emulate guests).
@@ -126,6 +141,19 @@ pub static KVM_GUEST: GuestMap = GuestMap {
             user: Reach::AddressError,
         },
         Segment { start: 0x6000_0000, last: 0x7FFF_FFFF, kernel: Reach::Tlb, user: Reach::AddressError },
+        Segment {
+            start: 0x8000_0000,
+            last: 0x9FFF_FFFF,
+            kernel: Reach::Direct { phys: 0, cached: true },
+            user: Reach::AddressError,
+        },
+        Segment {
+            start: 0xA000_0000,
+            last: 0xBFFF_FFFF,
+            kernel: Reach::Direct { phys: 0, cached: false },
+            user: Reach::AddressError,
+        },
+        Segment { start: 0xC000_0000, last: 0xFFFF_FFFF, kernel: Reach::AddressError, user: Reach::AddressError },
     ],
     windows: &[
         Window { native: 0x0000_0000, start: 0x0000_0000, last: 0x3FFF_FFFF },
@@ -133,6 +161,7 @@ pub static KVM_GUEST: GuestMap = GuestMap {
         Window { native: 0xA000_0000, start: 0x4000_0000, last: 0x5FFF_FFFF },
         Window { native: 0xC000_0000, start: 0x6000_0000, last: 0x7FFF_FFFF },
     ],
+    ebase_fixed: 0xE000_0000,
 };
 
 /// Every guest map, the default first.
@@ -144,7 +173,7 @@ impl GuestMap {
         MAPS.iter().copied().find(|map| map.name == name)
     }
 
-    /// The segment holding `va`; `None` at or above [`GUEST_LIMIT`].
+    /// The segment holding `va` (`None` only for a malformed table).
     pub fn segment(&self, va: u32) -> Option<&Segment> {
         self.segments.iter().find(|s| s.start <= va && va <= s.last)
     }
@@ -157,8 +186,8 @@ impl GuestMap {
         })
     }
 
-    /// How `va` reaches guest-physical memory in kernel or user mode; an
-    /// address outside every segment is an address error.
+    /// How `va` reaches guest-physical memory in kernel or user mode, and
+    /// its offset into its segment.
     pub fn reach(&self, va: u32, kernel: bool) -> (Reach, u32) {
         match self.segment(va) {
             Some(s) => (if kernel { s.kernel } else { s.user }, va - s.start),
@@ -306,8 +335,8 @@ mod tests {
         assert_eq!(other_asid, Err(Exception::at(ExceptionKind::TlbRefillLoad, 0x4000_0000)));
     }
 
-    /// Every map covers 0..GUEST_LIMIT with contiguous segments, and every
-    /// window lands inside the map.
+    /// Every map covers the 4 GiB with contiguous segments, every window
+    /// lands below GUEST_LIMIT, and no TLB-mapped segment lies above it.
     #[test]
     fn maps_are_well_formed() {
         for map in MAPS {
@@ -315,9 +344,12 @@ mod tests {
             for s in map.segments {
                 assert_eq!(u64::from(s.start), next, "{}: gap or overlap at {:#x}", map.name, s.start);
                 assert!(s.last >= s.start);
+                if s.start >= GUEST_LIMIT {
+                    assert!(s.kernel != Reach::Tlb && s.user == Reach::AddressError, "{}: {s:?}", map.name);
+                }
                 next = u64::from(s.last) + 1;
             }
-            assert_eq!(next, u64::from(GUEST_LIMIT), "{}: segments end at {next:#x}", map.name);
+            assert_eq!(next, 1 << 32, "{}: segments end at {next:#x}", map.name);
             for w in map.windows {
                 assert!(w.last < GUEST_LIMIT && w.start <= w.last, "{}: window {w:?}", map.name);
             }
@@ -357,7 +389,11 @@ mod tests {
         assert_eq!(tr(0x6000_0000, Access::Store, true), Err(Exception::at(ExceptionKind::TlbRefillStore, 0x6000_0000)));
         assert_eq!(tr(0x4000_0000, Access::Load, false), Err(Exception::at(ExceptionKind::SegmentErrorLoad, 0x4000_0000)));
         assert_eq!(tr(0x6000_0000, Access::Store, false), Err(Exception::at(ExceptionKind::SegmentErrorStore, 0x6000_0000)));
-        assert_eq!(tr(0x8000_0000, Access::Load, true), Err(Exception::at(ExceptionKind::SegmentErrorLoad, 0x8000_0000)));
+        assert_eq!(tr(0x8000_2000, Access::Load, true), direct(0x2000), "native KSEG0, emulated");
+        let uncached = Ok(Translation::Direct { phys: GuestPhys(0x1800_03F8), cached: false });
+        assert_eq!(tr(0xB800_03F8, Access::Store, true), uncached, "native KSEG1, emulated");
+        assert_eq!(tr(0x8000_2000, Access::Load, false), Err(Exception::at(ExceptionKind::SegmentErrorLoad, 0x8000_2000)));
+        assert_eq!(tr(0xC000_0000, Access::Load, true), Err(Exception::at(ExceptionKind::SegmentErrorLoad, 0xC000_0000)));
         // The seed's mapped 0x40000000 entry is not reachable as a mapped
         // address here: that range is the unmapped kernel segment.
         assert_eq!(tr(0x4000_0010, Access::Load, true), direct(0x0000_0010));

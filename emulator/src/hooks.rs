@@ -9,7 +9,7 @@
 //!   what the register keeps;
 //! - instruction hook: `fn(&mut Cpu, operands...) -> Result<Next, Exception>`.
 use crate::tlb::{TlbEntry, TlbRegs};
-use crate::{Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Next, CCRES, LLADDR_SHIFT, SYNCI_STEP, TLB_ENTRIES};
+use crate::{AddressMap, Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Next, CCRES, LLADDR_SHIFT, SYNCI_STEP, TLB_ENTRIES};
 
 type Step = Result<Next, Exception>;
 
@@ -41,6 +41,20 @@ pub fn pagemask_write(_cpu: &mut Cpu, value: u32, _merged: u32) -> u32 {
         mask << 13
     } else {
         0
+    }
+}
+
+/// EBase: the exception base stays in the unmapped kernel segment of the
+/// CPU's map. Natively the mask keeps bits 31:30 at 10; a guest map fixes
+/// the bits [`GuestMap::ebase_fixed`](crate::addrmap::GuestMap) says to its
+/// KSEG0 base (the kvm-guest map: bits 31:29, as KVM did).
+pub fn ebase_write(cpu: &mut Cpu, _value: u32, merged: u32) -> u32 {
+    match cpu.map {
+        AddressMap::Native => merged,
+        AddressMap::Guest(map) => {
+            let base = map.from_native(0x8000_0000).unwrap_or(0);
+            (merged & !map.ebase_fixed) | (base & map.ebase_fixed)
+        }
     }
 }
 

@@ -289,6 +289,14 @@ fn ebase_keeps_its_top_bits_in_both_maps() {
     assert_eq!(guest.pc, 0x3FC0_0000);
     write(&mut guest, 15, 1, 0xFFFF_FFFF);
     assert_eq!(read(&mut guest, 15, 1), 0x3FFF_F000);
+    // The kvm-guest map: a kernel writes native KSEG0 addresses; the base
+    // stays in the map's KSEG0 (0x40000000-0x5FFFF000), as under KVM.
+    let mut kvm = Cpu::new(AddressMap::Guest(&emulator::addrmap::KVM_GUEST));
+    assert_eq!((kvm.cp0.ebase, kvm.pc), (0x4000_0000, 0x5FC0_0000));
+    write(&mut kvm, 15, 1, 0x8012_3000);
+    assert_eq!(read(&mut kvm, 15, 1), 0x4012_3000);
+    write(&mut kvm, 15, 1, 0xFFFF_FFFF);
+    assert_eq!(read(&mut kvm, 15, 1), 0x5FFF_F000);
 }
 
 #[test]

@@ -231,6 +231,11 @@ proptest! {
         } else if reg == Cp0Reg::INDEX {
             // index_write keeps the old value for an index past the TLB.
             prop_assert!(new == old || new == (old & !mask) | (v & mask), "Index {:#x} -> {:#x}", old, new);
+        } else if reg == Cp0Reg::EBASE && !native {
+            // ebase_write puts the map's KSEG0 base into the top bits.
+            let fixed = emulator::addrmap::SHIFTED.ebase_fixed;
+            prop_assert_eq!(new & fixed, 0, "EBase {:#x} left the shifted map's KSEG0", new);
+            prop_assert_eq!(new & !mask & !fixed, old & !mask & !fixed);
         } else if reg != Cp0Reg::DEBUG {
             prop_assert_eq!(new & !mask, old & !mask, "{} ({:?}): read-only bits changed writing {:#x}", reg.name().unwrap_or("?"), reg, v);
         }
@@ -333,18 +338,18 @@ proptest! {
         access in prop_oneof![Just(Access::Fetch), Just(Access::Load), Just(Access::Store)],
     ) {
         let map = if kvm { &addrmap::KVM_GUEST } else { &addrmap::SHIFTED };
-        // (direct segment's start, its guest-physical base), where the mode
-        // may use it; the first address the mode may not use at all.
-        let (direct, mode_limit) = match (kvm, kernel) {
-            (false, true) => (Some(0x0000_0000..0x4000_0000), GUEST_LIMIT),
-            (false, false) => (None, GUEST_LIMIT),
-            (true, true) => (Some(0x4000_0000..0x6000_0000), GUEST_LIMIT),
-            (true, false) => (None, 0x4000_0000),
+        // The unmapped kernel segments the mode may use; the first address
+        // it may not use at all, apart from those.
+        let direct: &[core::ops::Range<u32>] = match (kvm, kernel) {
+            (false, true) => &[0x0000_0000..0x4000_0000],
+            (true, true) => &[0x4000_0000..0x6000_0000, 0x8000_0000..0xC000_0000],
+            (_, false) => &[],
         };
-        let in_direct = direct.as_ref().is_some_and(|d| d.contains(&va));
+        let mode_limit = if kvm && !kernel { 0x4000_0000 } else { GUEST_LIMIT };
+        let in_direct = direct.iter().any(|d| d.contains(&va));
         let result = addrmap::translate(map, GuestVirt(va), access, kernel, asid, &tlb);
         let empty = addrmap::translate(map, GuestVirt(va), access, kernel, asid, &Tlb::default());
-        if va >= mode_limit {
+        if va >= mode_limit && !in_direct {
             prop_assert!(result.is_err(), "{:#x} translated: {:?}", va, result);
         }
         match result {
@@ -352,7 +357,7 @@ proptest! {
                 prop_assert!(in_direct, "{:#x} direct outside the unmapped kernel segments", va);
                 prop_assert!(pa < 0x2000_0000, "{:#x} -> {:#x}", va, pa);
                 prop_assert_eq!(pa, va & 0x1FFF_FFFF);
-                prop_assert_eq!(cached, kvm || va < 0x2000_0000);
+                prop_assert_eq!(cached, if kvm { va < 0xA000_0000 } else { va < 0x2000_0000 });
                 prop_assert_eq!(result, empty, "unmapped segments depend on the TLB");
             }
             Ok(Translation::Mapped { phys: GuestPhys(pa) }) => {

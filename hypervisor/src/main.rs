@@ -304,6 +304,9 @@ mod boot {
         fn read_word(&mut self, pa: HostPhys) -> u32 {
             guestmem::read_word(pa)
         }
+        fn write_word(&mut self, pa: HostPhys, value: u32) {
+            guestmem::copy_in(pa, &value.to_le_bytes());
+        }
         fn install(&mut self, shadow: Shadow) {
             mips::tlb::install(shadow.entry_hi, shadow.entry_lo);
         }

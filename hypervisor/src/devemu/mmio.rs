@@ -35,6 +35,34 @@ use isa_spec::{Insn, MemAccess, MemKind};
 use super::bus::{Bus, BusFault};
 use crate::devices::AccessSize;
 
+/// What an emulated access reaches by guest-physical address: the guest's
+/// devices (its [`Bus`]), and for a caller that can, its RAM (a kernel
+/// segment the host cannot map for it, like the kvm-guest map's native
+/// KSEG0).
+pub trait Target {
+    fn read(&mut self, gpa: GuestPhys, size: AccessSize) -> Result<u32, BusFault>;
+    fn write(&mut self, gpa: GuestPhys, size: AccessSize, value: u32) -> Result<(), BusFault>;
+    /// `len` bytes from `gpa` reach one device or RAM region, all of them.
+    fn check(&mut self, gpa: GuestPhys, len: u32) -> Result<(), BusFault>;
+    /// Counts an access the emulation refused.
+    fn note_rejected(&mut self);
+}
+
+impl Target for Bus {
+    fn read(&mut self, gpa: GuestPhys, size: AccessSize) -> Result<u32, BusFault> {
+        Bus::read(self, gpa, size)
+    }
+    fn write(&mut self, gpa: GuestPhys, size: AccessSize, value: u32) -> Result<(), BusFault> {
+        Bus::write(self, gpa, size, value)
+    }
+    fn check(&mut self, gpa: GuestPhys, len: u32) -> Result<(), BusFault> {
+        Bus::check(self, gpa, len)
+    }
+    fn note_rejected(&mut self) {
+        self.stats.rejected = self.stats.rejected.wrapping_add(1);
+    }
+}
+
 /// An emulated access, for tracing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MmioDone {
@@ -90,7 +118,7 @@ impl From<BusFault> for MmioError {
 pub fn emulate_mmio_word(
     word: u32,
     gpr: &mut [u32; 32],
-    bus: &mut Bus,
+    bus: &mut dyn Target,
     translate: impl FnMut(GuestVirt, Access) -> Result<GuestPhys, Exception>,
 ) -> Result<MmioDone, MmioError> {
     let insn = isa_spec::decode(word).map_err(|_| MmioError::NotLoadStore)?;
@@ -106,7 +134,7 @@ pub fn emulate_mmio_word(
 pub fn emulate_mmio(
     insn: &Insn,
     gpr: &mut [u32; 32],
-    bus: &mut Bus,
+    bus: &mut dyn Target,
     mut translate: impl FnMut(GuestVirt, Access) -> Result<GuestPhys, Exception>,
 ) -> Result<MmioDone, MmioError> {
     let access = insn.mem_access().ok_or(MmioError::NotLoadStore)?;
@@ -123,7 +151,7 @@ pub fn emulate_mmio(
         MemKind::StoreLeft | MemKind::StoreRight => store_partial(access, va, gpr, bus, &mut translate),
     };
     if matches!(result, Err(MmioError::Unaligned { .. } | MmioError::Coprocessor { .. } | MmioError::Translation(_))) {
-        bus.stats.rejected = bus.stats.rejected.wrapping_add(1);
+        bus.note_rejected();
     }
     result
 }
@@ -157,7 +185,7 @@ fn load(
     access: MemAccess,
     va: GuestVirt,
     gpr: &mut [u32; 32],
-    bus: &mut Bus,
+    bus: &mut dyn Target,
     translate: &mut Translate<'_>,
 ) -> Result<MmioDone, MmioError> {
     let size = size_of(access)?;
@@ -177,7 +205,7 @@ fn store(
     access: MemAccess,
     va: GuestVirt,
     gpr: &mut [u32; 32],
-    bus: &mut Bus,
+    bus: &mut dyn Target,
     translate: &mut Translate<'_>,
 ) -> Result<MmioDone, MmioError> {
     let size = size_of(access)?;
@@ -208,7 +236,7 @@ fn load_partial(
     access: MemAccess,
     va: GuestVirt,
     gpr: &mut [u32; 32],
-    bus: &mut Bus,
+    bus: &mut dyn Target,
     translate: &mut Translate<'_>,
 ) -> Result<MmioDone, MmioError> {
     let gpa = translate(va, Access::Load).map_err(MmioError::Translation)?;
@@ -252,7 +280,7 @@ fn store_partial(
     access: MemAccess,
     va: GuestVirt,
     gpr: &mut [u32; 32],
-    bus: &mut Bus,
+    bus: &mut dyn Target,
     translate: &mut Translate<'_>,
 ) -> Result<MmioDone, MmioError> {
     let left = access.kind == MemKind::StoreLeft;

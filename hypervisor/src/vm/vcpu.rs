@@ -6,7 +6,8 @@
 //! the target and by a model in the tests.
 
 use super::memory::{GuestMemory, HostPhys};
-use crate::devemu::{emulate_mmio_word, Bus};
+use crate::devemu::{emulate_mmio_word, Bus, BusFault, Target};
+use crate::devices::AccessSize;
 use crate::devices::DeviceEvent;
 use emulator::addrmap::{Access, GuestMap, GuestPhys};
 use emulator::{Cpu, Exception, ExceptionKind, Outcome};
@@ -41,6 +42,10 @@ pub enum ExitReason {
     ShadowFill,
     /// A load or store to an emulated device.
     Mmio,
+    /// A guest kernel's load or store in an unmapped segment the host
+    /// cannot map for it (the kvm-guest map's native KSEG0/KSEG1), emulated
+    /// against its RAM or devices.
+    SegmentAccess,
     /// A guest TLB refill/invalid/modified exception injected.
     GuestTlbFault,
     /// An address error, passed on to the guest.
@@ -59,11 +64,12 @@ pub enum ExitReason {
 }
 
 impl ExitReason {
-    pub const ALL: [ExitReason; 11] = [
+    pub const ALL: [ExitReason; 12] = [
         ExitReason::Interrupt,
         ExitReason::Privileged,
         ExitReason::ShadowFill,
         ExitReason::Mmio,
+        ExitReason::SegmentAccess,
         ExitReason::GuestTlbFault,
         ExitReason::AddressError,
         ExitReason::GuestException,
@@ -79,6 +85,7 @@ impl ExitReason {
             ExitReason::Privileged => "privileged (emulated)",
             ExitReason::ShadowFill => "shadow TLB fill",
             ExitReason::Mmio => "MMIO",
+            ExitReason::SegmentAccess => "unmapped-segment access",
             ExitReason::GuestTlbFault => "guest TLB exception",
             ExitReason::AddressError => "address error",
             ExitReason::GuestException => "syscall/break/sdbbp/trap/overflow/FPE",
@@ -166,6 +173,8 @@ pub trait Host {
     /// A word of host-physical memory; only called with addresses
     /// [`GuestMemory::host_phys`] produced.
     fn read_word(&mut self, pa: HostPhys) -> u32;
+    /// Writes a word of host-physical memory (same addresses).
+    fn write_word(&mut self, pa: HostPhys, value: u32);
     /// Installs (or replaces the entry for the same VPN2 and ASID) a shadow.
     fn install(&mut self, shadow: Shadow);
     /// Invalidates every host TLB entry of these host ASIDs.
@@ -449,13 +458,20 @@ impl Vcpu {
                     })
                 };
                 let misaligned = width.is_none_or(|w| !exit.badvaddr.is_multiple_of(w));
-                let exception = match self.guest_translate(exit.badvaddr, access) {
-                    Err(e) if !misaligned && matches!(e.kind, ExceptionKind::SegmentErrorLoad | ExceptionKind::SegmentErrorStore) => e,
-                    _ if store => Exception::at(ExceptionKind::AddressErrorStore, exit.badvaddr),
-                    _ => Exception::at(ExceptionKind::AddressErrorLoad, exit.badvaddr),
-                };
-                self.inject(exception, bd);
-                (ExitReason::AddressError, Action::Resume)
+                let translated = self.guest_translate(exit.badvaddr, access);
+                if !fetch && !misaligned && translated.is_ok() {
+                    // An unmapped segment of the guest's map above what
+                    // the host can map for it: every access is emulated.
+                    (ExitReason::SegmentAccess, self.mmio(exit, memory, bus, host))
+                } else {
+                    let exception = match translated {
+                        Err(e) if !misaligned && matches!(e.kind, ExceptionKind::SegmentErrorLoad | ExceptionKind::SegmentErrorStore) => e,
+                        _ if store => Exception::at(ExceptionKind::AddressErrorStore, exit.badvaddr),
+                        _ => Exception::at(ExceptionKind::AddressErrorLoad, exit.badvaddr),
+                    };
+                    self.inject(exception, bd);
+                    (ExitReason::AddressError, Action::Resume)
+                }
             }
             code::MOD | code::TLBL | code::TLBS => {
                 let store = exit.code() != code::TLBL;
@@ -744,7 +760,8 @@ impl Vcpu {
         let Some(word) = self.fetch(at, memory, host) else { return Action::Resume };
         bus.set_time(host.now_ns());
         let cpu = &self.cpu;
-        let result = emulate_mmio_word(word, &mut gpr, bus, |va, access| cpu.translate(va.0, access).map(GuestPhys));
+        let mut target = GuestTarget { memory, host, bus };
+        let result = emulate_mmio_word(word, &mut gpr, &mut target, |va, access| cpu.translate(va.0, access).map(GuestPhys));
         match result {
             Ok(_) => {
                 self.cpu.gpr = gpr;
@@ -761,6 +778,53 @@ impl Vcpu {
         }
     }
 
+}
+
+/// What an emulated access reaches: the guest's RAM and ROM (through the
+/// host), else its devices.
+struct GuestTarget<'a> {
+    memory: &'a GuestMemory,
+    host: &'a mut dyn Host,
+    bus: &'a mut Bus,
+}
+
+impl GuestTarget<'_> {
+    /// The host word holding `gpa` and the byte offset in it, when the
+    /// whole access lies in the guest's RAM or ROM.
+    fn ram(&self, gpa: GuestPhys, len: u32) -> Option<(HostPhys, u32)> {
+        self.memory.host_range(gpa.0, len)?;
+        let word = self.memory.host_phys(gpa.0 & !3)?;
+        Some((word, gpa.0 & 3))
+    }
+}
+
+impl Target for GuestTarget<'_> {
+    fn read(&mut self, gpa: GuestPhys, size: AccessSize) -> Result<u32, BusFault> {
+        match self.ram(gpa, size.bytes()) {
+            Some((word, k)) => Ok((self.host.read_word(word) >> (8 * k)) & size.mask()),
+            None => self.bus.read(gpa, size),
+        }
+    }
+    fn write(&mut self, gpa: GuestPhys, size: AccessSize, value: u32) -> Result<(), BusFault> {
+        match self.ram(gpa, size.bytes()) {
+            Some((word, k)) => {
+                let mask = size.mask() << (8 * k);
+                let old = self.host.read_word(word);
+                self.host.write_word(word, (old & !mask) | ((value << (8 * k)) & mask));
+                Ok(())
+            }
+            None => self.bus.write(gpa, size, value),
+        }
+    }
+    fn check(&mut self, gpa: GuestPhys, len: u32) -> Result<(), BusFault> {
+        match self.memory.host_range(gpa.0, len) {
+            Some(_) => Ok(()),
+            None => self.bus.check(gpa, len),
+        }
+    }
+    fn note_rejected(&mut self) {
+        self.bus.note_rejected();
+    }
 }
 
 #[cfg(test)]
@@ -788,6 +852,10 @@ mod tests {
             // Memory not set reads as a load (`lw zero, 0(zero)`), which an
             // exit never runs itself, so a test's code ends where its words do.
             self.words.get(&pa.0).copied().unwrap_or(UNSET)
+        }
+        fn write_word(&mut self, pa: HostPhys, value: u32) {
+            assert!(MEMORY.ranges().iter().any(|&(s, e)| (s..e).contains(&pa.0)), "write outside the guest: {pa:?}");
+            self.words.insert(pa.0, value);
         }
         fn install(&mut self, shadow: Shadow) {
             self.installed.push(shadow);
@@ -1160,6 +1228,48 @@ mod tests {
         v.handle_exit(exit(2, CODE + 4, 0x3800_03FF), &MEMORY, &mut bus, &mut m);
         assert_eq!(v.cpu.cp0.cause_exccode(), 4);
         assert_eq!(v.counters.get(ExitReason::Mmio), 2);
+    }
+
+    /// The kvm-guest map's native KSEG0/KSEG1 (which a CONFIG_KVM_GUEST
+    /// kernel still uses for its boot arguments, exception handlers and
+    /// devices): every access from guest kernel mode is an address error
+    /// exit the VCPU emulates against RAM or devices; from user mode it is
+    /// the guest's address error.
+    #[test]
+    fn kvm_guest_native_kseg0_and_kseg1_are_emulated() {
+        let (mut m, mut bus) = (Machine::default(), bus());
+        let mut v = Vcpu::new(1, &emulator::addrmap::KVM_GUEST, 0x4000_0000 + CODE, 0);
+        v.cpu.cp0.status = 0;
+        let pc = 0x4000_0000 + CODE;
+        // lw t1, 0(t0) ; sb t2, 1(t0) ; sb t2, 0(t3)
+        m.code(CODE, &[0x8D09_0000, 0xA10A_0001, 0xA16A_0000]);
+        m.code(0x2000, &[0x4000_2020]);
+        v.cpu.gpr[8] = 0x8000_2000;
+        v.cpu.gpr[10] = 0x5A;
+        v.cpu.gpr[11] = 0xB800_03F8 + 7;
+        assert_eq!(v.handle_exit(exit(4, pc, 0x8000_2000), &MEMORY, &mut bus, &mut m), Action::Resume);
+        assert_eq!((v.cpu.gpr[9], v.cpu.pc), (0x4000_2020, pc + 4));
+        v.handle_exit(exit(5, pc + 4, 0x8000_2001), &MEMORY, &mut bus, &mut m);
+        assert_eq!(m.words[&(MEMORY.ram_host + 0x2000)], 0x4000_5A20, "a byte store merges into RAM");
+        v.handle_exit(exit(5, pc + 8, 0xB800_03FF), &MEMORY, &mut bus, &mut m);
+        assert_eq!(bus.read(GuestPhys(0x1800_03FF), crate::devices::AccessSize::Byte), Ok(0x5A), "KSEG1: the UART");
+        assert_eq!(v.cpu.pc, pc + 12);
+        assert_eq!(v.counters.get(ExitReason::SegmentAccess), 3);
+        assert!(m.installed.is_empty(), "nothing above 2 GiB is shadowed");
+        // From guest user mode: its address error, BadVAddr the address.
+        v.cpu.cp0.status = 0x10;
+        v.cpu.pc = 0x0040_0000;
+        m.code(0x3000, &[0x8D09_0000]);
+        v.cpu.tlb.write(0, emulator::TlbEntry::from_regs(emulator::TlbRegs {
+            entry_hi: 0x0040_0000,
+            entry_lo0: ((0x3000 >> 12) << 6) | 0x6,
+            entry_lo1: 0,
+            page_mask: 0,
+        }));
+        v.handle_exit(exit(4, 0x0040_0000, 0x8000_2000), &MEMORY, &mut bus, &mut m);
+        assert_eq!((v.cpu.cp0.cause_exccode(), v.cpu.cp0.badvaddr), (4, 0x8000_2000));
+        assert_eq!(v.cpu.pc, 0x4000_0180, "the general vector at EBase 0x40000000");
+        assert_eq!(v.counters.get(ExitReason::AddressError), 1);
     }
 
     #[test]
