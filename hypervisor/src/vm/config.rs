@@ -21,6 +21,9 @@ pub const DEFAULT_TIME_SLICE_MS: u32 = 10;
 /// Guest-physical addresses must stay below this: the guest map reaches
 /// guest-physical memory through KSEG0/KSEG1, which cover 512 MiB.
 pub const GUEST_PHYS_LIMIT: u64 = 0x2000_0000;
+/// The range of `count-frequency` (Hz).
+pub const COUNT_HZ_MIN: u32 = 1_000;
+pub const COUNT_HZ_MAX: u32 = 1_000_000_000;
 /// At most this many regions per guest.
 pub const MAX_REGIONS: usize = 8;
 /// At most this many guests.
@@ -98,6 +101,9 @@ pub struct GuestConfig<'a> {
     pub image: u32,
     pub start_pc: u32,
     pub time_slice_ms: u32,
+    /// The rate its Count runs at, in Hz (`count-frequency`); `None`: the
+    /// host's.
+    pub count_hz: Option<u32>,
     /// A guest-physical range `(base, size)` of its RAM that the guest never
     /// writes and the hypervisor fills with canaries (`canary-ram`, a
     /// test/diagnostic binding: mterm's `canaries` then checks it).
@@ -357,6 +363,10 @@ pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<
     if time_slice_ms == 0 || time_slice_ms > 1000 {
         return Err(Refusal::BadProperty { node: vcpu.name, property: "time_slice" });
     }
+    let count_hz = cell(vcpu, "count-frequency")?;
+    if count_hz.is_some_and(|hz| !(COUNT_HZ_MIN..=COUNT_HZ_MAX).contains(&hz)) {
+        return Err(Refusal::BadProperty { node: vcpu.name, property: "count-frequency" });
+    }
 
     let mut regions = [None; MAX_REGIONS];
     let aspace = node.children().find(|c| c.name == "aspace");
@@ -370,7 +380,7 @@ pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<
         Some("malta") => Some(Board::Malta),
         Some(_) => return Err(Refusal::BadProperty { node: node.name, property: "board" }),
     };
-    let mut config = GuestConfig { name, image, start_pc, time_slice_ms, canary_ram, board, map, linux, regions };
+    let mut config = GuestConfig { name, image, start_pc, time_slice_ms, count_hz, canary_ram, board, map, linux, regions };
     check_layout(&config)?;
     check_board(&config)?;
     if let Some((base, size)) = canary_ram {
@@ -760,6 +770,7 @@ pub(crate) mod tests {
             b.begin("linux").end();
         }, None, &memory)).unwrap();
         assert_eq!(bare.linux, Some(LinuxBoot { bootargs: "", initrd: None }));
+        assert_eq!(bare.count_hz, None);
         assert_eq!(blob_result(guest_blob(&|_| {}, None, &memory)).unwrap().linux, None);
         assert_eq!(
             blob_result(guest_blob(&linux, Some(0x4010_0000), &memory)).unwrap_err(),

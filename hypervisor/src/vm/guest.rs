@@ -4,7 +4,7 @@
 use super::config::{Board, GuestConfig, Irq, Refusal, RegionKind};
 use super::linux;
 use super::memory::{GuestMemory, HostRam, Image, Pack};
-use super::vcpu::Vcpu;
+use super::vcpu::{CountRate, Vcpu};
 use crate::devemu::{AttachError, Bus, IrqRoute};
 use crate::devices::malta_board::MaltaBoard;
 use crate::devices::malta_fpga::{BOARD_REVISION, BOARD_REVISION_ADDR};
@@ -203,6 +203,12 @@ impl<'a> Guest<'a> {
             image: config.image,
             linux,
         };
+        if let Some(hz) = config.count_hz {
+            // Host Count ticks are NS_PER_TICK ns: hz * NS_PER_TICK / 1e9
+            // guest ticks per host tick.
+            let rate = CountRate::new(u64::from(hz) * NS_PER_TICK, 1_000_000_000);
+            guest.vcpu.set_count_rate(rate.unwrap_or(CountRate::SAME));
+        }
         guest.set_entry_registers();
         Ok((guest, image))
     }

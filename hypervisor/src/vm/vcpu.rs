@@ -257,6 +257,9 @@ pub struct Vcpu {
     pub emulated: u64,
     /// Host Count when the guest's Count was last brought up to date.
     last_count: u32,
+    /// The guest's Count rate as a fraction of the host's: `num / den`
+    /// guest ticks per host tick (1/1 unless its device tree asks).
+    count_rate: CountRate,
     asids: [u8; 2],
     /// `cpu.pc` is a branch whose delay slot the last exit interrupted
     /// (host Cause.BD): an interrupt delivered there has Cause.BD = 1.
@@ -265,6 +268,54 @@ pub struct Vcpu {
     /// address, that of the `sc` it is about to run (see [`pending_sc`]).
     /// Set by [`Vcpu::handle_exit`], taken by the entry.
     pub linked_sc: Option<u32>,
+}
+
+/// A guest Count rate relative to the host's, and the part of a guest tick
+/// accumulated so far (`rem / den`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CountRate {
+    num: u32,
+    den: u32,
+    rem: u32,
+}
+
+impl CountRate {
+    /// The host's rate.
+    pub const SAME: CountRate = CountRate { num: 1, den: 1, rem: 0 };
+
+    /// `num / den` guest ticks per host tick, reduced; `None` unless both
+    /// are non-zero.
+    pub fn new(num: u64, den: u64) -> Option<CountRate> {
+        if num == 0 || den == 0 {
+            return None;
+        }
+        let (mut a, mut b) = (num, den);
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        let (num, den) = (u32::try_from(num / a).ok()?, u32::try_from(den / a).ok()?);
+        Some(CountRate { num, den, rem: 0 })
+    }
+
+    /// Guest ticks in `host` host ticks (carrying the remainder).
+    fn advance(&mut self, host: u32) -> u32 {
+        if self.num == self.den {
+            return host;
+        }
+        let total = u64::from(host) * u64::from(self.num) + u64::from(self.rem);
+        self.rem = (total % u64::from(self.den)) as u32;
+        (total / u64::from(self.den)) as u32
+    }
+
+    /// Host ticks until `guest` more guest ticks have passed (at least 1,
+    /// capped at `u32::MAX`).
+    fn host_ticks(&self, guest: u32) -> u32 {
+        if self.num == self.den {
+            return guest;
+        }
+        let need = (u64::from(guest) * u64::from(self.den)).saturating_sub(u64::from(self.rem));
+        need.div_ceil(u64::from(self.num)).clamp(1, u64::from(u32::MAX)) as u32
+    }
 }
 
 /// How far [`pending_sc`] looks ahead for the `sc` of a live reservation.
@@ -279,6 +330,7 @@ impl Vcpu {
         self.cpu.pc = start_pc;
         self.last_exit = ExitReason::Interrupt;
         self.last_count = now;
+        self.count_rate.rem = 0;
         self.resume_in_slot = false;
         self.linked_sc = None;
     }
@@ -294,6 +346,7 @@ impl Vcpu {
             last_exit: ExitReason::Interrupt,
             emulated: 0,
             last_count: now,
+            count_rate: CountRate::SAME,
             asids: shadow_asids(index),
             resume_in_slot: false,
             linked_sc: None,
@@ -324,9 +377,14 @@ impl Vcpu {
     /// Brings the guest's Count up to host Count `now` (raising Cause.TI
     /// when it passes Compare).
     pub fn sync_timer(&mut self, now: u32) {
-        let ticks = now.wrapping_sub(self.last_count);
+        let ticks = self.count_rate.advance(now.wrapping_sub(self.last_count));
         self.last_count = now;
         self.cpu.advance_count(ticks);
+    }
+
+    /// Runs the guest's Count at `rate` times the host's from now on.
+    pub fn set_count_rate(&mut self, rate: CountRate) {
+        self.count_rate = rate;
     }
 
     /// Host Count ticks until the guest's Count reaches Compare (1 ..= 2^32-1;
@@ -337,7 +395,7 @@ impl Vcpu {
         }
         match self.cpu.cp0.compare.wrapping_sub(self.cpu.cp0.count) {
             0 => u32::MAX,
-            n => n,
+            n => self.count_rate.host_ticks(n),
         }
     }
 
@@ -350,7 +408,8 @@ impl Vcpu {
         if self.cpu.cp0.cause_dc() != 0 {
             return None;
         }
-        Some(self.cpu.cp0.compare.wrapping_sub(self.cpu.cp0.count).wrapping_add(self.last_count))
+        let guest = self.cpu.cp0.compare.wrapping_sub(self.cpu.cp0.count);
+        Some(self.count_rate.host_ticks(guest).wrapping_add(self.last_count))
     }
 
     /// Sets the device interrupt lines (bit n = Cause.IP(2+n), n = 0..5),
@@ -894,6 +953,33 @@ mod tests {
 
     fn exit(code: u32, epc: u32, badvaddr: u32) -> Exit {
         Exit { cause: code << 2, epc, badvaddr, debug: false, lladdr: 0 }
+    }
+
+    /// A guest Count at 3/5 of the host's (100 MHz on QEMU's 166.7 MHz):
+    /// no tick lost to rounding, the host deadline exact, and the timer key
+    /// the same however time is cut up.
+    #[test]
+    fn a_scaled_guest_count() {
+        let mut v = vcpu();
+        v.set_count_rate(CountRate::new(600_000_000, 1_000_000_000).unwrap());
+        v.cpu.cp0.count = 0;
+        v.cpu.cp0.compare = 300;
+        let key = v.timer_key();
+        assert_eq!(v.ticks_to_compare(), 500);
+        let mut now = 0u32;
+        for step in [1, 2, 7, 13, 1, 1, 100, 3] {
+            now += step;
+            v.sync_timer(now);
+            assert_eq!(v.timer_key(), key, "after {now} host ticks");
+            assert_eq!(v.cpu.cp0.count, now * 3 / 5);
+        }
+        v.sync_timer(499);
+        assert_eq!((v.cpu.cp0.count, v.cpu.cp0.cause_ti()), (299, 0));
+        assert_eq!(v.ticks_to_compare(), 1);
+        v.sync_timer(500);
+        assert_eq!((v.cpu.cp0.count, v.cpu.cp0.cause_ti()), (300, 1));
+        assert_eq!(CountRate::new(0, 5), None);
+        assert_eq!(CountRate::new(7, 7), Some(CountRate::SAME));
     }
 
     #[test]
