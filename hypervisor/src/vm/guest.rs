@@ -443,7 +443,7 @@ mod tests {
         let initrd_gpa = 0x03FD_0000;
         assert_eq!(start.initrd, Some((1, initrd_gpa, 0x3000)));
         let cpu = &guest.vcpu.cpu;
-        assert_eq!((cpu.pc, &cpu.gpr[4..8], cpu.gpr[29]), (0x4010_0400, &[2, 0x4000_2000, 0x4000_2008, 64 << 20][..], 0x4000_1FC0));
+        assert_eq!((cpu.pc, &cpu.gpr[4..8], cpu.gpr[29]), (0x4010_0400, &[2, 0x8000_2000, 0x8000_2008, 64 << 20][..], 0x8000_1FC0));
         assert_eq!(cpu.cp0.ebase & 0xFFFF_F000, 0x4000_0000, "EBase in the map's KSEG0");
         // What `load` writes: the kernel, the board revision, the
         // initramfs and the argument table.
@@ -459,7 +459,7 @@ mod tests {
         // A reset starts it the same way again.
         guest.vcpu.cpu.gpr = [7; 32];
         guest.reset(0);
-        assert_eq!((guest.vcpu.cpu.pc, guest.vcpu.cpu.gpr[4], guest.vcpu.cpu.gpr[29]), (0x4010_0400, 2, 0x4000_1FC0));
+        assert_eq!((guest.vcpu.cpu.pc, guest.vcpu.cpu.gpr[4], guest.vcpu.cpu.gpr[29]), (0x4010_0400, 2, 0x8000_1FC0));
     }
 
     #[test]

@@ -8,13 +8,17 @@
 //!   "modetty0", "38400n8r", NULL }. The pointers are KSEG0 addresses as
 //!   the guest's map shows them (0x40002000... in the kvm-guest map).
 //! - a0 = argc (2), a1 = argv, a2 = envp, a3 = the low RAM size; sp just
-//!   below the table; PC = the kernel's ELF entry.
+//!   below the table; PC = the kernel's ELF entry. a1, a2 and sp are native
+//!   KSEG0 addresses where the map has native KSEG0 (Linux uses argv and
+//!   envp only from 0x80000000 up, `fw_init_cmdline`), the map's KSEG0
+//!   view otherwise; the strings' pointers are always the map's view,
+//!   which the kernel reads without a trap.
 //! - An initramfs goes at the top of the low RAM, 64 KiB-aligned, 128 KiB
 //!   below its end (the kernel puts its boot allocator there), above the
 //!   kernel; the command line starts with `rd_start=0x... rd_size=N`.
 
 use core::fmt::Write;
-use emulator::addrmap::GuestMap;
+use emulator::addrmap::{GuestMap, Reach};
 
 /// Where the argument table goes (QEMU's `ENVP_PADDR`).
 pub const ENVP_GPA: u32 = 0x2000;
@@ -62,7 +66,11 @@ fn kseg0(map: &GuestMap, gpa: u32) -> u32 {
 /// The registers a kernel with entry point `pc` starts with in `map`, with
 /// `ram_size` bytes of RAM.
 pub fn entry(map: &GuestMap, pc: u32, ram_size: u32) -> Entry {
-    let argv = kseg0(map, ENVP_GPA);
+    let native = NATIVE_KSEG0 | ENVP_GPA;
+    let argv = match map.reach(native, true) {
+        (Reach::Direct { .. }, _) => native,
+        _ => kseg0(map, ENVP_GPA),
+    };
     Entry { pc, args: [2, argv, argv + 8, ram_low(ram_size)], sp: argv - 64 }
 }
 
@@ -170,7 +178,7 @@ mod tests {
     #[test]
     fn arguments_as_qemu_malta_passes_them() {
         let (mem, entry) = written(&KVM_GUEST, "console=ttyS0", 64 << 20, Some((0x03F0_0000, 1234)));
-        assert_eq!(entry, Entry { pc: 0x4010_0400, args: [2, 0x4000_2000, 0x4000_2008, 64 << 20], sp: 0x4000_1FC0 });
+        assert_eq!(entry, Entry { pc: 0x4010_0400, args: [2, 0x8000_2000, 0x8000_2008, 64 << 20], sp: 0x8000_1FC0 });
         let base = 0x4000_0000;
         let argv: Vec<String> = (0..2).map(|i| string(&mem, base, word(&mem, ENVP_GPA + 4 * i))).collect();
         assert_eq!(argv, ["vmlinux", "rd_start=0x43f00000 rd_size=1234 console=ttyS0"]);

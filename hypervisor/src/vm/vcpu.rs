@@ -42,9 +42,9 @@ pub enum ExitReason {
     ShadowFill,
     /// A load or store to an emulated device.
     Mmio,
-    /// A guest kernel's load or store in an unmapped segment the host
-    /// cannot map for it (the kvm-guest map's native KSEG0/KSEG1), emulated
-    /// against its RAM or devices.
+    /// A guest kernel's load or store of its RAM in an unmapped segment the
+    /// host cannot map for it (the kvm-guest map's native KSEG0/KSEG1),
+    /// emulated (one reaching a device there is `Mmio`).
     SegmentAccess,
     /// A guest TLB refill/invalid/modified exception injected.
     GuestTlbFault,
@@ -518,10 +518,13 @@ impl Vcpu {
                 };
                 let misaligned = width.is_none_or(|w| !exit.badvaddr.is_multiple_of(w));
                 let translated = self.guest_translate(exit.badvaddr, access);
-                if !fetch && !misaligned && translated.is_ok() {
+                if let (false, false, Ok(gpa)) = (fetch, misaligned, translated) {
                     // An unmapped segment of the guest's map above what
-                    // the host can map for it: every access is emulated.
-                    (ExitReason::SegmentAccess, self.mmio(exit, memory, bus, host))
+                    // the host can map for it: every access is emulated,
+                    // counted as MMIO when it reaches a device.
+                    let ram = memory.host_phys(gpa).is_some();
+                    let reason = if ram { ExitReason::SegmentAccess } else { ExitReason::Mmio };
+                    (reason, self.mmio(exit, memory, bus, host))
                 } else {
                     let exception = match translated {
                         Err(e) if !misaligned && matches!(e.kind, ExceptionKind::SegmentErrorLoad | ExceptionKind::SegmentErrorStore) => e,
@@ -1340,7 +1343,8 @@ mod tests {
         v.handle_exit(exit(5, pc + 8, 0xB800_03FF), &MEMORY, &mut bus, &mut m);
         assert_eq!(bus.read(GuestPhys(0x1800_03FF), crate::devices::AccessSize::Byte), Ok(0x5A), "KSEG1: the UART");
         assert_eq!(v.cpu.pc, pc + 12);
-        assert_eq!(v.counters.get(ExitReason::SegmentAccess), 3);
+        assert_eq!(v.counters.get(ExitReason::SegmentAccess), 2);
+        assert_eq!(v.counters.get(ExitReason::Mmio), 1, "the UART through KSEG1 is MMIO");
         assert!(m.installed.is_empty(), "nothing above 2 GiB is shadowed");
         // From guest user mode: its address error, BadVAddr the address.
         v.cpu.cp0.status = 0x10;
