@@ -574,8 +574,10 @@ mod boot {
         let mut bound: Option<(usize, Name)> = None;
         // Bytes typed while `guests wait` ran, for mterm afterwards.
         let mut typed_ahead: ByteRing<256> = ByteRing::new();
+        // A byte for a bound port whose queue was full: it goes first.
+        let mut held: Option<u8> = None;
         loop {
-            let byte = typed_ahead.pop().unwrap_or_else(next_byte);
+            let byte = held.take().or_else(|| typed_ahead.pop()).unwrap_or_else(next_byte);
             if let Some((index, port_name)) = bound {
                 with_guests(|guests| {
                     let port = guests.get_mut(index).and_then(Option::as_mut).and_then(|g| g.bus.port_mut(port_name.as_str()));
@@ -586,10 +588,19 @@ mod boot {
                         }
                         let _ = write!(console, "\n[mterm] console back to mterm\n{}", mterm::PROMPT);
                     } else if let Some(port) = port {
-                        port.push_input(byte);
+                        // Input faster than the guest reads it (a paste)
+                        // waits in the host's receive ring, not dropped.
+                        if port.input_full() {
+                            held = Some(byte);
+                        } else {
+                            port.push_input(byte);
+                        }
                     }
                 });
                 thread::wake(WORKER.load(Ordering::Relaxed));
+                if held.is_some() {
+                    thread::sleep(Some(timer::now() + u64::from(TICKS_PER_MS)));
+                }
                 continue;
             }
             let now = timer::now();

@@ -181,6 +181,12 @@ impl VSerial {
         self.history.iter()
     }
 
+    /// Whether the queue of typed bytes is full (the terminal then holds
+    /// its input back instead of dropping it).
+    pub fn input_full(&self) -> bool {
+        self.input.len() == INPUT_QUEUE
+    }
+
     /// Queues a byte typed for the guest; `false` (counted) if the queue is
     /// full.
     pub fn push_input(&mut self, byte: u8) -> bool {
