@@ -1173,6 +1173,49 @@ mod tests {
     /// Seeded random guest TLBs, ASIDs, modes and addresses (20,000): every
     /// valid half of every shadow is a page of this guest's RAM or ROM, and
     /// dirty only where the guest view allows stores.
+    /// A guest TLB entry of every 24Kf page size (4 KiB to 16 MiB, 16 KiB
+    /// for Linux) is shadowed 4 KiB by 4 KiB: each host page of a pair
+    /// maps exactly the guest-physical page the guest's entry gives, even
+    /// or odd half alike, under the user view's or the kernel view's ASID,
+    /// in both maps.
+    #[test]
+    fn every_page_size_is_shadowed_page_by_page() {
+        let big = GuestMemory { ram_size: 0x0400_0000, ..MEMORY };
+        for map in [&emulator::addrmap::SHIFTED, &emulator::addrmap::KVM_GUEST] {
+            for mask_bits in (0..=12).step_by(2) {
+                let page_mask = ((1u32 << mask_bits) - 1) << 13;
+                let page = (page_mask | 0x1FFF).wrapping_add(1) / 2;
+                // A pair (aligned for every size) in a segment both views
+                // map, for guest-physical 0x01000000 (even) and 0x02000000
+                // (odd).
+                let vpn2 = if map.name == "shifted" { 0x4000_0000 } else { 0x0200_0000 };
+                let (pfn0, pfn1) = (0x0100_0000u32 >> 12, 0x0200_0000u32 >> 12);
+                let mut v = Vcpu::new(1, map, 0, 0);
+                v.cpu.cp0.status = 0x10; // user mode
+                v.cpu.cp0.entryhi = 7;
+                let regs = emulator::TlbRegs { entry_hi: vpn2 | 7, entry_lo0: (pfn0 << 6) | 0x6, entry_lo1: (pfn1 << 6) | 0x2, page_mask };
+                v.cpu.tlb.write(0, emulator::TlbEntry::from_regs(regs));
+                for offset in [0, page / 2, page - 0x1000, page, page + page / 2, 2 * page - 0x1000] {
+                    let va = vpn2 + offset;
+                    for kernel in [false, true] {
+                        v.cpu.cp0.status = if kernel { 0 } else { 0x10 };
+                        let shadow = v.shadow(va, &big);
+                        assert_eq!(shadow.entry_hi, (va & !0x1FFF) | u32::from(v.host_asid()));
+                        for (half, lo) in shadow.entry_lo.iter().enumerate() {
+                            let host_va = (va & !0x1FFF) + 0x1000 * half as u32;
+                            let (even, within) = (host_va - vpn2 < page, (host_va - vpn2) % page);
+                            let gpa = if even { 0x0100_0000 } else { 0x0200_0000 } + within;
+                            let host = big.ram_host + gpa;
+                            assert_eq!(lo >> 6, host >> 12, "{} mask {page_mask:#x} va {host_va:#x}", map.name);
+                            assert_eq!(lo & 0x4 != 0, even, "dirty only where the guest's D bit is");
+                            assert_eq!(lo & 0x2, 0x2);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn shadows_never_leave_the_guests_memory() {
         let mut seed = 0x2545_F491u32;
