@@ -85,6 +85,57 @@ pub fn ensure() -> Result<(), String> {
     Ok(())
 }
 
+/// What `cargo xtask linux` needs besides [`ensure`]'s tools to build a
+/// Linux kernel for Malta and its initramfs, with the Debian package
+/// providing each: the cross compiler, the host compiler and tools of the
+/// kernel build, and what unpacks the downloaded packages.
+const LINUX_BUILD_TOOLS: &[(&str, &str)] = &[
+    ("mipsel-linux-gnu-gcc", "gcc-mipsel-linux-gnu"),
+    ("gcc", "gcc"),
+    ("make", "make"),
+    ("bc", "bc"),
+    ("flex", "flex"),
+    ("bison", "bison"),
+    ("perl", "perl"),
+    ("tar", "tar"),
+    ("xz", "xz-utils"),
+    ("gzip", "gzip"),
+    ("dpkg-deb", "dpkg"),
+    ("apt-get", "apt"),
+];
+/// Files the kernel build needs, with their packages: the host C headers
+/// (`gcc` only recommends them).
+const LINUX_BUILD_FILES: &[(&str, &str)] = &[("/usr/include/stdio.h", "libc6-dev")];
+
+/// Installs what building a Linux guest needs ([`LINUX_BUILD_TOOLS`],
+/// [`LINUX_BUILD_FILES`]) when some of it is missing; quick otherwise.
+pub fn ensure_linux_build_tools() -> Result<(), String> {
+    let name = "linux build tools";
+    let missing: Vec<&str> = LINUX_BUILD_TOOLS
+        .iter()
+        .filter(|(tool, _)| which(tool).is_none())
+        .chain(LINUX_BUILD_FILES.iter().filter(|(file, _)| !Path::new(file).is_file()))
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        step(name, "ok");
+        return Ok(());
+    }
+    step(name, &format!("missing (Debian packages {})", missing.join(" ")));
+    Apt::detect().install(&missing)?;
+    for (tool, package) in LINUX_BUILD_TOOLS {
+        if which(tool).is_none() {
+            return Err(format!("`{tool}` is still missing after installing {package}"));
+        }
+    }
+    for (file, package) in LINUX_BUILD_FILES {
+        if !Path::new(file).is_file() {
+            return Err(format!("{file} is still missing after installing {package}"));
+        }
+    }
+    Ok(())
+}
+
 /// The packages to install for `missing`, given the version apt would
 /// install of `qemu-system-mips` and the installed `qemu-utils` version, if
 /// any. When that `qemu-utils` is of another version, both are pinned to
@@ -524,7 +575,7 @@ mod tests {
 
     #[test]
     fn every_tool_has_a_package() {
-        for (tool, package) in TOOLS {
+        for (tool, package) in TOOLS.iter().chain(LINUX_BUILD_TOOLS).chain(LINUX_BUILD_FILES) {
             assert!(!tool.is_empty() && !package.is_empty());
         }
     }
