@@ -87,6 +87,18 @@ pub fn build_hypervisor_with_dts_only(source: &Path, name: &str) -> Result<PathB
     Ok(kept)
 }
 
+/// The hypervisor with `dts/linux.dts` (Linux as guest0, on the kvm-guest
+/// map, beside guest1), kept as `<target>/linux-host.elf`.
+pub fn linux_hypervisor() -> Result<PathBuf, String> {
+    build_hypervisor_with_dts_only(&workspace_root().join("dts/linux.dts"), "linux-host")
+}
+
+/// The pack images `dts/linux.dts` expects: the guest kernel, `guest1`'s
+/// image, the initramfs.
+pub fn linux_guests(linux: &crate::linux::LinuxImages, guest1: PathBuf) -> Vec<PathBuf> {
+    vec![linux.guest_kernel.clone(), guest1, linux.initramfs.clone()]
+}
+
 /// The hypervisor with `dts/host.dts` but guest0 a plain guest, without the
 /// virtual Malta board (its UART on Cause.IP2, the power-off register on
 /// its own): for the raw test guests written for that map. Built once.

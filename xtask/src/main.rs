@@ -9,6 +9,8 @@ mod fuzz;
 mod guests;
 mod hostile;
 mod image;
+mod linux_guest;
+mod linux;
 mod process;
 mod qemu;
 mod qemu_tests;
@@ -23,11 +25,13 @@ const USAGE: &str = "usage: cargo xtask <command> [args]
 commands:
   setup                install what is missing (QEMU, dtc, binutils, gdb, rust-src)
   build                build the hypervisor image (prints its path and size)
-  run [--gdb] [--mem MiB] [--timeout SECONDS] [--guest FILE]...
+  run [--gdb] [--mem MiB] [--timeout SECONDS] [--guest FILE]... | [--linux]
                        build and boot it on QEMU Malta, serial port on the terminal;
                        --guest (repeatable) gives guest N its image (ELF linked for
                        the guest map, or a raw binary for its ROM); without it
                        guest0 runs the console guest, guest1 the guest suite;
+                       --linux: Linux (`cargo xtask linux`) as guest0, the console
+                       guest as guest1 (dts/linux.dts);
                        --gdb waits for gdb-multiarch on :1234; --mem sets the RAM
                        size (default 128); --timeout stops QEMU after that long
   test [--host | --qemu] [FILTER]
@@ -39,6 +43,10 @@ commands:
                        run the guest test suite natively on QEMU (or only build both maps)
   fuzz [--seed N] [--blocks N] [--from BLOCK [--to BLOCK]]
                        the TLB fuzz natively and virtualized, compared block by block
+  linux [--refresh] [--boot-native [--timeout SECONDS]]
+                       build (or find cached) the Linux guest and native kernels and
+                       the initramfs, print their paths; --boot-native boots the native
+                       one on QEMU Malta with a shell on the terminal
   bench                measure (native vs virtualized, per-exit costs, footprint,
                        decoder) and write BENCHMARKS.md";
 
@@ -58,6 +66,7 @@ fn main() -> ExitCode {
         "guest-suite" => guests::run(rest),
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
+        "linux" => linux::run(rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(())
@@ -93,6 +102,8 @@ fn build(args: &[String]) -> Result<(), String> {
 #[derive(Debug, PartialEq, Eq)]
 struct RunOptions {
     gdb: bool,
+    /// `--linux`: Linux as guest0 beside the console guest (dts/linux.dts).
+    linux: bool,
     memory_mib: u32,
     timeout: Option<Duration>,
     guests: Vec<std::path::PathBuf>,
@@ -100,11 +111,12 @@ struct RunOptions {
 
 fn parse_run_options(args: &[String]) -> Result<RunOptions, String> {
     let mut options =
-        RunOptions { gdb: false, memory_mib: qemu::DEFAULT_MEMORY_MIB, timeout: None, guests: Vec::new() };
+        RunOptions { gdb: false, linux: false, memory_mib: qemu::DEFAULT_MEMORY_MIB, timeout: None, guests: Vec::new() };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--gdb" => options.gdb = true,
+            "--linux" => options.linux = true,
             "--mem" | "-m" => {
                 let value = args.next().ok_or("--mem needs a size in MiB")?;
                 options.memory_mib = parse_mib(value)?;
@@ -126,6 +138,9 @@ fn parse_run_options(args: &[String]) -> Result<RunOptions, String> {
             },
         }
     }
+    if options.linux && !options.guests.is_empty() {
+        return Err("run: --linux chooses the guests itself; leave out --guest".into());
+    }
     Ok(options)
 }
 
@@ -144,8 +159,13 @@ fn parse_mib(value: &str) -> Result<u32, String> {
 fn run(args: &[String]) -> Result<(), String> {
     let options = parse_run_options(args)?;
     setup::ensure()?;
-    let elf = image::build_hypervisor()?;
-    let guests = if options.guests.is_empty() { guests::run_defaults()? } else { options.guests.clone() };
+    let (elf, guests) = if options.linux {
+        let linux = linux::build()?;
+        (image::linux_hypervisor()?, image::linux_guests(&linux, guests::build_console()?))
+    } else {
+        let guests = if options.guests.is_empty() { guests::run_defaults()? } else { options.guests.clone() };
+        (image::build_hypervisor()?, guests)
+    };
     let pack = image::guest_pack(&guests, "guests.pack")?;
     let mut machine = qemu::Machine { gdb: options.gdb, ..qemu::Machine::new(&elf).memory(options.memory_mib) };
     for arg in image::pack_args(&pack) {
@@ -227,18 +247,21 @@ mod tests {
     fn run_options() {
         assert_eq!(
             parse_run_options(&[]),
-            Ok(RunOptions { gdb: false, memory_mib: 128, timeout: None, guests: vec![] })
+            Ok(RunOptions { gdb: false, linux: false, memory_mib: 128, timeout: None, guests: vec![] })
         );
         assert_eq!(
             parse_run_options(&strings(&["--gdb", "--mem", "256", "--timeout", "5", "--guest", "a.elf", "--guest", "b"])),
             Ok(RunOptions {
                 gdb: true,
+                linux: false,
                 memory_mib: 256,
                 timeout: Some(Duration::from_secs(5)),
                 guests: vec!["a.elf".into(), "b".into()]
             })
         );
         assert!(parse_run_options(&strings(&["--guest"])).is_err());
+        assert_eq!(parse_run_options(&strings(&["--linux"])).map(|o| o.linux), Ok(true));
+        assert!(parse_run_options(&strings(&["--linux", "--guest", "a.elf"])).is_err());
         assert!(parse_run_options(&strings(&["--timeout", "soon"])).is_err());
         assert!(parse_run_options(&strings(&["--timeout", "0"])).is_err());
         assert_eq!(parse_run_options(&strings(&["--mem=512M"])).map(|o| o.memory_mib), Ok(512));

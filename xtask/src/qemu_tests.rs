@@ -44,7 +44,7 @@ pub struct QemuTest {
 
 /// Every QEMU test, in the order they run.
 pub fn all() -> Vec<&'static QemuTest> {
-    TESTS.iter().chain(crate::hostile::TESTS).collect()
+    TESTS.iter().chain(crate::hostile::TESTS).chain(crate::linux_guest::TESTS).collect()
 }
 
 const TESTS: &[QemuTest] = &[
@@ -251,7 +251,7 @@ fn general_vector_exceptions(images: &Images) -> Result<(), String> {
 }
 
 /// The lines guest `name` printed on its UART (without the `[name] ` prefix).
-fn guest_lines(output: &str, name: &str) -> String {
+pub fn guest_lines(output: &str, name: &str) -> String {
     let prefix = format!("[{name}] ");
     output
         .lines()
@@ -932,7 +932,7 @@ fn mterm_guest_vcpu_vserial_stats(images: &Images) -> Result<(), String> {
 /// types, [`Session::expect`] waits (with a time limit) until the output
 /// since the last match contains a text. QEMU is killed if the session is
 /// dropped before it exits.
-struct Session {
+pub struct Session {
     child: std::process::Child,
     stdin: Option<std::process::ChildStdin>,
     output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
@@ -941,7 +941,7 @@ struct Session {
 }
 
 impl Session {
-    fn start(machine: &Machine) -> Result<Session, String> {
+    pub fn start(machine: &Machine) -> Result<Session, String> {
         use std::io::Read;
         use std::process::Stdio;
         let mut child = machine
@@ -970,12 +970,12 @@ impl Session {
     }
 
     /// Everything printed so far, `\r` removed.
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         let bytes = self.output.lock().map(|o| o.clone()).unwrap_or_default();
         String::from_utf8_lossy(&bytes).replace('\r', "")
     }
 
-    fn send(&mut self, text: &str) -> Result<(), String> {
+    pub fn send(&mut self, text: &str) -> Result<(), String> {
         use std::io::Write;
         let stdin = self.stdin.as_mut().ok_or("stdin closed")?;
         stdin.write_all(text.as_bytes()).and_then(|()| stdin.flush()).map_err(|e| format!("typing {text:?}: {e}"))
@@ -983,7 +983,7 @@ impl Session {
 
     /// Waits until `needle` appears after the last match; returns the text
     /// between the last match and the end of this one.
-    fn expect(&mut self, needle: &str, limit: Duration) -> Result<String, String> {
+    pub fn expect(&mut self, needle: &str, limit: Duration) -> Result<String, String> {
         let start = Instant::now();
         loop {
             // Offsets are in the `\r`-free text.
@@ -1002,7 +1002,7 @@ impl Session {
     }
 
     /// Waits for QEMU to exit (the hypervisor halted) and returns the output.
-    fn finish(mut self, limit: Duration) -> Result<String, String> {
+    pub fn finish(mut self, limit: Duration) -> Result<String, String> {
         let start = Instant::now();
         loop {
             match self.child.try_wait() {
@@ -1025,7 +1025,7 @@ impl Drop for Session {
 
 /// How long a step of an interactive session may take (a normal one takes
 /// milliseconds; this only catches a hang).
-const STEP: Duration = Duration::from_secs(20);
+pub const STEP: Duration = Duration::from_secs(20);
 
 /// The number in the row of `host irqs` whose first column is `irq`.
 fn irq_count(output: &str, irq: &str) -> Option<u64> {
