@@ -566,6 +566,11 @@ const SUBSYSTEM_QEMU: u32 = 0x1100_1AF4;
 pub const PIIX4_PIRQRC: u32 = 0x60;
 /// PIIX4 function 3, PM and SMBus I/O base (bit 0: I/O space).
 pub const PIIX4_PMBA: u32 = 0x40;
+/// PIIX4 function 3, PM miscellaneous: bit 0 (PMIOSE) enables the PM
+/// I/O block at PMBA.
+pub const PIIX4_PMREGMISC: u32 = 0x80;
+/// Function 3's index in [`FUNCTIONS`].
+const PIIX4_PM_INDEX: usize = 4;
 pub const PIIX4_SMBBA: u32 = 0x90;
 
 /// The functions of bus 0, in [`Gt64120::config`] order.
@@ -821,6 +826,16 @@ impl Default for Gt64120 {
 }
 
 impl Gt64120 {
+    /// Where the PIIX4's power-management I/O block decodes (ISA I/O port
+    /// PMBA & 0xFFC0, 64 ports), while function 3's PMREGMISC.PMIOSE (0x80
+    /// bit 0) enables it, as QEMU maps it.
+    pub fn piix4_pm_base(&self) -> Option<u16> {
+        let pm = &self.config[PIIX4_PM_INDEX];
+        let byte = |offset: usize| writable_slot(offset).map_or(0, |slot| pm[slot]);
+        (byte(PIIX4_PMREGMISC as usize) & 1 != 0)
+            .then(|| u16::from_le_bytes([byte(PIIX4_PMBA as usize), byte(PIIX4_PMBA as usize + 1)]) & 0xFFC0)
+    }
+
     /// The controller after a hardware reset (QEMU's reset values for a
     /// little-endian Malta: registers at 0x14000000, PCI0 I/O at
     /// 0x10000000).

@@ -17,6 +17,7 @@
 //! | ELCR | 0x180004D0-D1 | PIIX4 edge/level control |
 //! | GT-64120 | 0x1BE00000-0FFF | system controller, PCI configuration, interrupt acknowledge |
 //! | FPGA | 0x1F000000-0FFFFF | switches, LEDs, ASCII display, software reset |
+//! | PIIX4 PM | ISA PMBA-PMBA+63 | power management, while function 3 enables it ([`Piix4Pm`]) |
 //!
 //! [`MaltaBoard`] holds the parts and wires them: ISA interrupt inputs
 //! (the bus's devices routed with `isa_irq`, PIT counter 0 on IRQ 0, the
@@ -91,6 +92,7 @@ use super::i8254::{self, I8254};
 use super::i8259::{self, I8259Pair};
 use super::malta_fpga::{DisplayText, MaltaFpga};
 use super::mc146818::{self, Mc146818};
+use super::piix4_pm::{Piix4Pm, PM_IO_SIZE};
 use super::{AccessSize, DeviceEvent, MmioDevice};
 
 /// ISA IRQ of PIT counter 0.
@@ -117,6 +119,8 @@ pub struct MaltaBoard {
     pub rtc: Mc146818,
     pub gt: Gt64120,
     pub fpga: MaltaFpga,
+    /// The PIIX4's power-management I/O block (at PMBA when enabled).
+    pub pm: Piix4Pm,
     /// The ISA inputs driven from outside the board (bit n = IRQ n).
     isa_lines: u16,
     /// The latest time seen, in ns.
@@ -153,6 +157,7 @@ impl MaltaBoard {
             rtc: Mc146818::new(unix_secs),
             gt: Gt64120::booted(),
             fpga: MaltaFpga::new(ram_bytes),
+            pm: Piix4Pm::new(),
             isa_lines: 0,
             now_ns: 0,
             settled_until: None,
@@ -170,6 +175,7 @@ impl MaltaBoard {
         self.gt.reset();
         self.gt.boot_setup();
         self.fpga.reset();
+        self.pm = Piix4Pm::new();
         self.isa_lines = 0;
         self.update_lines();
     }
@@ -241,14 +247,28 @@ impl MaltaBoard {
         }
     }
 
-    /// Takes the event a guest access raised (the FPGA's software reset).
+    /// Takes the event a guest access raised (the FPGA's software reset,
+    /// the PIIX4's soft off).
     pub fn take_event(&mut self) -> Option<DeviceEvent> {
-        self.fpga.take_event()
+        self.fpga.take_event().or_else(|| self.pm.take_power_off().then_some(DeviceEvent::PowerOff))
+    }
+
+    /// The offset into the PIIX4's PM I/O block of the ISA access at `gpa`
+    /// of `len` bytes, when it lies there while the block is enabled.
+    fn pm_offset(&self, gpa: u32, len: u32) -> Option<u16> {
+        let base = ISA_IO_BASE + u32::from(self.gt.piix4_pm_base()?);
+        let offset = gpa.checked_sub(base)?;
+        (offset + len <= u32::from(PM_IO_SIZE)).then_some(offset as u16)
     }
 
     /// A guest load of `size` at guest-physical `gpa` in one of the
     /// board's windows at `now_ns`; `None` outside them.
     pub fn read(&mut self, gpa: u32, size: AccessSize, now_ns: u64) -> Option<u32> {
+        if let Some(offset) = self.pm_offset(gpa, size.bytes()) {
+            self.advance(now_ns);
+            let bytes = (0..size.bytes() as u16).map(|lane| self.pm.read(offset + lane, self.now_ns));
+            return Some(bytes.enumerate().fold(0, |v, (lane, b)| v | u32::from(b) << (8 * lane)));
+        }
         let (window, offset) = window_at(gpa)?;
         self.advance(now_ns);
         let value = match window.part {
@@ -282,6 +302,13 @@ impl MaltaBoard {
     /// A guest store of the low `size` bytes of `value` at guest-physical
     /// `gpa` at `now_ns`; `false` outside the board's windows.
     pub fn write(&mut self, gpa: u32, size: AccessSize, value: u32, now_ns: u64) -> bool {
+        if let Some(offset) = self.pm_offset(gpa, size.bytes()) {
+            self.advance(now_ns);
+            for lane in 0..size.bytes() as u16 {
+                self.pm.write(offset + lane, (value >> (8 * lane)) as u8);
+            }
+            return true;
+        }
         let Some((window, offset)) = window_at(gpa) else { return false };
         self.advance(now_ns);
         match window.part {
@@ -389,5 +416,31 @@ mod tests {
         b.settled_until = None;
         b.sync(1 << 4, first + 2);
         assert_eq!(b.settled_until, Some(second));
+    }
+
+    /// Linux's Malta fix-up puts the PIIX4's PM block at I/O 0x1000 and
+    /// enables it; its poweroff then writes soft off to PMCNTRL (a
+    /// halfword at port 0x1004), which powers the guest off. Before the
+    /// block is enabled the ports are the ISA window's open bus.
+    #[test]
+    fn the_piix4_soft_off_powers_the_board_off() {
+        let mut b = MaltaBoard::new(64 << 20, 0);
+        let config = |b: &mut MaltaBoard, reg: u32| {
+            // CFGADDR: enable, bus 0, device 10, function 3, register.
+            assert!(b.write(0x1BE0_0CF8, AccessSize::Word, 0x8000_0000 | (10 << 11) | (3 << 8) | reg, 0));
+        };
+        assert_eq!(b.read(0x1800_1004, AccessSize::Half, 0), None, "not decoded: the bus's open bus answers");
+        config(&mut b, 0x40);
+        assert!(b.write(0x1BE0_0CFC, AccessSize::Word, 0x1000, 0));
+        config(&mut b, 0x80);
+        assert!(b.write(0x1BE0_0CFC, AccessSize::Byte, 0x01, 0));
+        assert_eq!(b.gt.piix4_pm_base(), Some(0x1000));
+        assert_eq!(b.read(0x1800_1000, AccessSize::Half, 0), Some(0), "PMSTS: no power button");
+        assert!(b.write(0x1800_1004, AccessSize::Half, u32::from(crate::devices::piix4_pm::SUS_EN), 0));
+        assert_eq!(b.take_event(), Some(DeviceEvent::PowerOff));
+        assert_eq!(b.malformed(), 0, "PM registers take halfwords");
+        // A reset leaves PMREGMISC as the firmware does: the block is off.
+        b.reset(0);
+        assert_eq!(b.gt.piix4_pm_base(), None);
     }
 }

@@ -14,6 +14,7 @@ pub mod malta_board;
 pub mod malta_fpga;
 pub mod malta_reset;
 pub mod mc146818;
+pub mod piix4_pm;
 pub mod ring;
 #[cfg(test)]
 pub mod testdev;
