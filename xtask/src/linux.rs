@@ -68,9 +68,7 @@ const CROSS_COMPILE: &str = "mipsel-linux-gnu-";
 pub const NATIVE_CMDLINE: &str = "console=ttyS0 rdinit=/init panic=-1";
 /// What `/init` prints before it starts the shell, and the shell's prompt
 /// (for the QEMU tests that script a session).
-#[allow(dead_code)]
 pub const INIT_MARKER: &str = "mipsvisor-linux: init done";
-#[allow(dead_code)]
 pub const PROMPT: &str = "~ # ";
 
 /// Applets `/init` and a session need; the initramfs is refused without.
@@ -129,7 +127,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
 /// Builds what is not cached yet and returns the three images' paths
 /// (for the QEMU tests).
-#[allow(dead_code)]
 pub fn build() -> Result<LinuxImages, String> {
     build_with(false)
 }
@@ -142,14 +139,17 @@ pub fn build() -> Result<LinuxImages, String> {
 /// host's clock the kernel takes Count for a few MHz, so printk's
 /// timestamps are in real time, not virtual.
 pub fn native_machine(images: &LinuxImages) -> Machine {
+    native_machine_without_icount(images).arg("-icount").arg("shift=0")
+}
+
+/// [`native_machine`] without its `-icount`, for a caller with its own.
+pub fn native_machine_without_icount(images: &LinuxImages) -> Machine {
     Machine::new(&images.native_kernel)
         .without_boot_flash()
         .arg("-initrd")
         .arg(images.initramfs.display().to_string())
         .arg("-append")
         .arg(NATIVE_CMDLINE)
-        .arg("-icount")
-        .arg("shift=0")
 }
 
 fn boot_native(images: &LinuxImages, timeout: Option<Duration>) -> Result<(), String> {

@@ -1,6 +1,7 @@
 //! Linux as a guest (`dts/linux.dts`): the QEMU test that boots the
 //! `CONFIG_KVM_GUEST` kernel of `cargo xtask linux` as guest0 beside the
-//! guest suite as guest1 and uses its shell.
+//! guest suite as guest1 and uses its shell, and the benchmark of its boot
+//! beside the same kernel source booted natively.
 
 use crate::guests;
 use crate::qemu::Machine;
@@ -38,13 +39,12 @@ const SHELL: &[(&str, &str)] = &[
     ("sh /tmp/t.sh > /tmp/out; wc -l < /tmp/out; cat /tmp/out", "loop 50\nPIPE THROUGH TR\nin a subshell\nstatus 3\nwaited 0\n"),
 ];
 
-/// The shell's prompt (its `PS1`, guests/linux/init) and the terminal
-/// query busybox sends after it.
-const PROMPT: &str = "~ # ";
+use crate::linux::PROMPT;
 
 /// Linux boots to its shell on the kvm-guest map while guest1 runs the
-/// guest suite; the shell runs [`SHELL`]; the suite gives its native
-/// results; Linux wrote nothing outside its own memory (`canaries`).
+/// guest suite; the shell runs [`SHELL`], then `poweroff -f` powers guest0
+/// off; the suite gives its native results; Linux wrote nothing outside
+/// its own memory (`canaries`).
 fn linux_beside_the_suite(_: &Images) -> Result<(), String> {
     let native = guests::run_native(&guests::build_suite(guests::Map::Native)?)?;
     guests::check_native_run(&native)?;
@@ -56,7 +56,7 @@ fn linux_beside_the_suite(_: &Images) -> Result<(), String> {
     s.expect("[mterm] console back to mterm\nmterm> ", STEP)?;
     s.send("vserial bind guest0\n")?;
     s.expect("[mterm] console bound to guest0; Ctrl-] returns\n", STEP)?;
-    s.expect("mipsvisor-linux: init done", BOOT_LIMIT)?;
+    s.expect(crate::linux::INIT_MARKER, BOOT_LIMIT)?;
     s.expect(PROMPT, STEP)?;
     for (command, wanted) in SHELL {
         s.send(&format!("{command}\n"))?;
@@ -65,6 +65,9 @@ fn linux_beside_the_suite(_: &Images) -> Result<(), String> {
             return Err(format!("`{command}` printed {answer:?}, without {wanted:?}"));
         }
     }
+    // Its poweroff goes through the PIIX4's PM block.
+    s.send("poweroff -f\n")?;
+    s.expect("guest0: powered off", STEP)?;
     s.send("\x1d")?;
     s.expect("[mterm] console back to mterm\nmterm> ", STEP)?;
     s.send("guests wait guest1\n")?;
@@ -95,12 +98,125 @@ fn linux_beside_the_suite(_: &Images) -> Result<(), String> {
 /// The exit counters of a `guest info` answer that are not zero, as
 /// `reason N, reason N`.
 fn nonzero_exits(info: &str) -> String {
+    exit_counts(info).iter().map(|(reason, n)| format!("{reason} {n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The `-icount` options of the boot benchmark; the RTC on the virtual
+/// clock too, so that the native kernel's calibration of its clock against
+/// the RTC (a virtual second of busy waiting) takes the same every run.
+const BENCH_ICOUNT: &str = "shift=0,sleep=off";
+/// How long a boot under `-icount` may take (the native one about 2
+/// minutes, most of it the calibration).
+const BENCH_LIMIT: Duration = Duration::from_secs(900);
+
+/// One boot to the shell prompt, measured.
+#[derive(Debug)]
+pub struct Boot {
+    /// Instructions QEMU executed from power-on to the prompt (asked over
+    /// QMP as the prompt arrives, so a little late: the machine goes on).
+    pub instructions: u64,
+    /// The kernel's `/proc/uptime` at the prompt: seconds of the guest's
+    /// own time since the kernel started.
+    pub uptime: f64,
+    /// guest0's exits by reason, since boot (virtualized only).
+    pub exits: Vec<(String, u64)>,
+    /// Instructions of the native kernel's clock calibration against the
+    /// RTC (between the lines before and after it); 0 for the guest kernel,
+    /// which has none.
+    pub calibration: u64,
+}
+
+/// The lines around the native kernel's calibration of its clock against
+/// the RTC (`plat_time_init` in `arch/mips/mti-malta/malta-time.c`).
+const BEFORE_CALIBRATION: &str = "NR_IRQS: ";
+const AFTER_CALIBRATION: &str = "CPU frequency ";
+
+/// Boots `machine` (the native kernel, or the hypervisor with Linux as
+/// guest0 when `virtualized`) to the shell prompt and measures it.
+fn boot(machine: Machine, virtualized: bool) -> Result<Boot, String> {
+    let socket = crate::qemu::target_dir().join(if virtualized { "qmp-linux.sock" } else { "qmp-linux-native.sock" });
+    let _ = std::fs::remove_file(&socket);
+    let machine = machine
+        .arg("-icount")
+        .arg(BENCH_ICOUNT)
+        .arg("-rtc")
+        .arg("clock=vm")
+        .arg("-qmp")
+        .arg(format!("unix:{},server=on,wait=off", socket.display()));
+    let mut s = Session::start(&machine)?;
+    let mut calibration = 0;
+    if virtualized {
+        s.expect("type `help` for commands\nmterm> ", BENCH_LIMIT)?;
+        s.send("vserial bind guest0\n")?;
+    } else {
+        s.expect(BEFORE_CALIBRATION, BENCH_LIMIT)?;
+        let before = crate::qemu::icount(&socket)?;
+        s.expect(AFTER_CALIBRATION, BENCH_LIMIT)?;
+        calibration = crate::qemu::icount(&socket)?.saturating_sub(before);
+    }
+    s.expect(crate::linux::INIT_MARKER, BENCH_LIMIT)?;
+    s.expect(PROMPT, BENCH_LIMIT)?;
+    let instructions = crate::qemu::icount(&socket)?;
+    s.send("cat /proc/uptime\n")?;
+    let answer = s.expect(PROMPT, BENCH_LIMIT)?;
+    let uptime = answer
+        .lines()
+        .find_map(|l| l.split_whitespace().next().filter(|w| w.contains('.')).and_then(|w| w.parse::<f64>().ok()))
+        .ok_or_else(|| format!("`cat /proc/uptime` answered {answer:?}"))?;
+    let mut exits = Vec::new();
+    if virtualized {
+        s.send("\x1d")?;
+        s.expect("mterm> ", BENCH_LIMIT)?;
+        s.send("guest info guest0\n")?;
+        let info = s.expect("mterm> ", BENCH_LIMIT)?;
+        exits = exit_counts(&info);
+        s.send("halt\n")?;
+    } else {
+        s.send("poweroff -f\n")?;
+    }
+    s.finish(BENCH_LIMIT)?;
+    Ok(Boot { instructions, uptime, exits, calibration })
+}
+
+/// The Linux section of BENCHMARKS.md: the guest kernel's boot to its
+/// shell under the hypervisor (beside the console guest) and the same
+/// source built for native Malta booted natively, side by side.
+pub fn bench() -> Result<String, String> {
+    use std::fmt::Write;
+    let linux = crate::linux::build()?;
+    println!("bench: Linux: the native kernel to its shell (-icount {BENCH_ICOUNT}, -rtc clock=vm)");
+    let native = boot(crate::linux::native_machine_without_icount(&linux), false)?;
+    println!("bench: Linux: the guest kernel to its shell under the hypervisor");
+    let virt = boot(machine(guests::build_console()?, "bench-linux.pack")?, true)?;
+    let mut md = String::new();
+    let _ = writeln!(md, "Linux 5.10 (`cargo xtask linux`: the same source and configuration, `CONFIG_KVM_GUEST` for the guest) from power-on to its shell's prompt, booted natively and as guest0 of `dts/linux.dts` beside the idle console guest; `-icount {BENCH_ICOUNT} -rtc clock=vm`. Instructions: QEMU's count (QMP `query-replay`) as the prompt reached the host (the machine goes on meanwhile: a few million late). The native kernel calibrates its clock against the RTC (`estimate_frequency`, virtual seconds of busy waiting), which the guest kernel does not do (its Count rate is `CONFIG_KVM_GUEST_TIMER_FREQ`): the second row leaves that out, counted between the lines before and after it.\n");
+    let without = native.instructions.saturating_sub(native.calibration);
+    let _ = writeln!(md, "| | native | virtualized | virtualized/native |");
+    let _ = writeln!(md, "|---|---:|---:|---:|");
+    let _ = writeln!(md, "| instructions to the prompt | {} | {} | {:.2} |", native.instructions, virt.instructions, virt.instructions as f64 / native.instructions.max(1) as f64);
+    let _ = writeln!(md, "| the same without the native clock calibration ({} instructions) | {without} | {} | **{:.2}** |", native.calibration, virt.instructions, virt.instructions as f64 / without.max(1) as f64);
+    let _ = writeln!(md, "| the kernel's `/proc/uptime` at the prompt (s; the native one on its calibrated clock) | {:.2} | {:.2} | |\n", native.uptime, virt.uptime);
+    let _ = writeln!(md, "guest0's exits from power-on to the prompt, per second of its uptime:\n");
+    let _ = writeln!(md, "| exit reason | exits | per second |");
+    let _ = writeln!(md, "|---|---:|---:|");
+    for (reason, n) in &virt.exits {
+        let _ = writeln!(md, "| {reason} | {n} | {:.0} |", *n as f64 / virt.uptime.max(1e-9));
+    }
+    println!("bench: Linux: native {} instructions ({} of them calibration), virtualized {} instructions, {:.2} s of guest time", native.instructions, native.calibration, virt.instructions, virt.uptime);
+    Ok(md)
+}
+
+/// The non-zero exit counters of a `guest info` answer, `total` included.
+fn exit_counts(info: &str) -> Vec<(String, u64)> {
     let table = info.split_once("exits:").map_or("", |(_, e)| e);
-    let rows = table.lines().filter_map(|row| {
-        let (reason, count) = row.trim().rsplit_once(' ')?;
-        (count != "0" && !reason.trim().is_empty() && count.parse::<u64>().is_ok()).then(|| format!("{} {count}", reason.trim()))
-    });
-    rows.collect::<Vec<_>>().join(", ")
+    table
+        .lines()
+        .filter_map(|row| {
+            let (reason, count) = row.trim().rsplit_once(' ')?;
+            let count = count.parse::<u64>().ok()?;
+            (count != 0 && !reason.trim().is_empty()).then(|| (reason.trim().to_string(), count))
+        })
+        .collect()
 }
 
 /// `text` without guest1's prefixed lines.

@@ -47,8 +47,9 @@ commands:
                        build (or find cached) the Linux guest and native kernels and
                        the initramfs, print their paths; --boot-native boots the native
                        one on QEMU Malta with a shell on the terminal
-  bench                measure (native vs virtualized, per-exit costs, footprint,
-                       decoder) and write BENCHMARKS.md";
+  bench [--linux]      measure (native vs virtualized, per-exit costs, footprint,
+                       Linux's boot, decoder) and write BENCHMARKS.md; --linux: only
+                       the Linux boot, printed";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -260,6 +260,32 @@ impl Machine {
     }
 }
 
+/// The number of instructions QEMU has executed so far (`-icount` runs),
+/// asked over the QMP socket `socket` (`-qmp unix:SOCKET,server=on,wait=off`)
+/// with `query-replay`, which reports it even when nothing is recorded.
+pub fn icount(socket: &Path) -> Result<u64, String> {
+    use std::io::{BufRead, BufReader, Write};
+    let stream = std::os::unix::net::UnixStream::connect(socket)
+        .map_err(|e| format!("cannot reach QEMU's QMP socket {}: {e}", socket.display()))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| format!("QMP: {e}"))?;
+    let mut reader = BufReader::new(stream.try_clone().map_err(|e| format!("QMP: {e}"))?);
+    let mut writer = stream;
+    let mut line = String::new();
+    let mut answer = |request: &str| -> Result<String, String> {
+        if !request.is_empty() {
+            writer.write_all(request.as_bytes()).map_err(|e| format!("QMP: {e}"))?;
+        }
+        line.clear();
+        reader.read_line(&mut line).map_err(|e| format!("QMP: {e}"))?;
+        Ok(line.clone())
+    };
+    answer("")?; // the greeting
+    answer("{\"execute\": \"qmp_capabilities\"}\n")?;
+    let reply = answer("{\"execute\": \"query-replay\"}\n")?;
+    let digits = reply.split("\"icount\":").nth(1).map(|rest| rest.trim_start().chars().take_while(char::is_ascii_digit).collect::<String>());
+    digits.and_then(|d| d.parse().ok()).ok_or_else(|| format!("QMP query-replay answered {reply:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
