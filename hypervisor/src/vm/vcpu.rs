@@ -954,6 +954,17 @@ mod tests {
         v
     }
 
+    /// [`vcpu`] on the kvm-guest map for every third `case`: the isolation
+    /// tests hold for both maps.
+    fn vcpu_for(case: u32) -> Vcpu {
+        let mut v = vcpu();
+        if case % 3 == 2 {
+            v = Vcpu::new(1, &emulator::addrmap::KVM_GUEST, 0x4000_0000 + CODE, 0);
+            v.cpu.cp0.status = 0;
+        }
+        v
+    }
+
     fn exit(code: u32, epc: u32, badvaddr: u32) -> Exit {
         Exit { cause: code << 2, epc, badvaddr, debug: false, lladdr: 0 }
     }
@@ -1229,7 +1240,7 @@ mod tests {
         let mut valid = 0;
         for case in 0..20_000 {
             let memory = if case % 2 == 0 { MEMORY } else { small };
-            let mut v = vcpu();
+            let mut v = vcpu_for(case);
             for i in 0..emulator::TLB_ENTRIES as u32 {
                 // PFNs mostly near the guest's RAM and ROM, sometimes anywhere.
                 let mut lo = [0; 2];
@@ -1290,6 +1301,29 @@ mod tests {
         assert_ne!(m.installed[1].entry_lo[0], 0);
     }
 
+    /// On the kvm-guest map the kernel's segments (0x40000000 up) are an
+    /// address error from user mode, and no shadow is ever installed for
+    /// them under the user view's host ASID.
+    #[test]
+    fn kvm_guest_user_mode_never_reaches_the_kernel() {
+        let (mut m, mut bus) = (Machine::default(), bus());
+        let mut v = Vcpu::new(1, &emulator::addrmap::KVM_GUEST, 0x4000_0000 + CODE, 0);
+        v.cpu.cp0.status = 0;
+        let kernel_asid = v.host_asid();
+        v.handle_exit(exit(2, 0x4000_0000 + CODE, 0x4000_1000), &MEMORY, &mut bus, &mut m);
+        assert_eq!(m.installed.len(), 1, "the kernel's unmapped segment is shadowed in its view");
+        assert_eq!(m.installed[0].entry_hi & 0xFF, u32::from(kernel_asid));
+        for va in [0x4000_1000, 0x5FFF_F000, 0x6000_0000, 0x7FFF_0000] {
+            v.cpu.cp0.status = 0x10;
+            v.cpu.pc = 0x0040_0000;
+            assert_ne!(v.host_asid(), kernel_asid);
+            // The host TLB misses under the user view's ASID: a TLB exit.
+            v.handle_exit(exit(2, 0x0040_0000, va), &MEMORY, &mut bus, &mut m);
+            assert_eq!((v.cpu.cp0.cause_exccode(), v.cpu.cp0.badvaddr), (4, va), "{va:#x}");
+            assert_eq!(m.installed.len(), 1, "{va:#x}: nothing installed for user mode");
+        }
+    }
+
     #[test]
     fn user_mode_sees_the_guest_tlb_and_never_the_kernel_view() {
         let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
@@ -1309,7 +1343,7 @@ mod tests {
     }
 
     /// Whatever a guest writes into its TLB, a shadow only ever points into
-    /// its own RAM or ROM; anything else is a guest exception.
+    /// its own RAM or ROM; anything else is a guest exception (both maps).
     #[test]
     fn hostile_tlb_entries_never_reach_other_memory() {
         let mut seed = 0x1234_5678u32;
@@ -1317,8 +1351,8 @@ mod tests {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
             seed
         };
-        for round in 0..2000 {
-            let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        for round in 0..3000 {
+            let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu_for(round));
             v.cpu.cp0.status = if round % 2 == 0 { 0x10 } else { 0 };
             v.cpu.cp0.entryhi = next() & 0xFF;
             for i in 0..emulator::TLB_ENTRIES {
