@@ -115,7 +115,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
 /// `cargo xtask linux`
 pub fn run(args: &[String]) -> Result<(), String> {
     let options = parse_options(args)?;
-    let images = build_with(options.refresh)?;
+    let images = build_with(options.refresh, true)?;
     println!("kernel (guest):  {}", images.guest_kernel.display());
     println!("kernel (native): {}", images.native_kernel.display());
     println!("initramfs:       {}", images.initramfs.display());
@@ -125,10 +125,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds what is not cached yet and returns the three images' paths
-/// (for the QEMU tests).
+/// Builds what is not cached yet and returns the three images' paths.
 pub fn build() -> Result<LinuxImages, String> {
-    build_with(false)
+    build_with(false, true)
+}
+
+/// [`build`] without the native kernel (which only the benchmark boots):
+/// `native_kernel` is where it would be, and may not exist.
+pub fn build_guest() -> Result<LinuxImages, String> {
+    build_with(false, false)
 }
 
 /// The QEMU machine that boots the native kernel with the initramfs, with
@@ -162,7 +167,7 @@ fn boot_native(images: &LinuxImages, timeout: Option<Duration>) -> Result<(), St
     }
 }
 
-fn build_with(refresh: bool) -> Result<LinuxImages, String> {
+fn build_with(refresh: bool, native: bool) -> Result<LinuxImages, String> {
     let start = Instant::now();
     setup::ensure_linux_build_tools()?;
     let cache = cache_dir()?;
@@ -172,7 +177,7 @@ fn build_with(refresh: bool) -> Result<LinuxImages, String> {
     if !refresh {
         if let Some(debs) = Debs::cached(&cache) {
             let plan = Plan::new(&cache, &debs, &inputs);
-            if let Some(images) = plan.finished() {
+            if let Some(images) = plan.finished(native) {
                 step("cached", &format!("{} ({:.2} s)", cache.display(), start.elapsed().as_secs_f64()));
                 return Ok(images);
             }
@@ -200,6 +205,9 @@ fn build_with(refresh: bool) -> Result<LinuxImages, String> {
         build_initramfs(&cache, &debs.busybox, &inputs.init, &plan.initramfs)?;
     }
     for (variant, vmlinux) in [(Variant::Guest, &plan.guest_kernel), (Variant::Native, &plan.native_kernel)] {
+        if variant == Variant::Native && !native {
+            continue;
+        }
         if vmlinux.is_file() {
             step(&format!("kernel ({})", variant.name()), "cached");
             continue;
@@ -208,7 +216,7 @@ fn build_with(refresh: bool) -> Result<LinuxImages, String> {
         build_kernel(&cache, &source, variant, &inputs.fragment, vmlinux)?;
     }
     step("done", &format!("in {:.0} s", start.elapsed().as_secs_f64()));
-    plan.finished().ok_or_else(|| "the images are missing right after their build".to_string())
+    plan.finished(native).ok_or_else(|| "the images are missing right after their build".to_string())
 }
 
 /// `$MIPSVISOR_CACHE/linux`, else `$XDG_CACHE_HOME/mipsvisor/linux`, else
@@ -355,8 +363,10 @@ impl Plan {
         }
     }
 
-    fn finished(&self) -> Option<LinuxImages> {
-        let all = [&self.guest_kernel, &self.native_kernel, &self.initramfs].iter().all(|p| p.is_file());
+    /// The images, when every one asked for (the native kernel only if
+    /// `native`) is built.
+    fn finished(&self, native: bool) -> Option<LinuxImages> {
+        let all = self.guest_kernel.is_file() && self.initramfs.is_file() && (!native || self.native_kernel.is_file());
         all.then(|| LinuxImages {
             guest_kernel: self.guest_kernel.clone(),
             native_kernel: self.native_kernel.clone(),

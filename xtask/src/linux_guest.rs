@@ -17,7 +17,7 @@ const BOOT_LIMIT: Duration = Duration::from_secs(240);
 /// The hypervisor of `dts/linux.dts` with its pack: the guest kernel,
 /// `guest1` and the initramfs.
 pub fn machine(guest1: PathBuf, pack_name: &str) -> Result<Machine, String> {
-    let linux = crate::linux::build()?;
+    let linux = crate::linux::build_guest()?;
     let hypervisor = crate::image::linux_hypervisor()?;
     let pack = crate::image::guest_pack(&crate::image::linux_guests(&linux, guest1), pack_name)?;
     Ok(with_pack(Machine::new(hypervisor), &pack))

@@ -161,7 +161,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let options = parse_run_options(args)?;
     setup::ensure()?;
     let (elf, guests) = if options.linux {
-        let linux = linux::build()?;
+        let linux = linux::build_guest()?;
         (image::linux_hypervisor()?, image::linux_guests(&linux, guests::build_console()?))
     } else {
         let guests = if options.guests.is_empty() { guests::run_defaults()? } else { options.guests.clone() };
