@@ -308,7 +308,7 @@ mod boot {
             guestmem::copy_in(pa, &value.to_le_bytes());
         }
         fn install(&mut self, shadow: Shadow) {
-            mips::tlb::install(shadow.entry_hi, shadow.entry_lo);
+            mips::tlb::install(self.tlb_entries, shadow.entry_hi, shadow.entry_lo, shadow.page_mask);
         }
         fn flush(&mut self, asids: [u8; 2]) {
             mips::tlb::flush(self.tlb_entries, asids, 0, u64::MAX);

@@ -360,7 +360,8 @@ pub fn write_tlb(g: &Guest<'_>, host_tlb: &[HostTlbEntry], out: &mut dyn Write) 
                 write!(out, " | {name} invalid")?;
             }
         }
-        writeln!(out)?;
+        let half = crate::vm::vcpu::page_bytes(h.page_mask);
+        writeln!(out, " ({} pages)", Size(half))?;
     }
     writeln!(out, "  {shadows} shadow entries")
 }
@@ -587,7 +588,7 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("host TLB shadows (host ASIDs 4 kernel view, 5 user view):\n"), "{out}");
-        assert!(out.contains("  host  3: va 0x00122000 kernel | even host pa 0x01122000 c3 D | odd invalid\n"), "{out}");
+        assert!(out.contains("  host  3: va 0x00122000 kernel | even host pa 0x01122000 c3 D | odd invalid (4 KiB pages)\n"), "{out}");
         assert!(!out.contains("host  4") && !out.contains("host  5"), "{out}");
         assert!(out.ends_with("  1 shadow entries\n"), "{out}");
     }

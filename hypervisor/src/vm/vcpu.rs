@@ -9,7 +9,7 @@ use super::memory::{GuestMemory, HostPhys};
 use crate::devemu::{emulate_mmio_word, Bus, BusFault, Target};
 use crate::devices::AccessSize;
 use crate::devices::DeviceEvent;
-use emulator::addrmap::{Access, GuestMap, GuestPhys};
+use emulator::addrmap::{Access, GuestMap, GuestPhys, Reach};
 use emulator::{Cpu, Exception, ExceptionKind, Outcome};
 use isa_spec::MemKind;
 
@@ -166,7 +166,27 @@ pub struct Shadow {
     /// VPN2 | host ASID.
     pub entry_hi: u32,
     pub entry_lo: [u32; 2],
+    /// The host PageMask: 0 for a pair of 4 KiB pages; larger pages only
+    /// for an unmapped segment ([`Vcpu::shadow`]).
+    pub page_mask: u32,
 }
+
+impl Shadow {
+    /// The virtual range `[start, end)` the pair covers.
+    pub fn range(&self) -> (u32, u64) {
+        let start = self.entry_hi & !0x1FFF;
+        (start, u64::from(start) + 2 * page_bytes(self.page_mask))
+    }
+}
+
+/// The bytes of one page of a pair with `page_mask`.
+pub const fn page_bytes(page_mask: u32) -> u64 {
+    ((page_mask | 0x1FFF) as u64 + 1) / 2
+}
+
+/// The page sizes a shadow of an unmapped segment may use, largest first
+/// (24Kf sizes; 1 MiB pages: a pair covers 2 MiB of a kernel's KSEG0).
+const DIRECT_PAGE_MASKS: [u32; 4] = [0x001F_E000, 0x0007_E000, 0x0001_E000, 0x0000_6000];
 
 /// What the VCPU needs from the machine.
 pub trait Host {
@@ -778,6 +798,9 @@ impl Vcpu {
     /// 4 KiB half valid when the guest view maps it to this guest's RAM or
     /// ROM, dirty when the guest view allows stores there.
     pub fn shadow(&self, va: u32, memory: &GuestMemory) -> Shadow {
+        if let Some(large) = self.direct_shadow(va, memory) {
+            return large;
+        }
         let even = va & !0x1FFF;
         let mut entry_lo = [0u32; 2];
         for (half, lo) in entry_lo.iter_mut().enumerate() {
@@ -788,7 +811,36 @@ impl Vcpu {
             // PFN, C=3 (cacheable), D, V; G=0 so the ASID matters.
             *lo = ((pa >> 12) << 6) | (3 << 3) | (u32::from(dirty) << 2) | (1 << 1);
         }
-        Shadow { entry_hi: even | u32::from(self.host_asid()), entry_lo }
+        Shadow { entry_hi: even | u32::from(self.host_asid()), entry_lo, page_mask: 0 }
+    }
+
+    /// A shadow of large pages for `va` in an unmapped segment of the
+    /// current mode (its translation does not depend on the guest's TLB):
+    /// the largest of [`DIRECT_PAGE_MASKS`] whose pair lies in that one
+    /// segment and, guest-physically, in one of the guest's RAM or ROM
+    /// regions, its host frames aligned to the page size. Both halves are
+    /// then valid and writable, and map exactly what the 4 KiB shadows of
+    /// each of their pages would. `None`: no such size (the caller makes a
+    /// 4 KiB pair).
+    fn direct_shadow(&self, va: u32, memory: &GuestMemory) -> Option<Shadow> {
+        let segment = self.map().segment(va)?;
+        let reach = if self.cpu.kernel_mode() { segment.kernel } else { segment.user };
+        let Reach::Direct { phys, .. } = reach else { return None };
+        if segment.start >= emulator::addrmap::GUEST_LIMIT {
+            return None; // emulated access by access, never mapped
+        }
+        DIRECT_PAGE_MASKS.iter().find_map(|&page_mask| {
+            let pair = 2 * page_bytes(page_mask);
+            let start = u64::from(va) & !(pair - 1);
+            let inside = start >= u64::from(segment.start) && start + pair - 1 <= u64::from(segment.last);
+            let gpa = (start - u64::from(segment.start)) as u32 + phys;
+            let HostPhys(pa) = memory.host_range(gpa, pair as u32).filter(|_| inside)?;
+            let half = page_bytes(page_mask) as u32;
+            (pa % half == 0).then(|| {
+                let lo = |pa: u32| ((pa >> 12) << 6) | (3 << 3) | (1 << 2) | (1 << 1);
+                Shadow { entry_hi: start as u32 | u32::from(self.host_asid()), entry_lo: [lo(pa), lo(pa + half)], page_mask }
+            })
+        })
     }
 
     /// Emulates the load or store at EPC (in the delay slot of the branch
@@ -1275,9 +1327,17 @@ mod tests {
                     continue;
                 }
                 valid += 1;
+                // The whole host page, whatever its size, in one of the
+                // guest's regions, and each of its 4 KiB pages exactly
+                // where the guest's view puts it.
+                let size = page_bytes(shadow.page_mask) as u32;
                 let pa = (lo >> 6) << 12;
-                assert!(memory.ranges().iter().any(|&(s, e)| (s..e).contains(&pa)), "case {case}: {pa:#x} outside");
-                let page = (va & !0x1FFF) + 0x1000 * half as u32;
+                let inside = memory.ranges().iter().any(|&(s, e)| pa >= s && u64::from(pa) + u64::from(size) <= u64::from(e));
+                assert!(inside, "case {case}: {pa:#x}+{size:#x} outside");
+                let (start, _) = shadow.range();
+                let page = start + size * half as u32 + (va & (size - 1) & !0xFFF);
+                let gpa = v.guest_translate(page, Access::Load).expect("a valid shadow page translates");
+                assert_eq!(memory.host_phys(gpa), Some(HostPhys(pa + (page & (size - 1)))), "case {case}");
                 assert_eq!(lo & 4 != 0, v.guest_translate(page, Access::Store).is_ok(), "case {case}: dirty bit");
             }
         }
@@ -1287,18 +1347,28 @@ mod tests {
     #[test]
     fn kseg0_fault_installs_a_shadow_inside_the_guest() {
         let (mut m, mut bus, mut v) = (Machine::default(), bus(), vcpu());
+        // 16 MiB of RAM at host 16 MiB: KSEG0 is shadowed 2 MiB at a time.
         v.handle_exit(exit(2, CODE, 0x0012_3456), &MEMORY, &mut bus, &mut m);
         let s = m.installed[0];
-        assert_eq!(s.entry_hi, 0x0012_2000 | u32::from(shadow_asids(1)[0]));
-        assert_eq!(s.entry_lo[0] >> 6, (MEMORY.ram_host + 0x0012_2000) >> 12);
-        assert_eq!(s.entry_lo[1] >> 6, (MEMORY.ram_host + 0x0012_3000) >> 12);
+        assert_eq!((s.entry_hi, s.page_mask), (u32::from(shadow_asids(1)[0]), 0x001F_E000));
+        assert_eq!(s.entry_lo[0] >> 6, MEMORY.ram_host >> 12);
+        assert_eq!(s.entry_lo[1] >> 6, (MEMORY.ram_host + 0x0010_0000) >> 12);
         assert_eq!(s.entry_lo[0] & 0x6, 0x6, "valid and dirty");
         assert_eq!(v.cpu.pc, CODE, "the access runs again");
-        // The top of a 12 KiB RAM: the odd page is past it, so it stays invalid.
+        // KSEG1's view of the same RAM: the same frames.
+        v.handle_exit(exit(2, CODE, 0x2030_0000), &MEMORY, &mut bus, &mut m);
+        assert_eq!((m.installed[1].entry_hi & !0xFF, m.installed[1].entry_lo[0] >> 6), (0x2020_0000, (MEMORY.ram_host + 0x0020_0000) >> 12));
+        // A pair never runs past the RAM: near its end (RAM of 1 MiB + 64
+        // KiB) 16 KiB pages are the largest that fit.
+        let odd = GuestMemory { ram_size: 0x0011_0000, ..MEMORY };
+        v.handle_exit(exit(2, CODE, 0x0010_8000), &odd, &mut bus, &mut m);
+        assert_eq!((m.installed[2].entry_hi & !0xFF, m.installed[2].page_mask), (0x0010_8000, 0x0000_6000));
+        // The top of a 12 KiB RAM: 4 KiB pages, the odd page past it invalid.
         let small = GuestMemory { ram_size: 0x3000, ..MEMORY };
         v.handle_exit(exit(2, CODE, 0x0000_2010), &small, &mut bus, &mut m);
-        assert_eq!(m.installed[1].entry_lo[1], 0);
-        assert_ne!(m.installed[1].entry_lo[0], 0);
+        assert_eq!(m.installed[3].page_mask, 0);
+        assert_eq!(m.installed[3].entry_lo[1], 0);
+        assert_ne!(m.installed[3].entry_lo[0], 0);
     }
 
     /// On the kvm-guest map the kernel's segments (0x40000000 up) are an
@@ -1371,11 +1441,11 @@ mod tests {
             for s in &m.installed {
                 for lo in s.entry_lo {
                     if lo & 2 != 0 {
-                        let pa = (lo >> 6) << 12;
-                        assert!(MEMORY.ranges().iter().any(|&(a, b)| (a..b).contains(&pa)), "{pa:#x}");
+                        let (pa, size) = (u64::from((lo >> 6) << 12), page_bytes(s.page_mask));
+                        assert!(MEMORY.ranges().iter().any(|&(a, b)| pa >= u64::from(a) && pa + size <= u64::from(b)), "{pa:#x}+{size:#x}");
                     }
                 }
-                assert!(s.entry_hi < 0x8000_0000);
+                assert!(s.range().1 <= 0x8000_0000);
             }
         }
     }

@@ -38,16 +38,25 @@ fn write_invalid(index: u32, entry_hi: u32) {
     }
 }
 
-/// Writes a shadow entry: over the entry already holding its VPN2 and
-/// ASID (TLBP), else at a random one (TLBWR; Wired is 0).
-pub fn install(entry_hi: u32, entry_lo: [u32; 2]) {
-    // SAFETY: the entry maps a user-segment VPN2 (below 0x80000000, the
+/// Writes a shadow entry of pages `page_mask` (0: 4 KiB): over the entry
+/// already holding its VPN2 and ASID (TLBP), else at a random one (TLBWR;
+/// Wired is 0). A pair of larger pages first invalidates the entries of
+/// its ASID it overlaps (`entries` in all), so that no two entries ever
+/// match one address.
+pub fn install(entries: u32, entry_hi: u32, entry_lo: [u32; 2], page_mask: u32) {
+    if page_mask != 0 {
+        let start = entry_hi & !(page_mask | 0x1FFF);
+        let asid = (entry_hi & 0xFF) as u8;
+        flush(entries, [asid, asid], start, u64::from(start) + u64::from(page_mask | 0x1FFF) + 1);
+    }
+    // SAFETY: the entry maps a user-segment range (below 0x80000000, the
     // caller's shadow policy) under a guest's host ASID, to frames inside
     // that guest's allocation; the hypervisor runs unmapped, so none of its
-    // own accesses change. Index, EntryHi and the EntryLos are scratch.
+    // own accesses change. Index, EntryHi, PageMask and the EntryLos are
+    // scratch.
     unsafe {
         mtc0!(10, 0, entry_hi & 0x7FFF_E0FF);
-        mtc0!(5, 0, 0u32);
+        mtc0!(5, 0, page_mask & 0x1FFF_E000);
         mtc0!(2, 0, entry_lo[0]);
         mtc0!(3, 0, entry_lo[1]);
         core::arch::asm!("tlbp", "ehb", options(nostack, preserves_flags));
@@ -64,7 +73,7 @@ pub fn install(entry_hi: u32, entry_lo: [u32; 2]) {
 }
 
 /// Invalidates every host TLB entry whose ASID is one of `asids` and whose
-/// page pair starts in `[start, end)`.
+/// pages (of its own size) overlap `[start, end)`.
 pub fn flush(entries: u32, asids: [u8; 2], start: u32, end: u64) {
     for index in 0..entries {
         // SAFETY: TLBR only loads EntryHi, EntryLo0/1 and PageMask.
@@ -73,8 +82,10 @@ pub fn flush(entries: u32, asids: [u8; 2], start: u32, end: u64) {
             core::arch::asm!("tlbr", "ehb", options(nostack, preserves_flags));
         }
         let entry_hi = super::cp0::entry_hi();
-        let (asid, vpn2) = ((entry_hi & 0xFF) as u8, entry_hi & 0xFFFF_E000);
-        if asids.contains(&asid) && vpn2 >= start && u64::from(vpn2) < end {
+        let span = u64::from(mfc0!(5, 0) | 0x1FFF) + 1;
+        let asid = (entry_hi & 0xFF) as u8;
+        let first = u64::from(entry_hi) & !(span - 1);
+        if asids.contains(&asid) && first < end && u64::from(start) < first + span {
             write_invalid(index, PARK_BASE + index * VPN2_STEP);
         }
     }
