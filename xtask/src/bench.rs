@@ -195,6 +195,45 @@ fn symbol_sizes(elf: &Path) -> Result<BTreeMap<String, u64>, String> {
     Ok(sizes)
 }
 
+/// The image's code and read-only data (`nm` symbol types T, t, R, r, W,
+/// w, V, v) summed by where it comes from: a crate, or for the hypervisor
+/// and the emulator their module (`hypervisor::devices::i8254`), largest
+/// first. Symbols without a Rust path (assembly, `memcpy`, `kmain`) are one
+/// group.
+fn code_by_module(elf: &Path) -> Result<Vec<(String, u64)>, String> {
+    let mut command = Command::new("mipsel-linux-gnu-nm");
+    command.arg("-S").arg("-C").arg(elf);
+    Ok(group_by_module(&process::output(command)?))
+}
+
+fn group_by_module(table: &str) -> Vec<(String, u64)> {
+    let mut groups: BTreeMap<String, u64> = BTreeMap::new();
+    for line in table.lines() {
+        let fields: Vec<&str> = line.splitn(4, ' ').collect();
+        let [_, size, kind, name] = fields[..] else { continue };
+        let (Ok(size), true) = (u64::from_str_radix(size, 16), "TtRrWwVv".contains(kind)) else { continue };
+        *groups.entry(module_of(name)).or_default() += size;
+    }
+    let mut sorted: Vec<(String, u64)> = groups.into_iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    sorted
+}
+
+/// The group of a demangled symbol (see [`code_by_module`]).
+fn module_of(name: &str) -> String {
+    let path = name.trim_start_matches('<');
+    let segments: Vec<&str> = path.split("::").take(3).map(|s| s.split([' ', '<', '>', '(']).next().unwrap_or("")).collect();
+    if segments.len() < 2 {
+        return "(assembly and C symbols)".to_string();
+    }
+    let depth = match segments[0] {
+        "hypervisor" if matches!(segments[1], "devices" | "devemu" | "vm" | "arch") => 3,
+        "hypervisor" | "emulator" => 2,
+        _ => 1,
+    };
+    segments[..depth.min(segments.len())].join("::")
+}
+
 /// `DW_AT_byte_size` of the structures named in `names`, from the image's
 /// debug information (the sizes on the target, not on the host).
 fn struct_sizes(elf: &Path, names: &[&str]) -> BTreeMap<String, u64> {
@@ -565,6 +604,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for (name, size) in &structs {
         let _ = writeln!(md, "| `{name}` | {size} |");
     }
+    if let Ok(modules) = code_by_module(&hypervisor) {
+        let total: u64 = modules.iter().map(|(_, n)| n).sum();
+        let _ = writeln!(md, "\nWhere the text and read-only data go (`nm -S`, symbols of types T/t/R/r/W/V summed by crate, or module for the hypervisor and the emulator; {} in all):\n", kib(total));
+        let _ = writeln!(md, "| from | bytes | share |");
+        let _ = writeln!(md, "|---|---:|---:|");
+        let mut rest = 0;
+        for (i, (module, bytes)) in modules.iter().enumerate() {
+            if i < 20 {
+                let _ = writeln!(md, "| `{module}` | {bytes} | {:.1}% |", 100.0 * *bytes as f64 / total.max(1) as f64);
+            } else {
+                rest += bytes;
+            }
+        }
+        let _ = writeln!(md, "| (everything else) | {rest} | {:.1}% |", 100.0 * rest as f64 / total.max(1) as f64);
+    }
     let all_sections: Vec<String> = secs.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let _ = writeln!(md, "\nAll sections: {}.", all_sections.join(", "));
 
@@ -630,6 +684,24 @@ mod tests {
         assert_eq!(r.workloads.get("tlb"), Some(&(5, 6)));
         assert_eq!(r.exit_costs, vec![("privileged (emulated)".to_string(), 40, 270, 281)]);
         assert_eq!(r.exits, "privileged (emulated) 40;");
+    }
+
+    #[test]
+    fn groups_code_by_module() {
+        let nm = "80100000 00000010 T kmain\n80100010 00000100 T <hypervisor::devices::i8254::I8254>::write_port\n\
+                  80100110 00000020 t hypervisor::mterm::parse\n80100130 00000008 r <hypervisor::vm::config::Refusal as core::fmt::Display>::fmt\n\
+                  80100140 00000040 T core::fmt::write\n80100180 00000004 b hypervisor::boot::COSTS\n80100190 00000030 T <emulator::Cpu>::run\n";
+        assert_eq!(
+            group_by_module(nm),
+            [
+                ("hypervisor::devices::i8254".to_string(), 0x100),
+                ("core".to_string(), 0x40),
+                ("emulator::Cpu".to_string(), 0x30),
+                ("hypervisor::mterm".to_string(), 0x20),
+                ("(assembly and C symbols)".to_string(), 0x10),
+                ("hypervisor::vm::config".to_string(), 8),
+            ]
+        );
     }
 
     #[test]
