@@ -318,10 +318,17 @@ impl CountRate {
     }
 
     /// Guest ticks in `host` host ticks (carrying the remainder).
+    #[inline(always)]
     fn advance(&mut self, host: u32) -> u32 {
         if self.num == self.den {
-            return host;
+            host
+        } else {
+            self.advance_scaled(host)
         }
+    }
+
+    #[inline(never)]
+    fn advance_scaled(&mut self, host: u32) -> u32 {
         let total = u64::from(host) * u64::from(self.num) + u64::from(self.rem);
         self.rem = (total % u64::from(self.den)) as u32;
         (total / u64::from(self.den)) as u32
@@ -329,10 +336,17 @@ impl CountRate {
 
     /// Host ticks until `guest` more guest ticks have passed (at least 1,
     /// capped at `u32::MAX`).
+    #[inline(always)]
     fn host_ticks(&self, guest: u32) -> u32 {
         if self.num == self.den {
-            return guest;
+            guest
+        } else {
+            self.host_ticks_scaled(guest)
         }
+    }
+
+    #[inline(never)]
+    fn host_ticks_scaled(&self, guest: u32) -> u32 {
         let need = (u64::from(guest) * u64::from(self.den)).saturating_sub(u64::from(self.rem));
         need.div_ceil(u64::from(self.num)).clamp(1, u64::from(u32::MAX)) as u32
     }
@@ -396,6 +410,7 @@ impl Vcpu {
 
     /// Brings the guest's Count up to host Count `now` (raising Cause.TI
     /// when it passes Compare).
+    #[inline]
     pub fn sync_timer(&mut self, now: u32) {
         let ticks = self.count_rate.advance(now.wrapping_sub(self.last_count));
         self.last_count = now;
@@ -424,6 +439,7 @@ impl Vcpu {
     /// passes and changes only when the guest writes Count, Compare or
     /// Cause.DC, so a caller that armed a host timer for it can tell
     /// whether it must arm it again.
+    #[inline]
     pub fn timer_key(&self) -> Option<u32> {
         if self.cpu.cp0.cause_dc() != 0 {
             return None;
