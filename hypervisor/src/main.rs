@@ -39,7 +39,7 @@ mod boot {
     use hypervisor::devices::ring::ByteRing;
     use hypervisor::mterm::{self, Action, LineEditor, System};
     use hypervisor::sched::{self, Kind, ThreadAction, ThreadId, PRIO_IDLE, PRIO_MTERM, PRIO_VCPU, PRIO_WORKER};
-    use hypervisor::vm::config;
+    use hypervisor::vm::{config, exit_loop};
     use hypervisor::vm::guest::{known_compatible, ns_to_ticks, ticks_to_ns, write_status, Guest, GuestState, LifecycleOp, TICKS_PER_MS};
     use hypervisor::vm::memory::{HostPhys, HostRam, Pack};
     use hypervisor::vm::ops::{self, GuestCommand, HostTlbEntry, HostView, Times};
@@ -448,12 +448,9 @@ mod boot {
             let exit = Exit { cause, epc: guest.vcpu.cpu.pc, badvaddr: out.badvaddr, debug, lladdr: out.lladdr };
             let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
             *sample = Some((guest.vcpu.last_exit, out.count));
-            let again = action == VcpuAction::Resume
-                && !debug
-                && exit.code() != 0
-                && guest.vcpu.last_exit != ExitReason::Mmio
-                && guest.vcpu.cpu.cp0.status & (STATUS_CU1 | STATUS_FR) == fpu_view
-                && guest.vcpu.timer_key() == timer_key
+            let fpu_view_kept = guest.vcpu.cpu.cp0.status & (STATUS_CU1 | STATUS_FR) == fpu_view;
+            let timer_kept = guest.vcpu.timer_key() == timer_key;
+            let again = exit_loop::reenter_at_once(&exit, action, guest.vcpu.last_exit, fpu_view_kept, timer_kept)
                 && guest.vcpu.prepare_entry();
             if !again {
                 break (exit, action);
@@ -462,8 +459,7 @@ mod boot {
         VM.with(|vm| vm.guest_ticks += guest_ticks);
         mips::tlb::set_asid(0);
         let mut console = Console::get();
-        // Only a device access or time (an interrupt exit) moves UART bytes.
-        if exit.code() == 0 || guest.vcpu.last_exit == ExitReason::Mmio {
+        if exit_loop::moves_uart_bytes(&exit, guest.vcpu.last_exit) {
             let _ = guest.bus.pump_serial(&mut console);
         }
         match action {

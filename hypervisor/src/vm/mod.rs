@@ -2,6 +2,7 @@
 //! the exit handler. Hardware-independent; the world switch and the host
 //! TLB writes are in `arch::mips`.
 pub mod config;
+pub mod exit_loop;
 pub mod memory;
 pub mod vcpu;
 pub mod guest;
