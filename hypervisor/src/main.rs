@@ -31,6 +31,7 @@ mod boot {
     use crate::arch::mips::uart::{self, Console};
     use crate::arch::mips::{self, cp0, guestmem, i8259, timer, world};
     use core::fmt::Write;
+    use emulator::Cp0;
     use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
     use fdt::Fdt;
     use hypervisor::bootenv::{BootBlock, BootEnvError, BOOT_BLOCK_BASE};
@@ -321,11 +322,17 @@ mod boot {
         }
     }
 
-    const STATUS_IE: u32 = 1 << 0;
-    const STATUS_IM2: u32 = 1 << 10;
-    const STATUS_IM7: u32 = 1 << 15;
-    const STATUS_CU1: u32 = 1 << 29;
-    const STATUS_FR: u32 = 1 << 26;
+    // Status bits from the spec's fields.
+    const STATUS_IE: u32 = Cp0::STATUS_IE;
+    const STATUS_IM2: u32 = status_im(2);
+    const STATUS_IM7: u32 = status_im(7);
+    const STATUS_CU1: u32 = Cp0::STATUS_CU1;
+    const STATUS_FR: u32 = Cp0::STATUS_FR;
+
+    /// Status.IM's bit for CPU interrupt line `line`.
+    const fn status_im(line: u32) -> u32 {
+        (Cp0::STATUS_IM & Cp0::STATUS_IM.wrapping_neg()) << line
+    }
 
     /// What a VCPU thread does after one turn of its loop.
     enum Step {

@@ -13,21 +13,23 @@ use emulator::addrmap::{Access, GuestMap, GuestPhys, Reach};
 use emulator::{Cpu, Exception, ExceptionKind, Outcome};
 use isa_spec::MemKind;
 
-/// Host Cause.ExcCode values the exit dispatch distinguishes.
+/// The host exception codes an exit is dispatched on: the spec's
+/// `ExcCode` values, as the `u32` that `Exit::code` reads from Cause.
 mod code {
-    pub const INT: u32 = 0;
-    pub const MOD: u32 = 1;
-    pub const TLBL: u32 = 2;
-    pub const TLBS: u32 = 3;
-    pub const ADEL: u32 = 4;
-    pub const ADES: u32 = 5;
-    pub const SYS: u32 = 8;
-    pub const BP: u32 = 9;
-    pub const RI: u32 = 10;
-    pub const CPU: u32 = 11;
-    pub const OV: u32 = 12;
-    pub const TR: u32 = 13;
-    pub const FPE: u32 = 15;
+    use emulator::ExcCode;
+    pub const INT: u32 = ExcCode::Int as u32;
+    pub const MOD: u32 = ExcCode::Mod as u32;
+    pub const TLBL: u32 = ExcCode::TLBL as u32;
+    pub const TLBS: u32 = ExcCode::TLBS as u32;
+    pub const ADEL: u32 = ExcCode::AdEL as u32;
+    pub const ADES: u32 = ExcCode::AdES as u32;
+    pub const SYS: u32 = ExcCode::Sys as u32;
+    pub const BP: u32 = ExcCode::Bp as u32;
+    pub const RI: u32 = ExcCode::RI as u32;
+    pub const CPU: u32 = ExcCode::CpU as u32;
+    pub const OV: u32 = ExcCode::Ov as u32;
+    pub const TR: u32 = ExcCode::Tr as u32;
+    pub const FPE: u32 = ExcCode::FPE as u32;
 }
 
 /// Why the guest left host user mode, counted per VCPU.

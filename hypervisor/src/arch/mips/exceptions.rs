@@ -229,11 +229,12 @@ exception_stack_save:
     badvaddr = const FRAME_BADVADDR,
 );
 
-const STATUS_BEV: u32 = 1 << 22;
-const STATUS_KSU: u32 = 3 << 3;
-const STATUS_ERL: u32 = 1 << 2;
-const STATUS_EXL: u32 = 1 << 1;
-const STATUS_IE: u32 = 1 << 0;
+use emulator::Cp0;
+const STATUS_BEV: u32 = Cp0::STATUS_BEV;
+const STATUS_KSU: u32 = Cp0::STATUS_KSU;
+const STATUS_ERL: u32 = Cp0::STATUS_ERL;
+const STATUS_EXL: u32 = Cp0::STATUS_EXL;
+const STATUS_IE: u32 = Cp0::STATUS_IE;
 
 /// Points EBase at the hypervisor's vectors and leaves the boot-time
 /// exception vectors (BEV) behind: kernel mode, interrupts off, Cause.IV=0

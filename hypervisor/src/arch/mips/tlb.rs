@@ -1,10 +1,14 @@
 //! Host TLB initialization.
 
 use super::cp0::{mfc0, mtc0};
+use emulator::Cp0;
 
 /// First EntryHi used to park invalid entries: KSEG0 is unmapped, so an
 /// entry there never matches a translated address.
 const PARK_BASE: u32 = 0x8000_0000;
+/// EntryHi's VPN2 and ASID (the spec's fields), VPN2 kept in the user
+/// segment: a shadow never maps 0x80000000 up.
+const USER_ENTRY_HI: u32 = (Cp0::ENTRYHI_VPN2 | Cp0::ENTRYHI_ASID) & !0x8000_0000;
 /// One VPN2 (an even/odd pair of 4 KiB pages).
 const VPN2_STEP: u32 = 0x2000;
 
@@ -55,7 +59,7 @@ pub fn install(entries: u32, entry_hi: u32, entry_lo: [u32; 2], page_mask: u32) 
     // own accesses change. Index, EntryHi, PageMask and the EntryLos are
     // scratch.
     unsafe {
-        mtc0!(10, 0, entry_hi & 0x7FFF_E0FF);
+        mtc0!(10, 0, entry_hi & USER_ENTRY_HI);
         mtc0!(5, 0, page_mask & 0x1FFF_E000);
         mtc0!(2, 0, entry_lo[0]);
         mtc0!(3, 0, entry_lo[1]);
