@@ -19,6 +19,8 @@
 //! | mmio      | `lbu` of the UART's line status register | UART reads |
 //! | tlb       | 16 word reads in each of 64 KSSEG pages (32 TLB pairs; the TLB holds 16), refilled by `tlbwr` | pages touched |
 //! | interrupt | the compute kernel with a Count/Compare interrupt every `PERIOD` ticks | interrupts taken |
+//! | critical  | an RTOS-style critical section: `di`, a counter's load, add and store, `mtc0 Status` | critical sections |
+//! | switch    | an RTOS-style context switch on `syscall` (`v0` = 1): the handler saves s0-s7 of one context and loads the other's | switches |
 
 use core::arch::{asm, global_asm};
 use core::fmt::Write;
@@ -35,6 +37,8 @@ const COMPUTE_REPS: u32 = 40;
 const CP0_PAIRS: u32 = 20_000;
 const SYSCALLS: u32 = 10_000;
 const MMIO_READS: u32 = 20_000;
+const CRITICAL_SECTIONS: u32 = 10_000;
+const SWITCHES: u32 = 10_000;
 /// KSSEG pages of the TLB workload: 32 even/odd pairs, twice what the
 /// 16-entry TLB holds.
 const TLB_PAGES: u32 = 64;
@@ -92,6 +96,34 @@ __ebase:
 1:  xori  $k0, $k0, 0x20
     bnez  $k0, 2f
     nop
+    bnez  $v0, 4f
+    nop
+    mfc0  $k0, $14
+    addiu $k0, $k0, 4
+    mtc0  $k0, $14
+    ehb
+    eret
+    # v0 != 0: switch contexts, t8 the current one's save area, t9 the
+    # other's; then as a plain syscall.
+4:  sw    $s0, 0($t8)
+    sw    $s1, 4($t8)
+    sw    $s2, 8($t8)
+    sw    $s3, 12($t8)
+    sw    $s4, 16($t8)
+    sw    $s5, 20($t8)
+    sw    $s6, 24($t8)
+    sw    $s7, 28($t8)
+    lw    $s0, 0($t9)
+    lw    $s1, 4($t9)
+    lw    $s2, 8($t9)
+    lw    $s3, 12($t9)
+    lw    $s4, 16($t9)
+    lw    $s5, 20($t9)
+    lw    $s6, 24($t9)
+    lw    $s7, 28($t9)
+    move  $k0, $t8
+    move  $t8, $t9
+    move  $t9, $k0
     mfc0  $k0, $14
     addiu $k0, $k0, 4
     mtc0  $k0, $14
@@ -124,10 +156,58 @@ bench_cp0:
 
     .globl bench_syscall
 bench_syscall:
+    li    $v0, 0
 1:  syscall
     addiu $a0, $a0, -1
     bnez  $a0, 1b
     nop
+    jr    $ra
+    nop
+
+    .globl bench_critical
+    .set mips32r2
+bench_critical:
+1:  di    $t1
+    ehb
+    lw    $t0, 0($a1)
+    addiu $t0, $t0, 1
+    sw    $t0, 0($a1)
+    mtc0  $t1, $12
+    ehb
+    addiu $a0, $a0, -1
+    bnez  $a0, 1b
+    nop
+    jr    $ra
+    nop
+
+    .globl bench_switch
+bench_switch:
+    addiu $sp, $sp, -32
+    sw    $s0, 0($sp)
+    sw    $s1, 4($sp)
+    sw    $s2, 8($sp)
+    sw    $s3, 12($sp)
+    sw    $s4, 16($sp)
+    sw    $s5, 20($sp)
+    sw    $s6, 24($sp)
+    sw    $s7, 28($sp)
+    move  $t8, $a1
+    addiu $t9, $a1, 32
+    li    $v0, 1
+1:  syscall
+    addiu $a0, $a0, -1
+    bnez  $a0, 1b
+    nop
+    li    $v0, 0
+    lw    $s0, 0($sp)
+    lw    $s1, 4($sp)
+    lw    $s2, 8($sp)
+    lw    $s3, 12($sp)
+    lw    $s4, 16($sp)
+    lw    $s5, 20($sp)
+    lw    $s6, 24($sp)
+    lw    $s7, 28($sp)
+    addiu $sp, $sp, 32
     jr    $ra
     nop
 
@@ -153,6 +233,12 @@ extern "C" {
     fn bench_syscall(n: u32);
     /// `n` turns of `lbu (addr); addiu; bnez; nop`.
     fn bench_mmio(n: u32, addr: u32);
+    /// `n` critical sections: `di; ehb`, the word at `counter` incremented,
+    /// `mtc0 Status` (the value `di` returned); `ehb`.
+    fn bench_critical(n: u32, counter: *mut u32);
+    /// `n` context switches between two contexts whose s0-s7 live in the
+    /// 16 words at `areas`; the caller's s0-s7 are kept.
+    fn bench_switch(n: u32, areas: *mut u32);
 }
 
 /// Every TLB entry invalid, at distinct VPN2s in KSEG3 that nothing uses;
@@ -269,6 +355,19 @@ pub fn main() -> ! {
         // SAFETY: reads the UART's LSR, which has no side effect.
         unsafe { bench_mmio(MMIO_READS, crate::MAP.uart() + Uart::LSR) };
         0
+    });
+    let mut counter = 0u32;
+    measure(&mut out, "critical", || CRITICAL_SECTIONS, || {
+        // SAFETY: `counter` is a live local; Status comes back as `di` found it.
+        unsafe { bench_critical(CRITICAL_SECTIONS, &mut counter) };
+        black_box(counter)
+    });
+    let mut areas = [0u32; 16];
+    measure(&mut out, "switch", || SWITCHES, || {
+        // SAFETY: `areas` holds the two contexts' 8 words each; the general
+        // vector swaps them on each `syscall` with v0 = 1.
+        unsafe { bench_switch(SWITCHES, areas.as_mut_ptr()) };
+        black_box(areas[0])
     });
     tlb_reset();
     measure(&mut out, "tlb", || TLB_ROUNDS * TLB_PAGES, || touch_pages(TLB_ROUNDS));
