@@ -183,7 +183,8 @@ impl Shadow {
 
 /// The bytes of one page of a pair with `page_mask`.
 pub const fn page_bytes(page_mask: u32) -> u64 {
-    ((page_mask | 0x1FFF) as u64 + 1) / 2
+    // The mask with the pair's offset bits set is one less than the pair.
+    ((page_mask | 0x1FFF) as u64 + 1) >> 1
 }
 
 /// The page sizes a shadow of an unmapped segment may use, largest first
