@@ -456,6 +456,9 @@ mod tests {
         let cmdline_ptr = u32::from_le_bytes(mem[0x2004..0x2008].try_into().unwrap()) - 0x4000_0000;
         let cmdline = &mem[cmdline_ptr as usize..][..41];
         assert_eq!(cmdline, b"rd_start=0x43fd0000 rd_size=12288 console");
+        let mut info = String::new();
+        crate::vm::ops::write_info(&guest, &mut info).unwrap();
+        assert!(info.contains("\n  address map: kvm-guest\n  linux: entry 0x40100400, bootargs \"console=ttyS0\", initramfs (image 1) 12 KiB at 0x03fd0000\n"), "{info}");
         // A reset starts it the same way again.
         guest.vcpu.cpu.gpr = [7; 32];
         guest.reset(0);

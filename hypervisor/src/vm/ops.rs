@@ -196,6 +196,14 @@ pub fn write_info(g: &Guest<'_>, out: &mut dyn Write) -> fmt::Result {
         g.time_slice_ticks / TICKS_PER_MS,
         g.vcpu.emulated
     )?;
+    writeln!(out, "  address map: {}", g.vcpu.map().name)?;
+    if let Some(linux) = &g.linux {
+        write!(out, "  linux: entry {:#010x}, bootargs \"{}\"", linux.entry.pc, linux.bootargs)?;
+        match linux.initrd {
+            Some((image, gpa, len)) => writeln!(out, ", initramfs (image {image}) {} at {gpa:#010x}", Size(u64::from(len)))?,
+            None => writeln!(out, ", no initramfs")?,
+        }
+    }
     writeln!(out, "  regions (guest-physical base, size, kind):")?;
     let m = &g.memory;
     writeln!(out, "    {:#010x} {:#010x} RAM, {} at host {:#010x}", 0, m.ram_size, Size(u64::from(m.ram_size)), m.ram_host)?;
@@ -520,6 +528,7 @@ mod tests {
 
         let (_, out) = run(GuestCommand::Info("guest0"), &mut guests, &host);
         assert!(out.starts_with("guest0: running, pc 0x3fc00000, image 0, time slice 5 ms"), "{out}");
+        assert!(out.contains("\n  address map: shifted\n  regions"), "{out}");
         assert!(out.contains("    0x00000000 0x01000000 RAM, 16 MiB at host 0x01000000\n"), "{out}");
         assert!(out.contains("    0x1fc00000 0x00400000 ROM, 4 MiB at host"), "{out}");
         assert!(out.contains("    0x180003f8 0x00000008 device ns16550a UART `guest0` (IP2)\n"), "{out}");
