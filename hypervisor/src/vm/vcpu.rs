@@ -755,7 +755,7 @@ impl Vcpu {
         // TLBP dropped them) may have shadows anywhere.
         let dropped = self.cpu.tlb.take_dropped();
         if self.cpu.cp0.entryhi & emulator::ASID_MASK != asid || dropped {
-            host.flush(self.asids);
+            self.flush_tlb_shadows(host);
         } else if let Some(before) = before {
             // Shadows of what the rewritten entries mapped before and map now.
             for (index, &old) in before.iter().enumerate() {
@@ -769,6 +769,20 @@ impl Vcpu {
             }
         }
         outcome
+    }
+
+    /// Drops every shadow that came from the guest's TLB: all of the user
+    /// view's, and the kernel view's in the segments its TLB maps. The
+    /// kernel view's shadows of unmapped segments stay: they depend on
+    /// nothing the TLB or the ASID says (an ASID change is every context
+    /// switch of a Linux guest).
+    fn flush_tlb_shadows(&self, host: &mut dyn Host) {
+        let [kernel, user] = self.asids;
+        host.flush([user, user]);
+        let mapped = self.map().segments.iter().filter(|s| s.kernel == Reach::Tlb && s.start < emulator::addrmap::GUEST_LIMIT);
+        for segment in mapped {
+            host.flush_range([kernel, kernel], segment.start, u64::from(segment.last) + 1);
+        }
     }
 
     /// A host TLB miss/invalid/modified in host user mode: fill a shadow,
@@ -976,7 +990,9 @@ mod tests {
         words: HashMap<u32, u32>,
         installed: Vec<Shadow>,
         flushes: usize,
+        flushed: Vec<[u8; 2]>,
         ranges: Vec<(u32, u64)>,
+        range_asids: Vec<[u8; 2]>,
     }
 
     impl Host for Machine {
@@ -993,11 +1009,13 @@ mod tests {
         fn install(&mut self, shadow: Shadow) {
             self.installed.push(shadow);
         }
-        fn flush(&mut self, _: [u8; 2]) {
+        fn flush(&mut self, asids: [u8; 2]) {
             self.flushes += 1;
+            self.flushed.push(asids);
         }
-        fn flush_range(&mut self, _: [u8; 2], start: u32, end: u64) {
+        fn flush_range(&mut self, asids: [u8; 2], start: u32, end: u64) {
             self.ranges.push((start, end));
+            self.range_asids.push(asids);
         }
     }
 
@@ -1077,11 +1095,17 @@ mod tests {
         assert_eq!(v.cpu.pc, CODE + 4);
         assert_eq!(v.counters.get(ExitReason::Privileged), 1);
         assert_eq!(m.flushes, 0);
-        // An ASID change drops the guest's shadows.
+        // An ASID change drops the shadows the guest's TLB made: all of the
+        // user view's, the kernel view's in its mapped segment (KSSEG/KSEG3
+        // in this map), not its KSEG0/KSEG1 shadows.
         m.code(CODE + 4, &[0x4088_5000]); // mtc0 t0, EntryHi
         v.cpu.gpr[8] = 0x42;
         v.handle_exit(exit(11, CODE + 4, 0), &MEMORY, &mut bus, &mut m);
-        assert_eq!(m.flushes, 1);
+        let [kernel, user] = v.asids;
+        assert_eq!((m.flushes, &m.flushed[..]), (1, &[[user, user]][..]));
+        assert_eq!(m.ranges, [(0x4000_0000, 0x8000_0000)]);
+        assert_eq!(m.range_asids, [[kernel, kernel]]);
+        m.ranges.clear();
         // A TLB write drops the shadows of the old and the new mapping only.
         v.cpu.cp0.entryhi = 0x4000_0042;
         v.cpu.cp0.pagemask = 0x0000_6000; // 16 KiB pages
@@ -1388,6 +1412,22 @@ mod tests {
         assert_eq!(m.installed[3].page_mask, 0);
         assert_eq!(m.installed[3].entry_lo[1], 0);
         assert_ne!(m.installed[3].entry_lo[0], 0);
+    }
+
+    /// A kvm-guest kernel's context switch (an ASID change) keeps its
+    /// KSEG0 shadows and drops those of user space and KSEG2.
+    #[test]
+    fn kvm_guest_asid_change_keeps_the_kernels_unmapped_shadows() {
+        let (mut m, mut bus) = (Machine::default(), bus());
+        let mut v = Vcpu::new(1, &emulator::addrmap::KVM_GUEST, 0x4000_0000 + CODE, 0);
+        v.cpu.cp0.status = 0;
+        m.code(CODE, &[0x4088_5000]); // mtc0 t0, EntryHi
+        v.cpu.gpr[8] = 0x17;
+        v.handle_exit(exit(11, 0x4000_0000 + CODE, 0), &MEMORY, &mut bus, &mut m);
+        let [kernel, user] = v.asids;
+        assert_eq!(m.flushed, [[user, user]]);
+        assert_eq!(m.ranges, [(0, 0x4000_0000), (0x6000_0000, 0x8000_0000)]);
+        assert_eq!(m.range_asids, [[kernel, kernel], [kernel, kernel]]);
     }
 
     /// On the kvm-guest map the kernel's segments (0x40000000 up) are an
