@@ -10,7 +10,7 @@ use crate::devemu::{emulate_mmio_word, Bus, BusFault, Target};
 use crate::devices::AccessSize;
 use crate::devices::DeviceEvent;
 use emulator::addrmap::{Access, GuestMap, GuestPhys, Reach};
-use emulator::{Cpu, Exception, ExceptionKind, Outcome};
+use emulator::{Cp0, Cpu, Exception, ExceptionKind, Outcome};
 use isa_spec::MemKind;
 
 /// The host exception codes an exit is dispatched on: the spec's
@@ -185,6 +185,13 @@ impl Shadow {
 pub const fn page_bytes(page_mask: u32) -> u64 {
     // The mask with the pair's offset bits set is one less than the pair.
     ((page_mask | 0x1FFF) as u64 + 1) >> 1
+}
+
+/// A shadow half's EntryLo (the spec's fields): host frame `pa`, cacheable
+/// (C = 3), valid, dirty when `dirty`; G = 0, so the ASID matters.
+fn shadow_lo(pa: u32, dirty: bool) -> u32 {
+    let field = |mask: u32, value: u32| (value << mask.trailing_zeros()) & mask;
+    field(Cp0::ENTRYLO0_PFN, pa >> 12) | field(Cp0::ENTRYLO0_C, 3) | field(Cp0::ENTRYLO0_D, u32::from(dirty)) | Cp0::ENTRYLO0_V
 }
 
 /// The page sizes a shadow of an unmapped segment may use, largest first
@@ -544,11 +551,11 @@ impl Vcpu {
                 // writes EntryHi.VPN2 and Context.
                 let access = exit.access(store);
                 let fetch = access == Access::Fetch;
+                let at = if bd { exit.epc.wrapping_add(4) } else { exit.epc };
+                let word = if fetch { None } else { self.fetch(at, memory, host) };
                 let width = if fetch {
                     Some(4)
                 } else {
-                    let at = if bd { exit.epc.wrapping_add(4) } else { exit.epc };
-                    let word = self.fetch(at, memory, host);
                     // lwl/lwr/swl/swr never are misaligned.
                     word.and_then(|w| isa_spec::decode(w).ok()?.mem_access()).map(|m| match m.kind {
                         MemKind::LoadLeft | MemKind::LoadRight | MemKind::StoreLeft | MemKind::StoreRight => 1,
@@ -563,7 +570,7 @@ impl Vcpu {
                     // counted as MMIO when it reaches a device.
                     let ram = memory.host_phys(gpa).is_some();
                     let reason = if ram { ExitReason::SegmentAccess } else { ExitReason::Mmio };
-                    (reason, self.mmio(exit, memory, bus, host))
+                    (reason, self.mmio(exit, word, memory, bus, host))
                 } else {
                     let exception = match translated {
                         Err(e) if !misaligned && matches!(e.kind, ExceptionKind::SegmentErrorLoad | ExceptionKind::SegmentErrorStore) => e,
@@ -811,7 +818,7 @@ impl Vcpu {
             return (ExitReason::ShadowFill, Action::Resume);
         }
         if !fetch && bus.claims(GuestPhys(gpa)) {
-            return (ExitReason::Mmio, self.mmio(exit, memory, bus, host));
+            return (ExitReason::Mmio, self.mmio(exit, None, memory, bus, host));
         }
         let kind = if fetch { ExceptionKind::BusErrorFetch } else { ExceptionKind::BusErrorData };
         self.inject(Exception::new(kind), bd);
@@ -841,8 +848,7 @@ impl Vcpu {
             let Ok(gpa) = self.guest_translate(page, Access::Load) else { continue };
             let Some(HostPhys(pa)) = memory.host_phys(gpa) else { continue };
             let dirty = self.guest_translate(page, Access::Store).is_ok();
-            // PFN, C=3 (cacheable), D, V; G=0 so the ASID matters.
-            *lo = ((pa >> 12) << 6) | (3 << 3) | (u32::from(dirty) << 2) | (1 << 1);
+            *lo = shadow_lo(pa, dirty);
         }
         Shadow { entry_hi: even | u32::from(self.host_asid()), entry_lo, page_mask: 0 }
     }
@@ -869,17 +875,19 @@ impl Vcpu {
             let gpa = (start - u64::from(segment.start)) as u32 + phys;
             let HostPhys(pa) = memory.host_range(gpa, pair as u32).filter(|_| inside)?;
             let half = page_bytes(page_mask) as u32;
-            (pa % half == 0).then(|| {
-                let lo = |pa: u32| ((pa >> 12) << 6) | (3 << 3) | (1 << 2) | (1 << 1);
-                Shadow { entry_hi: start as u32 | u32::from(self.host_asid()), entry_lo: [lo(pa), lo(pa + half)], page_mask }
+            (pa % half == 0).then(|| Shadow {
+                entry_hi: start as u32 | u32::from(self.host_asid()),
+                entry_lo: [shadow_lo(pa, true), shadow_lo(pa + half, true)],
+                page_mask,
             })
         })
     }
 
     /// Emulates the load or store at EPC (in the delay slot of the branch
     /// at EPC when BD) against the guest's devices, then moves past it
-    /// (following the branch), or enters the exception it raises.
-    fn mmio(&mut self, exit: Exit, memory: &GuestMemory, bus: &mut Bus, host: &mut dyn Host) -> Action {
+    /// (following the branch), or enters the exception it raises. `word`
+    /// is that instruction when the caller has fetched it already.
+    fn mmio(&mut self, exit: Exit, word: Option<u32>, memory: &GuestMemory, bus: &mut Bus, host: &mut dyn Host) -> Action {
         let bd = exit.in_delay_slot();
         let mut gpr = self.cpu.gpr;
         let next_pc = if bd {
@@ -904,7 +912,7 @@ impl Vcpu {
             exit.epc.wrapping_add(4)
         };
         let at = if bd { exit.epc.wrapping_add(4) } else { exit.epc };
-        let Some(word) = self.fetch(at, memory, host) else { return Action::Resume };
+        let Some(word) = word.or_else(|| self.fetch(at, memory, host)) else { return Action::Resume };
         bus.set_time(host.now_ns());
         let cpu = &self.cpu;
         let mut target = GuestTarget { memory, host, bus };
@@ -939,9 +947,9 @@ impl GuestTarget<'_> {
     /// The host word holding `gpa` and the byte offset in it, when the
     /// whole access lies in the guest's RAM or ROM.
     fn ram(&self, gpa: GuestPhys, len: u32) -> Option<(HostPhys, u32)> {
-        self.memory.host_range(gpa.0, len)?;
-        let word = self.memory.host_phys(gpa.0 & !3)?;
-        Some((word, gpa.0 & 3))
+        // Guest RAM and ROM are contiguous and 1 MiB-aligned on the host.
+        let HostPhys(pa) = self.memory.host_range(gpa.0, len)?;
+        Some((HostPhys(pa & !3), pa & 3))
     }
 }
 
