@@ -309,7 +309,14 @@ mod boot {
             guestmem::copy_in(pa, &value.to_le_bytes());
         }
         fn install(&mut self, shadow: Shadow) {
-            mips::tlb::install(self.tlb_entries, shadow.entry_hi, shadow.entry_lo, shadow.page_mask);
+            if shadow.page_mask != 0 {
+                // A pair of large pages first drops the entries of its ASID
+                // it overlaps: no two host entries may match one address.
+                let asid = (shadow.entry_hi & Cp0::ENTRYHI_ASID) as u8;
+                let (start, end) = shadow.range();
+                mips::tlb::flush(self.tlb_entries, [asid, asid], start, end);
+            }
+            mips::tlb::install(shadow.entry_hi, shadow.entry_lo, shadow.page_mask);
         }
         fn flush(&mut self, asids: [u8; 2]) {
             mips::tlb::flush(self.tlb_entries, asids, 0, u64::MAX);

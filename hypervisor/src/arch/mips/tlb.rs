@@ -44,15 +44,9 @@ fn write_invalid(index: u32, entry_hi: u32) {
 
 /// Writes a shadow entry of pages `page_mask` (0: 4 KiB): over the entry
 /// already holding its VPN2 and ASID (TLBP), else at a random one (TLBWR;
-/// Wired is 0). A pair of larger pages first invalidates the entries of
-/// its ASID it overlaps (`entries` in all), so that no two entries ever
-/// match one address.
-pub fn install(entries: u32, entry_hi: u32, entry_lo: [u32; 2], page_mask: u32) {
-    if page_mask != 0 {
-        let start = entry_hi & !(page_mask | 0x1FFF);
-        let asid = (entry_hi & 0xFF) as u8;
-        flush(entries, [asid, asid], start, u64::from(start) + u64::from(page_mask | 0x1FFF) + 1);
-    }
+/// Wired is 0). The caller has invalidated any other entry of its ASID it
+/// would overlap.
+pub fn install(entry_hi: u32, entry_lo: [u32; 2], page_mask: u32) {
     // SAFETY: the entry maps a user-segment range (below 0x80000000, the
     // caller's shadow policy) under a guest's host ASID, to frames inside
     // that guest's allocation; the hypervisor runs unmapped, so none of its
