@@ -180,21 +180,22 @@ fn sections(elf: &Path) -> Result<BTreeMap<String, u64>, String> {
     Ok(sizes)
 }
 
-/// Sizes of the image's symbols (`nm -S -C`), by demangled name.
-fn symbol_sizes(elf: &Path) -> Result<BTreeMap<String, u64>, String> {
+/// The image's symbols (`nm -S -C`): (demangled name, size, `nm` type).
+fn symbols(elf: &Path) -> Result<Vec<(String, u64, char)>, String> {
     let mut command = Command::new("mipsel-linux-gnu-nm");
     command.arg("-S").arg("-C").arg(elf);
-    let table = process::output(command)?;
-    let mut sizes = BTreeMap::new();
-    for line in table.lines() {
-        let fields: Vec<&str> = line.splitn(4, ' ').collect();
-        if let [_, size, _, name] = fields[..] {
-            if let Ok(size) = u64::from_str_radix(size, 16) {
-                sizes.insert(name.to_string(), size);
-            }
-        }
-    }
-    Ok(sizes)
+    Ok(parse_symbols(&process::output(command)?))
+}
+
+fn parse_symbols(table: &str) -> Vec<(String, u64, char)> {
+    table
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.splitn(4, ' ').collect();
+            let [_, size, kind, name] = fields[..] else { return None };
+            Some((name.to_string(), u64::from_str_radix(size, 16).ok()?, kind.chars().next()?))
+        })
+        .collect()
 }
 
 /// The image's code and read-only data (`nm` symbol types T, t, R, r, W,
@@ -202,19 +203,12 @@ fn symbol_sizes(elf: &Path) -> Result<BTreeMap<String, u64>, String> {
 /// and the emulator their module (`hypervisor::devices::i8254`), largest
 /// first. Symbols without a Rust path (assembly, `memcpy`, `kmain`) are one
 /// group.
-fn code_by_module(elf: &Path) -> Result<Vec<(String, u64)>, String> {
-    let mut command = Command::new("mipsel-linux-gnu-nm");
-    command.arg("-S").arg("-C").arg(elf);
-    Ok(group_by_module(&process::output(command)?))
-}
-
-fn group_by_module(table: &str) -> Vec<(String, u64)> {
+fn group_by_module(symbols: &[(String, u64, char)]) -> Vec<(String, u64)> {
     let mut groups: BTreeMap<String, u64> = BTreeMap::new();
-    for line in table.lines() {
-        let fields: Vec<&str> = line.splitn(4, ' ').collect();
-        let [_, size, kind, name] = fields[..] else { continue };
-        let (Ok(size), true) = (u64::from_str_radix(size, 16), "TtRrWwVv".contains(kind)) else { continue };
-        *groups.entry(module_of(name)).or_default() += size;
+    for (name, size, kind) in symbols {
+        if "TtRrWwVv".contains(*kind) {
+            *groups.entry(module_of(name)).or_default() += size;
+        }
     }
     let mut sorted: Vec<(String, u64)> = groups.into_iter().collect();
     sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -574,8 +568,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let data = get(&[".data", ".sdata", ".dtb", ".got"]);
     let bss = get(&[".bss", ".sbss"]);
     let stack = get(&[".stack"]);
-    let symbols = symbol_sizes(&hypervisor)?;
-    let symbol = |name: &str| symbols.get(name).copied().unwrap_or(0);
+    let symbols = symbols(&hypervisor)?;
+    let symbol = |name: &str| symbols.iter().find(|(n, _, _)| n == name).map_or(0, |&(_, size, _)| size);
     let thread_stacks = symbol("hypervisor::arch::mips::thread::STACKS");
     let guest_slots = symbol("hypervisor::boot::GUEST_SLOTS");
     let _ = writeln!(md, "| part | bytes | |");
@@ -606,7 +600,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for (name, size) in &structs {
         let _ = writeln!(md, "| `{name}` | {size} |");
     }
-    if let Ok(modules) = code_by_module(&hypervisor) {
+    {
+        let modules = group_by_module(&symbols);
         let total: u64 = modules.iter().map(|(_, n)| n).sum();
         let _ = writeln!(md, "\nWhere the text and read-only data go (`nm -S`, symbols of types T/t/R/r/W/V summed by crate, or module for the hypervisor and the emulator; {} in all):\n", kib(total));
         let _ = writeln!(md, "| from | bytes | share |");
@@ -704,7 +699,7 @@ mod tests {
                   80100110 00000020 t hypervisor::mterm::parse\n80100130 00000008 r <hypervisor::vm::config::Refusal as core::fmt::Display>::fmt\n\
                   80100140 00000040 T core::fmt::write\n80100180 00000004 b hypervisor::boot::COSTS\n80100190 00000030 T <emulator::Cpu>::run\n";
         assert_eq!(
-            group_by_module(nm),
+            group_by_module(&parse_symbols(nm)),
             [
                 ("hypervisor::devices::i8254".to_string(), 0x100),
                 ("core".to_string(), 0x40),
