@@ -148,10 +148,7 @@ impl<'a> Guest<'a> {
         pack: Option<&Pack<'p>>,
         now: u32,
     ) -> Result<(Guest<'a>, Image<'p>), Refusal<'a>> {
-        let available = pack.map_or(0, |p| p.len());
-        let image = pack
-            .and_then(|p| p.image(config.image))
-            .ok_or(Refusal::MissingImage { index: config.image, available })?;
+        let image = pack_image(pack, config.image)?;
         let mut bus = Bus::new();
         let mut console_named = false;
         for region in config.devices() {
@@ -226,8 +223,7 @@ impl<'a> Guest<'a> {
         let initrd = match boot.initrd {
             None => None,
             Some(index) => {
-                let available = pack.map_or(0, |p| p.len());
-                let image = pack.and_then(|p| p.image(index)).ok_or(Refusal::MissingImage { index, available })?;
+                let image = pack_image(pack, index)?;
                 let len = image.chunks().map(|c| c.data.len() as u32).fold(0u32, u32::saturating_add);
                 let kernel_end = kernel
                     .chunks()
@@ -347,6 +343,12 @@ impl<'a> Guest<'a> {
     pub fn rom_patches(&self) -> impl Iterator<Item = (u32, u32)> {
         self.bus.board().map(|_| (BOARD_REVISION_ADDR, BOARD_REVISION)).into_iter()
     }
+}
+
+/// Image `index` of the pack, or the refusal naming how many there are.
+fn pack_image<'p, 'a>(pack: Option<&Pack<'p>>, index: u32) -> Result<Image<'p>, Refusal<'a>> {
+    let available = pack.map_or(0, |p| p.len());
+    pack.and_then(|p| p.image(index)).ok_or(Refusal::MissingImage { index, available })
 }
 
 /// `guest/node` in `buf` (cut at 32 bytes, at a character boundary).
