@@ -20,6 +20,7 @@ pub mod irq;
 pub mod mterm;
 pub mod sched;
 pub mod stack;
+pub mod text;
 pub mod trap;
 pub mod vm;
 

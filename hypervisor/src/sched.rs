@@ -12,6 +12,7 @@
 
 use crate::devemu::Name;
 use crate::stack::StackUse;
+use crate::text::TextBuf;
 use core::fmt::{self, Write};
 
 /// Most threads at once (hypervisor threads and VCPU threads).
@@ -423,7 +424,7 @@ struct StateName(State, bool, u64);
 
 impl StateName {
     fn to_string_buf(&self) -> Name {
-        let mut buf = NameBuf::default();
+        let mut buf = TextBuf::<32>::default();
         let _ = write!(buf, "{self}");
         Name::new(buf.as_str())
     }
@@ -506,31 +507,6 @@ pub fn execute(command: ThreadCommand<'_>, s: &mut Scheduler, now: u64, ticks_pe
         }
     }
     Ok(ThreadAction::None)
-}
-
-/// A small text buffer (for padding formatted values in columns).
-#[derive(Default)]
-struct NameBuf {
-    bytes: [u8; 32],
-    len: usize,
-}
-
-impl NameBuf {
-    fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
-    }
-}
-
-impl Write for NameBuf {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for &b in s.as_bytes() {
-            if self.len < self.bytes.len() {
-                self.bytes[self.len] = b;
-                self.len += 1;
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -17,8 +17,12 @@
 //!   below its end (the kernel puts its boot allocator there), above the
 //!   kernel; the command line starts with `rd_start=0x... rd_size=N`.
 
+use crate::text::TextBuf;
 use core::fmt::Write;
 use emulator::addrmap::{GuestMap, Reach};
+
+/// A short decimal or `rd_start=...` string.
+type Number = TextBuf<48>;
 
 /// Where the argument table goes (QEMU's `ENVP_PADDR`).
 pub const ENVP_GPA: u32 = 0x2000;
@@ -120,34 +124,6 @@ pub fn write_args(
         at += 1;
     }
     put(ENVP_GPA + table_len - 4, &0u32.to_le_bytes());
-}
-
-/// A short decimal or `rd_start=...` string, formatted without allocating.
-struct Number {
-    bytes: [u8; 48],
-    len: usize,
-}
-
-impl Default for Number {
-    fn default() -> Number {
-        Number { bytes: [0; 48], len: 0 }
-    }
-}
-
-impl Number {
-    fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
-    }
-}
-
-impl Write for Number {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len + s.len();
-        let slot = self.bytes.get_mut(self.len..end).ok_or(core::fmt::Error)?;
-        slot.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
