@@ -14,7 +14,7 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
 pub use parse::{parse, Spec, SpecError};
-use parse::{ProfileValue, Reg, VectorRule};
+use parse::{Fast, ProfileValue, Reg, VectorRule};
 
 /// `cp0!("path")`: reads the spec (path relative to `CARGO_MANIFEST_DIR`)
 /// and generates the model, or a `compile_error!` naming `file:LINE`.
@@ -158,6 +158,16 @@ fn gen_cp0_reg(spec: &Spec) -> TokenStream {
         })
         .collect();
     let changes_view = if view.is_empty() { quote!(false) } else { quote!(matches!((self.rd, self.sel), #(#view)|*)) };
+    let fast = |pick: fn(Fast) -> bool| {
+        let pats: Vec<TokenStream> = spec.regs.iter().filter(|r| pick(r.fast)).map(|r| reg_pattern(spec, r)).collect();
+        if pats.is_empty() {
+            quote!(false)
+        } else {
+            quote!(matches!((self.rd, self.sel), #(#pats)|*))
+        }
+    };
+    let fast_read = fast(|f| f != Fast::No);
+    let fast_write = fast(|f| f == Fast::ReadWrite);
     let is_reserved = if spec.reserved.is_empty() {
         quote!(false)
     } else {
@@ -200,6 +210,20 @@ fn gen_cp0_reg(spec: &Spec) -> TokenStream {
             /// guest's view of memory (its mode, ASID or debug mode).
             pub const fn changes_view(self) -> bool {
                 #changes_view
+            }
+
+            /// The spec marks it `fast=r` or `fast=rw`: mfc0 of it returns
+            /// the stored value and does nothing else, so an exit fast path
+            /// may read [`Cp0`]'s field itself.
+            pub const fn fast_read(self) -> bool {
+                #fast_read
+            }
+
+            /// The spec marks it `fast=rw`: mtc0 of it is the masked store
+            /// ([`Cp0::write_mask`]) and nothing else, so an exit fast path
+            /// may do it itself.
+            pub const fn fast_write(self) -> bool {
+                #fast_write
             }
         }
     }
@@ -248,6 +272,11 @@ fn gen_cp0(spec: &Spec) -> TokenStream {
         let ident = field_ident(r);
         let pat = reg_pattern(spec, r);
         quote! { #pat => self.#ident = value, }
+    });
+    let offset_arms = spec.regs.iter().map(|r| {
+        let ident = field_ident(r);
+        let pat = reg_pattern(spec, r);
+        quote! { #pat => Some(core::mem::offset_of!(Cp0, #ident)), }
     });
     let mask_arms = spec.regs.iter().map(|r| {
         let pat = reg_pattern(spec, r);
@@ -333,8 +362,18 @@ fn gen_cp0(spec: &Spec) -> TokenStream {
                 true
             }
 
+            /// The byte offset of `reg`'s field in `Cp0`, or `None` if the
+            /// spec does not list it (for code that reaches the fields
+            /// without Rust, an exit fast path).
+            pub const fn offset(reg: Cp0Reg) -> Option<usize> {
+                match (reg.rd, reg.sel) {
+                    #(#offset_arms)*
+                    _ => None,
+                }
+            }
+
             /// The bits of `reg` that mtc0 may change (0 for unlisted registers).
-            pub fn write_mask(reg: Cp0Reg) -> u32 {
+            pub const fn write_mask(reg: Cp0Reg) -> u32 {
                 match (reg.rd, reg.sel) {
                     #(#mask_arms)*
                     _ => 0,

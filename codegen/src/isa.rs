@@ -388,6 +388,18 @@ fn emit(spec: &Spec) -> Result<TokenStream, SpecError> {
             quote!(#[doc = #doc] pub const #id: Pattern = PATTERNS[#k];)
         })
         .collect();
+    // `fields::NAME`: each contiguous operand field's bits.
+    let field_consts: Vec<TokenStream> = spec
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let [(hi, lo)] = f.ranges[..] else { return None };
+            let id = Ident::new(&f.name.to_uppercase(), Span::call_site());
+            let doc = format!("Field `{}`: bits {hi}:{lo} (spec line {}).", f.name, f.line);
+            let (shift, width) = (u32::from(lo), u32::from(hi - lo + 1));
+            Some(quote!(#[doc = #doc] pub const #id: FieldBits = FieldBits { shift: #shift, width: #width };))
+        })
+        .collect();
     let is_priv_word = word_predicate(spec.insns.iter().filter(|i| i.has(&Tag::Priv)).map(|i| (i.mask, i.value)).collect());
     let is_no_effect_word = word_predicate(spec.aliases.iter().filter(|a| a.no_effect).map(|a| alias_word(spec, a)).collect());
     let pattern_rows: Vec<TokenStream> = spec
@@ -438,6 +450,13 @@ fn emit(spec: &Spec) -> Result<TokenStream, SpecError> {
         pub mod patterns {
             use super::{Pattern, PATTERNS};
             #(#pattern_consts)*
+        }
+
+        /// Every operand field made of one run of bits, by name in upper
+        /// case (`fields::RT`).
+        pub mod fields {
+            use super::FieldBits;
+            #(#field_consts)*
         }
 
         /// Whether `word` matches a `priv` pattern of the spec (its fixed

@@ -95,6 +95,29 @@ pub struct Pattern {
     pub cpu_valid: Option<&'static str>,
 }
 
+/// An operand field of the spec (`fields::RT`): one contiguous run of
+/// bits of the instruction word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldBits {
+    /// The field's lowest bit.
+    pub shift: u32,
+    /// Its width in bits.
+    pub width: u32,
+}
+
+impl FieldBits {
+    /// The field's bits in place.
+    pub const fn mask(&self) -> u32 {
+        (u32::MAX >> (32 - self.width)) << self.shift
+    }
+
+    /// The field's value in `word`, shifted down.
+    #[inline]
+    pub const fn get(&self, word: u32) -> u32 {
+        (word & self.mask()) >> self.shift
+    }
+}
+
 impl Pattern {
     /// Whether `word` has this pattern's fixed bits (the CPU's view: `-`
     /// and operand bits are not looked at).

@@ -40,6 +40,21 @@ pub struct Reg {
     /// `view`: an mtc0 to it can change the guest's view of memory
     /// (mode, ASID, debug mode), `Cp0Reg::changes_view`.
     pub view: bool,
+    /// `fast=r` / `fast=rw`: an exit fast path may read (and write) the
+    /// stored value directly, `Cp0Reg::fast_read` / `fast_write`.
+    pub fast: Fast,
+}
+
+/// What an exit fast path may do with a register without the full
+/// emulation (the spec's `fast=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fast {
+    /// Neither: every access is emulated in full.
+    No,
+    /// `fast=r`: mfc0 returns the stored value, nothing else happens.
+    Read,
+    /// `fast=rw`: besides, mtc0 is the masked store and nothing else.
+    ReadWrite,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,7 +320,7 @@ fn check_free(line: usize, spec: &Spec) -> Result<(), SpecError> {
 
 fn parse_reg(line: usize, args: &[&str], spec: &mut Spec) -> Result<(), SpecError> {
     let [name, rd, sel, options @ ..] = args else {
-        return err(line, "expected `reg NAME RD SEL reset=V mask=M [read=HOOK] [write=HOOK] [view]`");
+        return err(line, "expected `reg NAME RD SEL reset=V mask=M [read=HOOK] [write=HOOK] [view] [fast=r|rw]`");
     };
     let name = rust_name(line, name, "register name", true)?;
     if spec.regs.iter().any(|r| r.name.eq_ignore_ascii_case(&name)) {
@@ -320,7 +335,9 @@ fn parse_reg(line: usize, args: &[&str], spec: &mut Spec) -> Result<(), SpecErro
         read_hook: None,
         write_hook: None,
         view: false,
+        fast: Fast::No,
     };
+    let mut has_fast = false;
     let (mut has_reset, mut has_mask) = (false, false);
     for option in options {
         if *option == "view" {
@@ -341,11 +358,33 @@ fn parse_reg(line: usize, args: &[&str], spec: &mut Spec) -> Result<(), SpecErro
             }
             ("read", v) if reg.read_hook.is_none() => reg.read_hook = Some(rust_name(line, v, "hook", false)?),
             ("write", v) if reg.write_hook.is_none() => reg.write_hook = Some(rust_name(line, v, "hook", false)?),
+            ("fast", v) if !has_fast => {
+                reg.fast = match v {
+                    "r" => Fast::Read,
+                    "rw" => Fast::ReadWrite,
+                    _ => return err(line, format!("`fast={v}`: expected `fast=r` or `fast=rw`")),
+                };
+                has_fast = true;
+            }
             (k, _) => return err(line, format!("unexpected or repeated option `{k}`")),
         }
     }
     if !has_reset || !has_mask {
         return err(line, format!("register `{}` needs reset= and mask=", reg.name));
+    }
+    // A fast path does only the stored value's read or masked store.
+    if reg.fast != Fast::No {
+        if let Some(hook) = &reg.read_hook {
+            return err(line, format!("`fast` would skip `{}`'s read hook `{hook}`", reg.name));
+        }
+    }
+    if reg.fast == Fast::ReadWrite {
+        if let Some(hook) = &reg.write_hook {
+            return err(line, format!("`fast=rw` would skip `{}`'s write hook `{hook}`", reg.name));
+        }
+        if reg.view {
+            return err(line, format!("`fast=rw` on a `view` register: a write to `{}` changes the guest's view of memory", reg.name));
+        }
     }
     spec.regs.push(reg);
     check_free(line, spec)

@@ -119,6 +119,11 @@ fn errors_name_the_line() {
         ("reg Bad-Name 0 0 reset=0 mask=0\n", "not an identifier"),
         ("reg Type 0 0 reset=0 mask=0\n", "is a Rust keyword"),
         ("reg Index 0 0 reset=0 mask=0 write=fn\n", "is a Rust keyword"),
+        ("reg Random 1 0 reset=0 mask=0 read=random_read fast=r\n", "would skip `Random`'s read hook `random_read`"),
+        ("reg Index 0 0 reset=0 mask=0xF write=index_write fast=rw\n", "would skip `Index`'s write hook `index_write`"),
+        ("reg EntryHi 10 0 reset=0 mask=0xFF view fast=rw\n", "on a `view` register"),
+        ("reg Index 0 0 reset=0 mask=0xF fast=w\n", "expected `fast=r` or `fast=rw`"),
+        ("reg Index 0 0 reset=0 mask=0xF fast=r fast=rw\n", "repeated option `fast`"),
     ];
     for (extra, message) in cases {
         let e = error_of(&spec_with(extra));

@@ -40,6 +40,9 @@ pub enum ExitReason {
     Interrupt,
     /// Coprocessor Unusable (CE=0): a privileged instruction, emulated.
     Privileged,
+    /// A privileged instruction the exception vector's fast path finished
+    /// (`vm::fast_exit`); counted at the run's next full exit.
+    FastPrivileged,
     /// A host TLB miss filled from the guest view (a new shadow entry).
     ShadowFill,
     /// A load or store to an emulated device.
@@ -66,9 +69,10 @@ pub enum ExitReason {
 }
 
 impl ExitReason {
-    pub const ALL: [ExitReason; 12] = [
+    pub const ALL: [ExitReason; 13] = [
         ExitReason::Interrupt,
         ExitReason::Privileged,
+        ExitReason::FastPrivileged,
         ExitReason::ShadowFill,
         ExitReason::Mmio,
         ExitReason::SegmentAccess,
@@ -85,6 +89,7 @@ impl ExitReason {
         match self {
             ExitReason::Interrupt => "interrupt",
             ExitReason::Privileged => "privileged (emulated)",
+            ExitReason::FastPrivileged => "privileged (fast path)",
             ExitReason::ShadowFill => "shadow TLB fill",
             ExitReason::Mmio => "MMIO",
             ExitReason::SegmentAccess => "unmapped-segment access",
@@ -471,6 +476,14 @@ impl Vcpu {
             cause |= IP7;
         }
         self.cpu.cp0.cause = cause;
+    }
+
+    /// Counts `exits` privileged instructions the fast path finished during
+    /// the run that just ended.
+    #[inline]
+    pub fn count_fast(&mut self, exits: u32) {
+        self.counters.0[ExitReason::FastPrivileged as usize] += u64::from(exits);
+        self.emulated += u64::from(exits);
     }
 
     /// Before entering the guest: takes a pending, enabled interrupt (as the

@@ -20,9 +20,11 @@ use hypervisor::trap::{
 //   IRQs and may switch threads; when this thread is resumed the frame is
 //   restored and `eret` returns exactly where it was interrupted. Kernel
 //   code never holds a value in k0/k1, so they are not restored.
-// - An exception from user mode is a guest's exit: `guest_exit`
-//   (world.rs) saves its registers straight into its VCPU and resumes the
-//   VCPU thread in `world::enter`.
+// - An exception from user mode is a guest's exit: `guest_fast`
+//   (fast_exit.rs) finishes the commonest trapped CP0 instructions and
+//   returns to the guest; for the rest `guest_exit` (world.rs) saves its
+//   registers straight into its VCPU and resumes the VCPU thread in
+//   `world::enter`.
 // - Anything else: the frame goes at the top of the exception stack and
 //   `exception_entry(frame)` runs there; it does not return (a kernel
 //   fault is reported and the machine halts). A fault inside the handler re-enters here and
@@ -215,7 +217,7 @@ exception_stack_save:
     addiu $sp, $sp, -16
 1:  b     1b
     nop
-2:  j     guest_exit
+2:  j     guest_fast
     nop
     .set pop
 "#,

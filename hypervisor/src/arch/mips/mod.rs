@@ -4,6 +4,7 @@
 
 pub mod cp0;
 pub mod exceptions;
+pub mod fast_exit;
 pub mod guestmem;
 pub mod i8259;
 pub mod irq;

@@ -37,6 +37,8 @@ pub struct GuestExit {
     /// The `eret` that entered the guest left it 0, so a value other than
     /// 0 is the guest's own `ll` during this run.
     pub lladdr: u32,
+    /// Exits the fast path (fast_exit.rs) finished during this run.
+    pub fast: u32,
 }
 
 pub const EXIT_CAUSE: usize = core::mem::offset_of!(GuestExit, cause);
@@ -44,9 +46,10 @@ pub const EXIT_BADVADDR: usize = core::mem::offset_of!(GuestExit, badvaddr);
 pub const EXIT_VECTOR: usize = core::mem::offset_of!(GuestExit, vector);
 pub const EXIT_COUNT: usize = core::mem::offset_of!(GuestExit, count);
 pub const EXIT_LLADDR: usize = core::mem::offset_of!(GuestExit, lladdr);
+pub const EXIT_FAST: usize = core::mem::offset_of!(GuestExit, fast);
 
 #[no_mangle]
-static mut GUEST_EXIT: GuestExit = GuestExit { cause: 0, badvaddr: 0, vector: 0, count: 0, lladdr: 0 };
+static mut GUEST_EXIT: GuestExit = GuestExit { cause: 0, badvaddr: 0, vector: 0, count: 0, lladdr: 0, fast: 0 };
 
 // The assembly reads and writes the guest's registers in `Cpu` with the
 // `TrapFrame` offsets.
@@ -131,6 +134,8 @@ vcpu_enter:
     mfc0  $t1, $12, 0
     sw    $t1, 48($t0)
     sw    $a0, {regs}($t0)
+    lui   $t1, %hi(GUEST_EXIT + {fast})
+    sw    $zero, %lo(GUEST_EXIT + {fast})($t1)
     mtc0  $a2, $10, 0
     bnez  $a3, 1f
     nop
@@ -249,6 +254,7 @@ guest_exit:
     badvaddr = const EXIT_BADVADDR,
     count = const EXIT_COUNT,
     lladdr = const EXIT_LLADDR,
+    fast = const EXIT_FAST,
 );
 
 extern "C" {

@@ -1,0 +1,346 @@
+//! The exit fast path: the general vector finishes the commonest trapped
+//! CP0 instructions of a guest by itself and returns to it, saving only
+//! the three registers it works with. What it takes and why that is the
+//! emulator's result is `hypervisor::vm::fast_exit` (host-tested, with the
+//! tables read here); anything else goes on to `guest_exit` (world.rs)
+//! untouched.
+//!
+//! Entered from `exception_save` for an exception from host user mode,
+//! k0 = the vector's offset, the guest's k0 in DESAVE and k1 in DataLo.
+//! The guest's registers are live. Conditions, in order: the general
+//! vector; Cause = coprocessor unusable with CE = 0 and BD = 0; host LLAddr
+//! 0 (no `ll` of the guest in this run: the full exit keeps reservations);
+//! EPC word-aligned (not MIPS16 code). The word is loaded from EPC: the CPU fetched it a moment ago through the
+//! same host TLB entry (same address, same ASID, EXL changes no mapping of
+//! useg), so the load cannot miss. Then t0-t2 go to their slots in the
+//! VCPU's `Cpu` (its address is in HOST_CONTEXT), and the guest's Status
+//! decides whether CP0 is usable in its mode.
+//!
+//! GPR `rt` is reached through two jump tables of 32 two-instruction
+//! entries: the live register, the saved slot (t0-t2), DESAVE (k0) or
+//! DataLo (k1).
+use super::world::{EXIT_FAST, HOST_REGS};
+use emulator::{Cp0, Cp0Reg, Cpu, ExcCode};
+use hypervisor::vm::fast_exit::{CP0_FAST, CP0_FAST_MASK, INDEX, READ, STATUS_FAST_BITS, STATUS_KEY, WRITE};
+use isa_spec::fields::{RD, RT};
+use isa_spec::patterns::{CACHE, DI, EI, MFC0, MTC0};
+
+const CP0: usize = core::mem::offset_of!(Cpu, cp0);
+const fn field(reg: Cp0Reg) -> usize {
+    match Cp0::offset(reg) {
+        Some(offset) => CP0 + offset,
+        None => panic!("a CP0 register the spec lists"),
+    }
+}
+const STATUS: usize = field(Cp0Reg::STATUS);
+const CAUSE: usize = field(Cp0Reg::CAUSE);
+/// Cause bits that must read CpU, CE = 0, BD = 0.
+const CAUSE_CHECK: u32 = Cp0::CAUSE_BD | Cp0::CAUSE_CE | Cp0::CAUSE_EXCCODE;
+const CAUSE_CPU: u32 = (ExcCode::CpU as u32) << Cp0::CAUSE_EXCCODE.trailing_zeros();
+
+// The shapes the assembly relies on.
+const _: () = {
+    assert!(MFC0.mask == MTC0.mask && DI.mask == EI.mask);
+    // `rd * 8 + sel` is (word >> 8) & 0xF8 | word & 7; `rt * 8` likewise.
+    assert!(RD.shift == 11 && RD.width == 5 && RT.shift == 16 && RT.width == 5);
+    assert!(isa_spec::fields::SEL.shift == 0 && isa_spec::fields::SEL.width == 3);
+    assert!(STATUS_FAST_BITS <= 0xFFFF && Cp0::STATUS_KSU <= 0xFFFF && Cp0::STATUS_EXL <= 0xFFFF);
+    assert!(Cp0::STATUS_ERL <= 0xFFFF && Cp0::STATUS_IE <= 0xFFFF && Cp0::STATUS_IM <= 0xFFFF);
+    assert!(Cp0::STATUS_CU0 & 0xFFFF == 0 && CAUSE_CPU <= 0xFFFF);
+    assert!(STATUS < 0x8000 && CAUSE < 0x8000 && CP0 < 0x8000);
+    // t0-t2 are GPRs 8-10, saved at 4 * n in Cpu.
+    assert!(core::mem::offset_of!(Cpu, gpr) == 0);
+};
+
+const fn hi(value: u32) -> u32 {
+    value >> 16
+}
+const fn lo(value: u32) -> u32 {
+    value & 0xFFFF
+}
+
+core::arch::global_asm!(
+    r#"
+    .text
+    .globl guest_fast
+    .type guest_fast, @function
+    .set push
+    .set noreorder
+    .set noat
+guest_fast:
+    xori  $k0, $k0, 0x180
+    bnez  $k0, 8f
+    mfc0  $k1, $13, 0
+    lui   $k0, {cause_check_hi}
+    ori   $k0, $k0, {cause_check_lo}
+    and   $k1, $k1, $k0
+    xori  $k1, $k1, {cause_cpu}
+    bnez  $k1, 9f
+    mfc0  $k1, $17, 0
+    bnez  $k1, 9f
+    mfc0  $k0, $14, 0
+    andi  $k1, $k0, 3
+    bnez  $k1, 9f
+    nop
+    lw    $k0, 0($k0)
+    lui   $k1, %hi(HOST_CONTEXT + {regs})
+    lw    $k1, %lo(HOST_CONTEXT + {regs})($k1)
+    sw    $t0, 32($k1)
+    sw    $t1, 36($k1)
+    sw    $t2, 40($k1)
+    # CP0 usable: KSU = 0, or EXL or ERL, or CU0 (t0 = the guest's Status).
+    lw    $t0, {status}($k1)
+    andi  $t1, $t0, {ksu}
+    beqz  $t1, 1f
+    andi  $t1, $t0, {exl_erl}
+    bnez  $t1, 1f
+    lui   $t1, {cu0_hi}
+    and   $t1, $t1, $t0
+    beqz  $t1, 7f
+    nop
+1:  # mfc0 / mtc0 (one mask), k0 = the word.
+    lui   $t1, {move_mask_hi}
+    ori   $t1, $t1, {move_mask_lo}
+    and   $t1, $t1, $k0
+    lui   $t2, {mfc0_hi}
+    ori   $t2, $t2, {mfc0_lo}
+    beq   $t1, $t2, 2f
+    lui   $t2, {mtc0_hi}
+    ori   $t2, $t2, {mtc0_lo}
+    beq   $t1, $t2, 3f
+    lui   $t1, {mfmc0_mask_hi}
+    # di / ei (one mask).
+    ori   $t1, $t1, {mfmc0_mask_lo}
+    and   $t1, $t1, $k0
+    lui   $t2, {di_hi}
+    ori   $t2, $t2, {di_lo}
+    beq   $t1, $t2, 5f
+    lui   $t2, {ei_hi}
+    ori   $t2, $t2, {ei_lo}
+    beq   $t1, $t2, 6f
+    lui   $t1, {cache_mask_hi}
+    # cache: nothing to do.
+    and   $t1, $t1, $k0
+    lui   $t2, {cache_hi}
+    bne   $t1, $t2, 7f
+    nop
+    b     fast_done
+    nop
+
+2:  # mfc0: t0 = the field, then to rt.
+    srl   $t1, $k0, 8
+    andi  $t1, $t1, 0xF8
+    andi  $t2, $k0, 7
+    or    $t1, $t1, $t2
+    lui   $t2, %hi({fast_table})
+    addu  $t2, $t2, $t1
+    lbu   $t1, %lo({fast_table})($t2)
+    andi  $t2, $t1, {read}
+    beqz  $t2, 7f
+    andi  $t1, $t1, {index}
+    sll   $t1, $t1, 2
+    addu  $t1, $t1, $k1
+    b     fast_set_rt
+    lw    $t0, {cp0}($t1)
+
+3:  # mtc0: t0 = rt, then the checks and the store.
+    srl   $t1, $k0, 13
+    andi  $t1, $t1, 0xF8
+    lui   $t2, %hi(fast_get_gpr)
+    addiu $t2, $t2, %lo(fast_get_gpr)
+    addu  $t2, $t2, $t1
+    jr    $t2
+    nop
+fast_have_rt:
+    srl   $t1, $k0, 8
+    andi  $t1, $t1, 0xF8
+    andi  $t2, $k0, 7
+    or    $t1, $t1, $t2
+    xori  $t2, $t1, {status_key}
+    beqz  $t2, 4f
+    lui   $t2, %hi({fast_table})
+    addu  $t2, $t2, $t1
+    lbu   $t1, %lo({fast_table})($t2)
+    andi  $t2, $t1, {write}
+    beqz  $t2, 7f
+    andi  $t1, $t1, {index}
+    sll   $t1, $t1, 2
+    lui   $t2, %hi({fast_mask})
+    addu  $t2, $t2, $t1
+    lw    $k0, %lo({fast_mask})($t2)
+    addu  $t1, $t1, $k1
+    lw    $t2, {cp0}($t1)
+    xor   $t0, $t0, $t2
+    and   $t0, $t0, $k0
+    xor   $t0, $t0, $t2
+    b     fast_done
+    sw    $t0, {cp0}($t1)
+
+4:  # mtc0 Status: the spec's mask, then only IE/IM may change and no
+    # pending interrupt may become enabled.
+    lw    $t2, {status}($k1)
+    lui   $k0, {status_mask_hi}
+    ori   $k0, $k0, {status_mask_lo}
+    xor   $t0, $t0, $t2
+    and   $t0, $t0, $k0
+    xor   $t0, $t0, $t2
+    xor   $k0, $t0, $t2
+    ori   $k0, $k0, {status_fast}
+    xori  $k0, $k0, {status_fast}
+    bnez  $k0, 7f
+    andi  $k0, $t0, {ie}
+    beqz  $k0, 41f
+    lw    $k0, {cause}($k1)
+    and   $k0, $k0, $t0
+    andi  $k0, $k0, {im}
+    bnez  $k0, 7f
+    nop
+41: b     fast_done
+    sw    $t0, {status}($k1)
+
+5:  # di: rt = Status, IE = 0.
+    ori   $t1, $t0, {ie}
+    xori  $t1, $t1, {ie}
+    b     fast_set_rt
+    sw    $t1, {status}($k1)
+
+6:  # ei: rt = Status, IE = 1, unless that takes a pending interrupt.
+    lw    $t1, {cause}($k1)
+    and   $t1, $t1, $t0
+    andi  $t1, $t1, {im}
+    bnez  $t1, 7f
+    ori   $t1, $t0, {ie}
+    b     fast_set_rt
+    sw    $t1, {status}($k1)
+
+fast_set_rt:
+    # t0 to GPR rt (k0 = the word).
+    srl   $t1, $k0, 13
+    andi  $t1, $t1, 0xF8
+    lui   $t2, %hi(fast_set_gpr)
+    addiu $t2, $t2, %lo(fast_set_gpr)
+    addu  $t2, $t2, $t1
+    jr    $t2
+    nop
+
+fast_done:
+    mfc0  $t0, $14, 0
+    addiu $t0, $t0, 4
+    mtc0  $t0, $14, 0
+    lui   $t1, %hi(GUEST_EXIT + {fast})
+    lw    $t2, %lo(GUEST_EXIT + {fast})($t1)
+    addiu $t2, $t2, 1
+    sw    $t2, %lo(GUEST_EXIT + {fast})($t1)
+    lw    $t0, 32($k1)
+    lw    $t1, 36($k1)
+    lw    $t2, 40($k1)
+    mfc0  $k0, $31, 0
+    mfc0  $k1, $28, 1
+    ehb
+    eret
+
+    # Not the fast path's: the full exit, with k0 = the vector again.
+7:  lw    $t0, 32($k1)
+    lw    $t1, 36($k1)
+    lw    $t2, 40($k1)
+9:  j     guest_exit
+    ori   $k0, $zero, 0x180
+8:  j     guest_exit
+    xori  $k0, $k0, 0x180
+
+    # GPR n to t0: entry n (8 bytes).
+fast_get_gpr:
+    b     fast_have_rt
+    move  $t0, $zero
+    .irp n, 1, 2, 3, 4, 5, 6, 7
+    b     fast_have_rt
+    move  $t0, $\n
+    .endr
+    .irp n, 8, 9, 10
+    b     fast_have_rt
+    lw    $t0, 4 * \n($k1)
+    .endr
+    .irp n, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25
+    b     fast_have_rt
+    move  $t0, $\n
+    .endr
+    b     fast_have_rt
+    mfc0  $t0, $31, 0
+    b     fast_have_rt
+    mfc0  $t0, $28, 1
+    .irp n, 28, 29, 30, 31
+    b     fast_have_rt
+    move  $t0, $\n
+    .endr
+    # 32 entries of 8 bytes (.org fails if there are more).
+    .org fast_get_gpr + 256
+
+    # t0 to GPR n: entry n (8 bytes); t0-t2 through their slots, k0 and
+    # k1 through DESAVE and DataLo (fast_done restores them all).
+fast_set_gpr:
+    b     fast_done
+    nop
+    .irp n, 1, 2, 3, 4, 5, 6, 7
+    b     fast_done
+    move  $\n, $t0
+    .endr
+    .irp n, 8, 9, 10
+    b     fast_done
+    sw    $t0, 4 * \n($k1)
+    .endr
+    .irp n, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25
+    b     fast_done
+    move  $\n, $t0
+    .endr
+    b     fast_done
+    mtc0  $t0, $31, 0
+    b     fast_done
+    mtc0  $t0, $28, 1
+    .irp n, 28, 29, 30, 31
+    b     fast_done
+    move  $\n, $t0
+    .endr
+    # 32 entries of 8 bytes (.org fails if there are more).
+    .org fast_set_gpr + 256
+    .set pop
+"#,
+    regs = const HOST_REGS,
+    fast = const EXIT_FAST,
+    cause_check_hi = const hi(CAUSE_CHECK),
+    cause_check_lo = const lo(CAUSE_CHECK),
+    cause_cpu = const CAUSE_CPU,
+    status = const STATUS,
+    cause = const CAUSE,
+    cp0 = const CP0,
+    ksu = const Cp0::STATUS_KSU,
+    exl_erl = const Cp0::STATUS_EXL | Cp0::STATUS_ERL,
+    cu0_hi = const hi(Cp0::STATUS_CU0),
+    ie = const Cp0::STATUS_IE,
+    im = const Cp0::STATUS_IM,
+    status_fast = const STATUS_FAST_BITS,
+    status_mask_hi = const hi(Cp0::write_mask(Cp0Reg::STATUS)),
+    status_mask_lo = const lo(Cp0::write_mask(Cp0Reg::STATUS)),
+    status_key = const STATUS_KEY,
+    move_mask_hi = const hi(MFC0.mask),
+    move_mask_lo = const lo(MFC0.mask),
+    mfc0_hi = const hi(MFC0.value),
+    mfc0_lo = const lo(MFC0.value),
+    mtc0_hi = const hi(MTC0.value),
+    mtc0_lo = const lo(MTC0.value),
+    mfmc0_mask_hi = const hi(DI.mask),
+    mfmc0_mask_lo = const lo(DI.mask),
+    di_hi = const hi(DI.value),
+    di_lo = const lo(DI.value),
+    ei_hi = const hi(EI.value),
+    ei_lo = const lo(EI.value),
+    cache_mask_hi = const hi(CACHE.mask),
+    cache_hi = const hi(CACHE.value),
+    read = const READ,
+    write = const WRITE,
+    index = const INDEX,
+    fast_table = sym CP0_FAST,
+    fast_mask = sym CP0_FAST_MASK,
+);
+
+// `cache`'s pattern is all in the upper half (one `lui` compares it).
+const _: () = assert!(lo(CACHE.mask) == 0 && lo(CACHE.value) == 0);

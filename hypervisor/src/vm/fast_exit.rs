@@ -1,0 +1,282 @@
+//! The exit fast path's policy: the trapped instructions the exception
+//! vector finishes by itself (`arch::mips::fast_exit`), before any of the
+//! full exit (the register save, `handle_exit`, the timer and interrupt
+//! bookkeeping) runs.
+//!
+//! It takes a coprocessor-unusable exit (CE = 0, not in a delay slot, no
+//! live LL reservation) whose word is
+//! - `mfc0` of a register the CP0 spec marks `fast=r` or `fast=rw`: the
+//!   stored value;
+//! - `mtc0` to a `fast=rw` register: the masked store; or to Status when
+//!   only IE and IM change and that enables no pending interrupt;
+//! - `di`, or `ei` when it enables no pending interrupt;
+//! - `cache` (the emulator's is a no-op once CP0 is usable),
+//!
+//! with CP0 usable in the guest's mode; PC steps over the word. Anything
+//! else leaves everything as it was and the full exit runs.
+//!
+//! [`CP0_FAST`] and [`CP0_FAST_MASK`] are the tables the assembly reads,
+//! built from the spec; [`emulate`] is the same policy in Rust, which the
+//! tests hold against the emulator's own execution.
+use emulator::{Cp0, Cp0Reg, Cpu};
+use isa_spec::fields::{RD, RT, SEL};
+use isa_spec::patterns::{CACHE, DI, EI, MFC0, MTC0};
+
+/// [`CP0_FAST`] flag: mfc0 may read the field.
+pub const READ: u8 = 1 << 6;
+/// [`CP0_FAST`] flag: mtc0 may store to the field (with its mask).
+pub const WRITE: u8 = 1 << 7;
+/// [`CP0_FAST`]: the field's index in `Cp0`, in words.
+pub const INDEX: u8 = 0x3F;
+
+/// Status's `rd * 8 + sel`: its writes have their own rule.
+pub const STATUS_KEY: u32 = key_of(Cp0Reg::STATUS);
+
+/// Status bits whose change alone an mtc0 fast path may make.
+pub const STATUS_FAST_BITS: u32 = Cp0::STATUS_IE | Cp0::STATUS_IM;
+
+/// Per `rd * 8 + sel` of mfc0/mtc0: [`READ`], [`WRITE`] and the field's
+/// word index ([`INDEX`]); 0 for the registers the fast path leaves alone.
+pub static CP0_FAST: [u8; 256] = cp0_fast();
+
+/// Per word index of a `Cp0` field: its register's write mask.
+pub static CP0_FAST_MASK: [u32; 64] = cp0_fast_mask();
+
+// Every field's word index fits [`INDEX`].
+const _: () = assert!(core::mem::size_of::<Cp0>() <= 4 * (INDEX as usize + 1));
+
+const fn key_of(reg: Cp0Reg) -> u32 {
+    (reg.rd as u32) << 3 | reg.sel as u32
+}
+
+/// `rd * 8 + sel` of an mfc0/mtc0 word (the spec's fields).
+pub const fn key(word: u32) -> u32 {
+    RD.get(word) << 3 | SEL.get(word)
+}
+
+const fn cp0_fast() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut key = 0;
+    while key < 256 {
+        let reg = Cp0Reg::new((key >> 3) as u8, (key & 7) as u8);
+        if let Some(offset) = Cp0::offset(reg) {
+            let flags = if reg.fast_read() { READ } else { 0 } | if reg.fast_write() { WRITE } else { 0 };
+            if flags != 0 {
+                table[key] = flags | (offset / 4) as u8;
+            }
+        }
+        key += 1;
+    }
+    table
+}
+
+const fn cp0_fast_mask() -> [u32; 64] {
+    let mut masks = [0u32; 64];
+    let mut key = 0;
+    while key < 256 {
+        let reg = Cp0Reg::new((key >> 3) as u8, (key & 7) as u8);
+        if let Some(offset) = Cp0::offset(reg) {
+            masks[offset / 4] = Cp0::write_mask(reg);
+        }
+        key += 1;
+    }
+    masks
+}
+
+/// COP0 instructions run in the guest's mode: kernel mode by Status (KSU
+/// = 0, EXL or ERL) or CU0. Debug mode counts as well for the emulator;
+/// the fast path leaves that rare case to it.
+pub const fn cp0_usable(status: u32) -> bool {
+    status & Cp0::STATUS_KSU == 0 || status & (Cp0::STATUS_EXL | Cp0::STATUS_ERL) != 0 || status & Cp0::STATUS_CU0 != 0
+}
+
+/// Status after a fast write that stores `merged` (already masked) over
+/// `old`, or `None`: bits besides IE and IM change, or it enables an
+/// interrupt Cause shows pending (IE = 1 and Cause.IP & IM; EXL and ERL
+/// are not looked at: the full exit decides those cases).
+pub const fn status_write(old: u32, merged: u32, cause: u32) -> Option<u32> {
+    if (old ^ merged) & !STATUS_FAST_BITS != 0 {
+        return None;
+    }
+    if merged & Cp0::STATUS_IE != 0 && cause & merged & Cp0::STATUS_IM != 0 {
+        return None;
+    }
+    Some(merged)
+}
+
+/// What the fast path does with the trapped `word` at `cpu.pc` (the
+/// conditions on the exit itself hold): `true` when it finished it (PC
+/// after it), `false` when the full exit must run (nothing changed).
+pub fn emulate(cpu: &mut Cpu, word: u32) -> bool {
+    let status = cpu.cp0.status;
+    if !cp0_usable(status) {
+        return false;
+    }
+    let rt = RT.get(word) as u8;
+    let key = key(word);
+    let entry = CP0_FAST[key as usize];
+    let reg = Cp0Reg::new((key >> 3) as u8, key as u8);
+    if MFC0.matches(word) {
+        match cpu.cp0.get(reg) {
+            Some(value) if entry & READ != 0 => cpu.set_reg(rt, value),
+            _ => return false,
+        }
+    } else if MTC0.matches(word) {
+        let value = cpu.reg(rt);
+        if key == STATUS_KEY {
+            let mask = Cp0::write_mask(Cp0Reg::STATUS);
+            let merged = status ^ ((value ^ status) & mask);
+            match status_write(status, merged, cpu.cp0.cause) {
+                Some(new) => cpu.cp0.status = new,
+                None => return false,
+            }
+        } else {
+            let Some(old) = cpu.cp0.get(reg) else { return false };
+            if entry & WRITE == 0 {
+                return false;
+            }
+            let mask = CP0_FAST_MASK[(entry & INDEX) as usize];
+            cpu.cp0.set(reg, old ^ ((value ^ old) & mask));
+        }
+    } else if DI.matches(word) || EI.matches(word) {
+        let merged = if DI.matches(word) { status & !Cp0::STATUS_IE } else { status | Cp0::STATUS_IE };
+        match status_write(status, merged, cpu.cp0.cause) {
+            Some(new) => cpu.cp0.status = new,
+            None => return false,
+        }
+        cpu.set_reg(rt, status);
+    } else if !CACHE.matches(word) {
+        return false;
+    }
+    cpu.pc = cpu.pc.wrapping_add(4);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emulator::{AddressMap, Outcome};
+
+    #[test]
+    fn the_tables_follow_the_spec() {
+        for key in 0..256u32 {
+            let reg = Cp0Reg::new((key >> 3) as u8, key as u8);
+            let entry = CP0_FAST[key as usize];
+            assert_eq!(entry & READ != 0, reg.fast_read() && Cp0::offset(reg).is_some(), "{reg:?}");
+            assert_eq!(entry & WRITE != 0, reg.fast_write(), "{reg:?}");
+            if entry != 0 {
+                let offset = Cp0::offset(reg).unwrap();
+                assert_eq!(usize::from(entry & INDEX) * 4, offset, "{reg:?}");
+                assert_eq!(CP0_FAST_MASK[offset / 4], Cp0::write_mask(reg), "{reg:?}");
+            }
+        }
+        assert_eq!(STATUS_KEY, 12 * 8);
+    }
+
+    fn mfc0(rt: u32, key: u32) -> u32 {
+        MFC0.value | rt << RT.shift | (key >> 3) << RD.shift | (key & 7) << SEL.shift
+    }
+
+    fn mtc0(rt: u32, key: u32) -> u32 {
+        MTC0.value | rt << RT.shift | (key >> 3) << RD.shift | (key & 7) << SEL.shift
+    }
+
+    fn guest_kernel() -> Cpu {
+        let mut cpu = Cpu::new(AddressMap::SHIFTED);
+        cpu.pc = 0x1000;
+        cpu.cp0.status = 0x1000_FF00; // CU0, IM all, kernel mode, IE off
+        cpu
+    }
+
+    /// A small LCG for the random states (no dependencies).
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> u32 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (self.0 >> 32) as u32
+        }
+    }
+
+    #[test]
+    fn whatever_it_takes_it_does_as_the_emulator_does() {
+        let mut lcg = Lcg(16);
+        let mut taken = 0;
+        for round in 0..64 {
+            let mut cpu = guest_kernel();
+            for r in 1..32 {
+                cpu.gpr[r] = lcg.next();
+            }
+            // Any mode and interrupt state, often with CP0 usable.
+            let bits = Cp0::STATUS_KSU | Cp0::STATUS_EXL | Cp0::STATUS_ERL | Cp0::STATUS_CU0 | Cp0::STATUS_IE | Cp0::STATUS_IM;
+            cpu.cp0.status = (cpu.cp0.status & !bits) | (lcg.next() & bits);
+            cpu.cp0.cause = lcg.next() & Cp0::CAUSE_IP;
+            cpu.debug_mode = round % 16 == 0;
+            // The guest runs with no interrupt pending: the entry takes it.
+            if cpu.interrupt_pending() {
+                cpu.cp0.status &= !Cp0::STATUS_IE;
+            }
+            let mut words: Vec<u32> = Vec::new();
+            for key in 0..256 {
+                let rt = lcg.next() % 32;
+                words.extend([mfc0(rt, key), mtc0(rt, key)]);
+            }
+            for rt in [0, 5, 26, 31] {
+                words.extend([DI.value | rt << RT.shift, EI.value | rt << RT.shift]);
+            }
+            words.push(CACHE.value | lcg.next() & !CACHE.mask);
+            words.push(0x0000_0000); // nop: not the fast path's
+            for word in words {
+                let (mut fast, mut full) = (cpu.clone(), cpu.clone());
+                if emulate(&mut fast, word) {
+                    taken += 1;
+                    assert_eq!(full.execute(word, None), Outcome::Continue, "{word:#010x}");
+                    assert_eq!(fast, full, "{word:#010x}");
+                } else {
+                    assert_eq!(fast, cpu, "{word:#010x}: a refusal changes nothing");
+                }
+            }
+        }
+        assert!(taken > 5000, "{taken}");
+    }
+
+    #[test]
+    fn what_it_takes_and_what_it_leaves() {
+        let status = key_of(Cp0Reg::STATUS);
+        let take = |cpu: &Cpu, word: u32| emulate(&mut cpu.clone(), word);
+        let cpu = guest_kernel();
+        assert!(take(&cpu, mfc0(2, status)));
+        assert!(take(&cpu, mfc0(2, key_of(Cp0Reg::CAUSE))));
+        assert!(take(&cpu, mfc0(2, key_of(Cp0Reg::EPC))));
+        assert!(take(&cpu, mtc0(2, key_of(Cp0Reg::ENTRYLO0))));
+        assert!(!take(&cpu, mfc0(2, key_of(Cp0Reg::COUNT))), "Count is brought up to date by the full exit");
+        assert!(!take(&cpu, mfc0(2, key_of(Cp0Reg::RANDOM))), "a read hook");
+        assert!(!take(&cpu, mtc0(2, key_of(Cp0Reg::COMPARE))), "a write hook");
+        assert!(!take(&cpu, mtc0(2, key_of(Cp0Reg::ENTRYHI))), "the view");
+        assert!(!take(&cpu, mtc0(2, key_of(Cp0Reg::CAUSE))), "software interrupts");
+        assert!(take(&cpu, DI.value));
+        assert!(take(&cpu, CACHE.value));
+
+        // mtc0 Status: IE and IM alone, unless that takes an interrupt.
+        let with = |value: u32, cause: u32| {
+            let mut cpu = guest_kernel();
+            cpu.gpr[2] = value;
+            cpu.cp0.cause = cause;
+            emulate(&mut cpu, mtc0(2, status))
+        };
+        assert!(with(0x1000_FF01, 0));
+        assert!(with(0x1000_0001, 0x400));
+        assert!(!with(0x1000_FF01, 0x400), "IP2 pending and now enabled");
+        assert!(with(0x1000_FF00, 0x400), "IE still off");
+        assert!(!with(0x1000_FF02, 0), "EXL");
+        assert!(!with(0x0000_FF00, 0), "CU0");
+        let mut cpu = guest_kernel();
+        cpu.cp0.cause = 0x400;
+        assert!(!take(&cpu, EI.value), "ei with IP2 pending");
+
+        // Guest user mode without CU0: the guest's CpU, from the full exit.
+        let mut user = guest_kernel();
+        user.cp0.status = 0x0000_FF10;
+        assert!(!take(&user, mfc0(2, status)));
+        assert!(!take(&user, CACHE.value));
+    }
+}
