@@ -452,9 +452,10 @@ mod boot {
                 host.install(shadow);
                 va
             });
-            let out = world::enter(&mut guest.vcpu.cpu, status, asid, linked);
+            let views = guest.vcpu.asids();
+            let out = world::enter(&mut guest.vcpu.cpu, status, asid, views, linked);
             guest_ticks += u64::from(out.count.wrapping_sub(entered));
-            guest.vcpu.count_fast(out.fast);
+            guest.vcpu.count_fast(out.fast, out.reflected);
             guest.vcpu.sync_timer(out.count);
             // Vector 0x480: a debug exception (SDBBP), left as one from user
             // mode by `__debug_exception`; BD is Debug.DBD.

@@ -11,16 +11,21 @@
 //!   only IE and IM change and that enables no pending interrupt;
 //! - `di`, or `ei` when it enables no pending interrupt;
 //! - `cache` (the emulator's is a no-op once CP0 is usable),
+//! - `eret` from EXL (not ERL, not debug mode) to an aligned EPC when it
+//!   enables no pending interrupt,
 //!
-//! with CP0 usable in the guest's mode; PC steps over the word. Anything
-//! else leaves everything as it was and the full exit runs.
+//! with CP0 usable in the guest's mode; PC steps over the word (or, for
+//! `eret`, goes to EPC). It also enters a syscall, break or trap exit in
+//! the guest ([`reflect`]) when the guest is at EXL = 0, BEV = 0 and not
+//! in debug mode. Anything else leaves everything as it was and the full
+//! exit runs.
 //!
 //! [`CP0_FAST`] and [`CP0_FAST_MASK`] are the tables the assembly reads,
 //! built from the spec; [`emulate`] is the same policy in Rust, which the
 //! tests hold against the emulator's own execution.
-use emulator::{Cp0, Cp0Reg, Cpu};
+use emulator::{Cp0, Cp0Reg, Cpu, ExcCode, ExceptionKind};
 use isa_spec::fields::{RD, RT, SEL};
-use isa_spec::patterns::{CACHE, DI, EI, MFC0, MTC0};
+use isa_spec::patterns::{CACHE, DI, EI, ERET, MFC0, MTC0};
 
 /// [`CP0_FAST`] flag: mfc0 may read the field.
 pub const READ: u8 = 1 << 6;
@@ -104,6 +109,33 @@ pub const fn status_write(old: u32, merged: u32, cause: u32) -> Option<u32> {
     Some(merged)
 }
 
+/// The exceptions [`reflect`] enters in the guest: the host's exit has
+/// the same ExcCode (and BD) as the guest's exception.
+pub const REFLECTED: [(ExcCode, ExceptionKind); 3] =
+    [(ExcCode::Sys, ExceptionKind::Syscall), (ExcCode::Bp, ExceptionKind::Breakpoint), (ExcCode::Tr, ExceptionKind::Trap)];
+
+/// The fast path's entry of a host exception with Cause `cause` (its exit
+/// at `cpu.pc`, word-aligned, no live LL reservation) in the guest: a
+/// syscall, break or trap when the guest is at EXL = 0, BEV = 0, not in
+/// debug mode. EPC, Cause.BD and ExcCode, Status.EXL, and PC = EBase +
+/// 0x180; `false` (nothing changed) otherwise.
+pub fn reflect(cpu: &mut Cpu, cause: u32) -> bool {
+    let code = (cause & Cp0::CAUSE_EXCCODE) >> Cp0::CAUSE_EXCCODE.trailing_zeros();
+    if !REFLECTED.iter().any(|&(c, _)| c as u32 == code) {
+        return false;
+    }
+    let status = cpu.cp0.status;
+    if status & (Cp0::STATUS_EXL | Cp0::STATUS_BEV) != 0 || cpu.debug_mode {
+        return false;
+    }
+    let taken = Cp0::CAUSE_BD | Cp0::CAUSE_EXCCODE;
+    cpu.cp0.epc = cpu.pc;
+    cpu.cp0.status = status | Cp0::STATUS_EXL;
+    cpu.cp0.cause = (cpu.cp0.cause & !taken) | (cause & taken);
+    cpu.pc = (cpu.cp0.ebase & !0xFFF).wrapping_add(0x180);
+    true
+}
+
 /// What the fast path does with the trapped `word` at `cpu.pc` (the
 /// conditions on the exit itself hold): `true` when it finished it (PC
 /// after it), `false` when the full exit must run (nothing changed).
@@ -111,6 +143,21 @@ pub fn emulate(cpu: &mut Cpu, word: u32) -> bool {
     let status = cpu.cp0.status;
     if !cp0_usable(status) {
         return false;
+    }
+    if ERET.matches(word) {
+        let epc = cpu.cp0.epc;
+        if status & (Cp0::STATUS_EXL | Cp0::STATUS_ERL) != Cp0::STATUS_EXL || cpu.debug_mode || epc & 3 != 0 {
+            return false;
+        }
+        let after = status & !Cp0::STATUS_EXL;
+        if after & Cp0::STATUS_IE != 0 && cpu.cp0.cause & after & Cp0::STATUS_IM != 0 {
+            return false;
+        }
+        cpu.cp0.status = after;
+        cpu.lladdr = 1;
+        cpu.cp0.lladdr = 1;
+        cpu.pc = epc;
+        return true;
     }
     let rt = RT.get(word) as u8;
     let key = key(word);
@@ -155,7 +202,7 @@ pub fn emulate(cpu: &mut Cpu, word: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use emulator::{AddressMap, Outcome};
+    use emulator::{AddressMap, Exception, Outcome};
 
     #[test]
     fn the_tables_follow_the_spec() {
@@ -224,6 +271,7 @@ mod tests {
                 words.extend([DI.value | rt << RT.shift, EI.value | rt << RT.shift]);
             }
             words.push(CACHE.value | lcg.next() & !CACHE.mask);
+            words.push(ERET.value | lcg.next() & !ERET.mask);
             words.push(0x0000_0000); // nop: not the fast path's
             for word in words {
                 let (mut fast, mut full) = (cpu.clone(), cpu.clone());
@@ -237,6 +285,33 @@ mod tests {
             }
         }
         assert!(taken > 5000, "{taken}");
+    }
+
+    #[test]
+    fn a_reflected_exception_is_the_emulators_entry() {
+        let mut lcg = Lcg(7);
+        let mut taken = 0;
+        for _ in 0..400 {
+            let mut cpu = guest_kernel();
+            cpu.pc = lcg.next() & !3;
+            let bits = Cp0::STATUS_KSU | Cp0::STATUS_EXL | Cp0::STATUS_ERL | Cp0::STATUS_BEV;
+            cpu.cp0.status = (cpu.cp0.status & !bits) | (lcg.next() & bits & lcg.next());
+            cpu.cp0.cause = lcg.next() & Cp0::write_mask(Cp0Reg::CAUSE);
+            cpu.cp0.ebase = 0x3000_0000 | (lcg.next() & 0x0FFF_F000);
+            let code = [8, 9, 13, 11, 0, 2][lcg.next() as usize % 6];
+            let bd = lcg.next() & 1 == 1;
+            let cause = u32::from(bd) << 31 | code << 2;
+            let mut fast = cpu.clone();
+            if reflect(&mut fast, cause) {
+                taken += 1;
+                let kind = REFLECTED.iter().find(|&&(c, _)| c as u32 == code).unwrap().1;
+                cpu.raise(Exception { in_delay_slot: bd, ..Exception::new(kind) });
+                assert_eq!(fast, cpu, "{cause:#010x}");
+            } else {
+                assert_eq!(fast, cpu, "a refusal changes nothing");
+            }
+        }
+        assert!(taken > 50, "{taken}");
     }
 
     #[test]
@@ -255,6 +330,18 @@ mod tests {
         assert!(!take(&cpu, mtc0(2, key_of(Cp0Reg::CAUSE))), "software interrupts");
         assert!(take(&cpu, DI.value));
         assert!(take(&cpu, CACHE.value));
+        let mut handler = guest_kernel();
+        handler.cp0.status |= Cp0::STATUS_EXL;
+        handler.cp0.epc = 0x2000;
+        assert!(take(&handler, ERET.value));
+        handler.cp0.epc = 0x2001;
+        assert!(!take(&handler, ERET.value), "to MIPS16 code");
+        handler.cp0.epc = 0x2000;
+        handler.cp0.status |= Cp0::STATUS_ERL;
+        assert!(!take(&handler, ERET.value), "from ERL");
+        handler.cp0.status ^= Cp0::STATUS_ERL | Cp0::STATUS_IE;
+        handler.cp0.cause = 0x400;
+        assert!(!take(&handler, ERET.value), "into a pending interrupt");
 
         // mtc0 Status: IE and IM alone, unless that takes an interrupt.
         let with = |value: u32, cause: u32| {

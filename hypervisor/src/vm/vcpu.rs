@@ -43,6 +43,8 @@ pub enum ExitReason {
     /// A privileged instruction the exception vector's fast path finished
     /// (`vm::fast_exit`); counted at the run's next full exit.
     FastPrivileged,
+    /// A syscall, break or trap the fast path entered in the guest.
+    FastException,
     /// A host TLB miss filled from the guest view (a new shadow entry).
     ShadowFill,
     /// A load or store to an emulated device.
@@ -69,10 +71,11 @@ pub enum ExitReason {
 }
 
 impl ExitReason {
-    pub const ALL: [ExitReason; 13] = [
+    pub const ALL: [ExitReason; 14] = [
         ExitReason::Interrupt,
         ExitReason::Privileged,
         ExitReason::FastPrivileged,
+        ExitReason::FastException,
         ExitReason::ShadowFill,
         ExitReason::Mmio,
         ExitReason::SegmentAccess,
@@ -90,6 +93,7 @@ impl ExitReason {
             ExitReason::Interrupt => "interrupt",
             ExitReason::Privileged => "privileged (emulated)",
             ExitReason::FastPrivileged => "privileged (fast path)",
+            ExitReason::FastException => "syscall/break/trap (fast path)",
             ExitReason::ShadowFill => "shadow TLB fill",
             ExitReason::Mmio => "MMIO",
             ExitReason::SegmentAccess => "unmapped-segment access",
@@ -478,12 +482,13 @@ impl Vcpu {
         self.cpu.cp0.cause = cause;
     }
 
-    /// Counts `exits` privileged instructions the fast path finished during
-    /// the run that just ended.
+    /// Counts what the fast path did during the run that just ended:
+    /// `privileged` instructions finished, `reflected` exceptions entered.
     #[inline]
-    pub fn count_fast(&mut self, exits: u32) {
-        self.counters.0[ExitReason::FastPrivileged as usize] += u64::from(exits);
-        self.emulated += u64::from(exits);
+    pub fn count_fast(&mut self, privileged: u32, reflected: u32) {
+        self.counters.0[ExitReason::FastPrivileged as usize] += u64::from(privileged);
+        self.counters.0[ExitReason::FastException as usize] += u64::from(reflected);
+        self.emulated += u64::from(privileged);
     }
 
     /// Before entering the guest: takes a pending, enabled interrupt (as the

@@ -19,11 +19,11 @@
 //! GPR `rt` is reached through two jump tables of 32 two-instruction
 //! entries: the live register, the saved slot (t0-t2), DESAVE (k0) or
 //! DataLo (k1).
-use super::world::{EXIT_FAST, HOST_REGS};
+use super::world::{EXIT_FAST, EXIT_REFLECTED, HOST_KERNEL_ASID, HOST_REGS, HOST_USER_ASID};
 use emulator::{Cp0, Cp0Reg, Cpu, ExcCode};
 use hypervisor::vm::fast_exit::{CP0_FAST, CP0_FAST_MASK, INDEX, READ, STATUS_FAST_BITS, STATUS_KEY, WRITE};
 use isa_spec::fields::{RD, RT};
-use isa_spec::patterns::{CACHE, DI, EI, MFC0, MTC0};
+use isa_spec::patterns::{CACHE, DI, EI, ERET, MFC0, MTC0};
 
 const CP0: usize = core::mem::offset_of!(Cpu, cp0);
 const fn field(reg: Cp0Reg) -> usize {
@@ -34,9 +34,16 @@ const fn field(reg: Cp0Reg) -> usize {
 }
 const STATUS: usize = field(Cp0Reg::STATUS);
 const CAUSE: usize = field(Cp0Reg::CAUSE);
+const EPC: usize = field(Cp0Reg::EPC);
+const EBASE: usize = field(Cp0Reg::EBASE);
+
+/// An ExcCode in Cause's field.
+const fn code(code: ExcCode) -> u32 {
+    (code as u32) << Cp0::CAUSE_EXCCODE.trailing_zeros()
+}
 /// Cause bits that must read CpU, CE = 0, BD = 0.
 const CAUSE_CHECK: u32 = Cp0::CAUSE_BD | Cp0::CAUSE_CE | Cp0::CAUSE_EXCCODE;
-const CAUSE_CPU: u32 = (ExcCode::CpU as u32) << Cp0::CAUSE_EXCCODE.trailing_zeros();
+const CAUSE_CPU: u32 = code(ExcCode::CpU);
 
 // The shapes the assembly relies on.
 const _: () = {
@@ -47,7 +54,11 @@ const _: () = {
     assert!(STATUS_FAST_BITS <= 0xFFFF && Cp0::STATUS_KSU <= 0xFFFF && Cp0::STATUS_EXL <= 0xFFFF);
     assert!(Cp0::STATUS_ERL <= 0xFFFF && Cp0::STATUS_IE <= 0xFFFF && Cp0::STATUS_IM <= 0xFFFF);
     assert!(Cp0::STATUS_CU0 & 0xFFFF == 0 && CAUSE_CPU <= 0xFFFF);
-    assert!(STATUS < 0x8000 && CAUSE < 0x8000 && CP0 < 0x8000);
+    assert!(STATUS < 0x8000 && CAUSE < 0x8000 && CP0 < 0x8000 && EPC < 0x8000 && EBASE < 0x8000);
+    assert!(Cp0::CAUSE_EXCCODE <= 0xFFFF && Cp0::CAUSE_BD & 0xFFFF == 0 && Cp0::STATUS_BEV & 0xFFFF == 0);
+    // The exceptions reflected are the ones vm::fast_exit models, in order.
+    let r = hypervisor::vm::fast_exit::REFLECTED;
+    assert!(r[0].0 as u32 == ExcCode::Sys as u32 && r[1].0 as u32 == ExcCode::Bp as u32 && r[2].0 as u32 == ExcCode::Tr as u32);
     // t0-t2 are GPRs 8-10, saved at 4 * n in Cpu.
     assert!(core::mem::offset_of!(Cpu, gpr) == 0);
 };
@@ -75,7 +86,7 @@ guest_fast:
     ori   $k0, $k0, {cause_check_lo}
     and   $k1, $k1, $k0
     xori  $k1, $k1, {cause_cpu}
-    bnez  $k1, 9f
+    bnez  $k1, 10f
     mfc0  $k1, $17, 0
     bnez  $k1, 9f
     mfc0  $k0, $14, 0
@@ -122,9 +133,45 @@ guest_fast:
     # cache: nothing to do.
     and   $t1, $t1, $k0
     lui   $t2, {cache_hi}
+    beq   $t1, $t2, fast_done
+    lui   $t1, {eret_mask_hi}
+    # eret: from EXL, not ERL, not in debug mode, to an aligned EPC.
+    ori   $t1, $t1, {eret_mask_lo}
+    and   $t1, $t1, $k0
+    lui   $t2, {eret_hi}
+    ori   $t2, $t2, {eret_lo}
     bne   $t1, $t2, 7f
+    andi  $t1, $t0, {exl_erl}
+    xori  $t1, $t1, {exl}
+    bnez  $t1, 7f
+    lbu   $t1, {debug_mode}($k1)
+    bnez  $t1, 7f
+    lw    $t2, {epc}($k1)
+    andi  $t1, $t2, 3
+    bnez  $t1, 7f
+    xori  $t0, $t0, {exl}
+    # No pending interrupt may become enabled (t0 = Status after).
+    andi  $t1, $t0, {ie}
+    beqz  $t1, 1f
+    lw    $t1, {cause}($k1)
+    and   $t1, $t1, $t0
+    andi  $t1, $t1, {im}
+    bnez  $t1, 7f
     nop
-    b     fast_done
+1:  sw    $t0, {status}($k1)
+    ori   $t1, $zero, 1
+    sw    $t1, {lladdr}($k1)
+    sw    $t1, {cp0_lladdr}($k1)
+    mtc0  $t2, $14, 0
+    # The host ASID of the view the guest returns to: kernel if KSU = 0.
+    andi  $t1, $t0, {ksu}
+    lui   $t2, %hi(HOST_CONTEXT)
+    addiu $t2, $t2, %lo(HOST_CONTEXT)
+    beqz  $t1, 1f
+    lw    $t0, {kernel_asid}($t2)
+    lw    $t0, {user_asid}($t2)
+1:  mtc0  $t0, $10, 0
+    b     fast_counted
     nop
 
 2:  # mfc0: t0 = the field, then to rt.
@@ -224,13 +271,16 @@ fast_set_rt:
     nop
 
 fast_done:
+    # PC steps over the word; one more fast exit; back to the guest.
     mfc0  $t0, $14, 0
     addiu $t0, $t0, 4
     mtc0  $t0, $14, 0
+fast_counted:
     lui   $t1, %hi(GUEST_EXIT + {fast})
     lw    $t2, %lo(GUEST_EXIT + {fast})($t1)
     addiu $t2, $t2, 1
     sw    $t2, %lo(GUEST_EXIT + {fast})($t1)
+fast_return:
     lw    $t0, 32($k1)
     lw    $t1, 36($k1)
     lw    $t2, 40($k1)
@@ -238,6 +288,63 @@ fast_done:
     mfc0  $k1, $28, 1
     ehb
     eret
+
+10: # syscall, break or trap: entered in the guest (vm::fast_exit::reflect).
+    mfc0  $k1, $13, 0
+    andi  $k1, $k1, {exccode}
+    xori  $k0, $k1, {sys}
+    beqz  $k0, 11f
+    xori  $k0, $k1, {bp}
+    beqz  $k0, 11f
+    xori  $k0, $k1, {tr}
+    bnez  $k0, 9f
+11: mfc0  $k1, $17, 0
+    bnez  $k1, 9f
+    mfc0  $k0, $14, 0
+    andi  $k1, $k0, 1
+    bnez  $k1, 9f
+    lui   $k1, %hi(HOST_CONTEXT + {regs})
+    lw    $k1, %lo(HOST_CONTEXT + {regs})($k1)
+    sw    $t0, 32($k1)
+    sw    $t1, 36($k1)
+    sw    $t2, 40($k1)
+    # The guest at EXL = 0, BEV = 0, not in debug mode (t0 = its Status).
+    lw    $t0, {status}($k1)
+    andi  $t1, $t0, {exl}
+    bnez  $t1, 7f
+    lui   $t1, {bev_hi}
+    and   $t1, $t1, $t0
+    bnez  $t1, 7f
+    lbu   $t1, {debug_mode}($k1)
+    bnez  $t1, 7f
+    # EPC, Status.EXL, Cause.BD and ExcCode as the host's.
+    sw    $k0, {epc}($k1)
+    ori   $t0, $t0, {exl}
+    sw    $t0, {status}($k1)
+    mfc0  $t1, $13, 0
+    lui   $t2, {bd_hi}
+    ori   $t2, $t2, {exccode}
+    and   $t1, $t1, $t2
+    lw    $t0, {cause}($k1)
+    or    $t0, $t0, $t2
+    xor   $t0, $t0, $t2
+    or    $t0, $t0, $t1
+    sw    $t0, {cause}($k1)
+    # PC = EBase + 0x180, in the kernel view.
+    lw    $t0, {ebase}($k1)
+    srl   $t0, $t0, 12
+    sll   $t0, $t0, 12
+    addiu $t0, $t0, 0x180
+    mtc0  $t0, $14, 0
+    lui   $t2, %hi(HOST_CONTEXT)
+    addiu $t2, $t2, %lo(HOST_CONTEXT)
+    lw    $t0, {kernel_asid}($t2)
+    mtc0  $t0, $10, 0
+    lui   $t1, %hi(GUEST_EXIT + {reflected})
+    lw    $t2, %lo(GUEST_EXIT + {reflected})($t1)
+    addiu $t2, $t2, 1
+    b     fast_return
+    sw    $t2, %lo(GUEST_EXIT + {reflected})($t1)
 
     # Not the fast path's: the full exit, with k0 = the vector again.
 7:  lw    $t0, 32($k1)
@@ -306,6 +413,25 @@ fast_set_gpr:
 "#,
     regs = const HOST_REGS,
     fast = const EXIT_FAST,
+    reflected = const EXIT_REFLECTED,
+    kernel_asid = const HOST_KERNEL_ASID,
+    user_asid = const HOST_USER_ASID,
+    exl = const Cp0::STATUS_EXL,
+    bev_hi = const hi(Cp0::STATUS_BEV),
+    bd_hi = const hi(Cp0::CAUSE_BD),
+    exccode = const Cp0::CAUSE_EXCCODE,
+    sys = const code(ExcCode::Sys),
+    bp = const code(ExcCode::Bp),
+    tr = const code(ExcCode::Tr),
+    epc = const EPC,
+    ebase = const EBASE,
+    lladdr = const core::mem::offset_of!(Cpu, lladdr),
+    cp0_lladdr = const field(Cp0Reg::LLADDR),
+    debug_mode = const core::mem::offset_of!(Cpu, debug_mode),
+    eret_mask_hi = const hi(ERET.mask),
+    eret_mask_lo = const lo(ERET.mask),
+    eret_hi = const hi(ERET.value),
+    eret_lo = const lo(ERET.value),
     cause_check_hi = const hi(CAUSE_CHECK),
     cause_check_lo = const lo(CAUSE_CHECK),
     cause_cpu = const CAUSE_CPU,

@@ -15,10 +15,14 @@ use emulator::Cpu;
 use hypervisor::trap::{FRAME_EPC, FRAME_HI, FRAME_LO};
 
 /// Callee-saved registers s0-s7, s8, gp, sp, ra, then Status, then the
-/// guest's register file (`&mut Cpu`).
-const HOST_WORDS: usize = 14;
+/// guest's register file (`&mut Cpu`), then the host ASIDs of its kernel
+/// and user views (for the fast path's mode changes).
+const HOST_WORDS: usize = 16;
 /// Offset of the register-file pointer in `HOST_CONTEXT`.
 pub const HOST_REGS: usize = 52;
+/// Offsets of the kernel view's and the user view's host ASID.
+pub const HOST_KERNEL_ASID: usize = 56;
+pub const HOST_USER_ASID: usize = 60;
 
 #[no_mangle]
 static mut HOST_CONTEXT: [u32; HOST_WORDS] = [0; HOST_WORDS];
@@ -37,8 +41,11 @@ pub struct GuestExit {
     /// The `eret` that entered the guest left it 0, so a value other than
     /// 0 is the guest's own `ll` during this run.
     pub lladdr: u32,
-    /// Exits the fast path (fast_exit.rs) finished during this run.
+    /// Privileged instructions the fast path (fast_exit.rs) finished
+    /// during this run.
     pub fast: u32,
+    /// Exceptions the fast path entered in the guest during this run.
+    pub reflected: u32,
 }
 
 pub const EXIT_CAUSE: usize = core::mem::offset_of!(GuestExit, cause);
@@ -47,9 +54,10 @@ pub const EXIT_VECTOR: usize = core::mem::offset_of!(GuestExit, vector);
 pub const EXIT_COUNT: usize = core::mem::offset_of!(GuestExit, count);
 pub const EXIT_LLADDR: usize = core::mem::offset_of!(GuestExit, lladdr);
 pub const EXIT_FAST: usize = core::mem::offset_of!(GuestExit, fast);
+pub const EXIT_REFLECTED: usize = core::mem::offset_of!(GuestExit, reflected);
 
 #[no_mangle]
-static mut GUEST_EXIT: GuestExit = GuestExit { cause: 0, badvaddr: 0, vector: 0, count: 0, lladdr: 0, fast: 0 };
+static mut GUEST_EXIT: GuestExit = GuestExit { cause: 0, badvaddr: 0, vector: 0, count: 0, lladdr: 0, fast: 0, reflected: 0 };
 
 // The assembly reads and writes the guest's registers in `Cpu` with the
 // `TrapFrame` offsets.
@@ -108,7 +116,8 @@ core::arch::global_asm!(
     .set noreorder
     .set noat
 # vcpu_enter(a0 = &mut Cpu (guest GPRs, HI, LO, PC), a1 = Status for the
-# guest (KSU=user, EXL=1), a2 = EntryHi (host ASID), a3 = 0, or 1 + the
+# guest (KSU=user, EXL=1), a2 = the host ASID to enter with in bits 7:0,
+# the kernel view's in 15:8, the user view's in 23:16, a3 = 0, or 1 + the
 # guest address of a pending sc); returns when the guest exits
 # (guest_exit), its registers back in *a0.
 # With a3 != 0 the guest is entered with an LL reservation on that
@@ -136,6 +145,14 @@ vcpu_enter:
     sw    $a0, {regs}($t0)
     lui   $t1, %hi(GUEST_EXIT + {fast})
     sw    $zero, %lo(GUEST_EXIT + {fast})($t1)
+    lui   $t1, %hi(GUEST_EXIT + {reflected})
+    sw    $zero, %lo(GUEST_EXIT + {reflected})($t1)
+    srl   $t1, $a2, 8
+    andi  $t2, $t1, 0xFF
+    sw    $t2, {kernel_asid}($t0)
+    srl   $t1, $t1, 8
+    sw    $t1, {user_asid}($t0)
+    andi  $a2, $a2, 0xFF
     mtc0  $a2, $10, 0
     bnez  $a3, 1f
     nop
@@ -255,22 +272,26 @@ guest_exit:
     count = const EXIT_COUNT,
     lladdr = const EXIT_LLADDR,
     fast = const EXIT_FAST,
+    reflected = const EXIT_REFLECTED,
+    kernel_asid = const HOST_KERNEL_ASID,
+    user_asid = const HOST_USER_ASID,
 );
 
 extern "C" {
     /// `cpu`: the start of an `emulator::Cpu` (its register file);
     /// `linked`: 0, or 1 + the guest address of its pending `sc`.
-    fn vcpu_enter(cpu: *mut u32, status: u32, entry_hi: u32, linked: u32);
+    fn vcpu_enter(cpu: *mut u32, status: u32, asids: u32, linked: u32);
 }
 
 /// Runs the guest whose registers are in `cpu` (`gpr`, `hi`, `lo`, `pc`)
 /// with host Status `status` (user mode, EXL=1 so `eret` drops to it) and
-/// host ASID `asid`, until it traps. The guest's registers are then back
+/// host ASID `asid` (`views`: its kernel and user views' host ASIDs, which
+/// the fast path switches between), until it traps. The guest's registers are then back
 /// in `cpu` (`pc` = the host's EPC); returns what else the host saw.
 /// With `linked_sc` (a word-aligned guest address whose shadow the caller
 /// has just installed) the guest starts with an LL reservation on it.
 /// Called with interrupts disabled.
-pub fn enter(cpu: &mut Cpu, status: u32, asid: u8, linked_sc: Option<u32>) -> GuestExit {
+pub fn enter(cpu: &mut Cpu, status: u32, asid: u8, views: [u8; 2], linked_sc: Option<u32>) -> GuestExit {
     const KSU_USER: u32 = 2 << 3;
     const EXL: u32 = 1 << 1;
     const CU0: u32 = 1 << 28;
@@ -290,7 +311,8 @@ pub fn enter(cpu: &mut Cpu, status: u32, asid: u8, linked_sc: Option<u32>) -> Gu
     // the guest's ASID, of an address the caller mapped with a shadow of
     // the guest's own RAM: it reads nothing else and cannot fault.
     let linked = linked_sc.map_or(0, |va| (va & !3) | 1);
-    unsafe { vcpu_enter(core::ptr::from_mut(cpu).cast::<u32>(), status, u32::from(asid), linked) };
+    let asids = u32::from(asid) | u32::from(views[0]) << 8 | u32::from(views[1]) << 16;
+    unsafe { vcpu_enter(core::ptr::from_mut(cpu).cast::<u32>(), status, asids, linked) };
     // $zero's slot is never written by guest_exit; keep it 0 regardless.
     cpu.gpr[0] = 0;
     // SAFETY: GUEST_EXIT is written only by guest_exit, during the call
