@@ -1,7 +1,7 @@
 //! A second, small spec goes through the same `isa!` macro: adding an
 //! instruction is editing a spec file, nothing else.
 mod extra {
-    use isa_spec::{operand, ControlFlow, DecodeError, IsaLevel, MemAccess, MemKind, Pattern};
+    use isa_spec::{operand, ControlFlow, DecodeError, FieldBits, IsaLevel, MemAccess, MemKind, Pattern};
     codegen_macros::isa!("tests/extra.isa");
 
     pub struct Text(pub Insn, pub u32, pub bool);
