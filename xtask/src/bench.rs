@@ -280,16 +280,17 @@ fn decoder_table() -> String {
     }
 }
 
-/// A raw guest for the profile: `PROFILE_PAIRS` `mfc0`/`mtc0` Status
-/// pairs, then power-off.
+/// A raw guest for a profile: `PROFILE_PAIRS` times the two
+/// instructions `{ops}`, then power-off. t4 holds the guest-KSEG1 address
+/// of UART0 (physical 0x180003F8, the shifted map's KSEG1 at 0x20000000).
 const PROFILE_GUEST: &str = r#"
     .set noreorder
     .set noat
     .text
 start:
     li    $t0, 2000
-1:  mfc0  $t1, $12
-    mtc0  $t1, $12
+    lui   $t4, 0x3800
+1:  {ops}
     addiu $t0, $t0, -1
     bnez  $t0, 1b
     nop
@@ -302,23 +303,37 @@ start:
 const PROFILE_PAIRS: u64 = 2000;
 /// Guest addresses of the loop (the ROM at 0x3FC00000): its first
 /// instruction, and where the power-off sequence starts.
-const PROFILE_LOOP: u32 = 0x3FC0_0004;
-const PROFILE_END: u32 = 0x3FC0_0018;
+const PROFILE_LOOP: u32 = 0x3FC0_0008;
+const PROFILE_END: u32 = 0x3FC0_001C;
 
-/// Where the host instructions of one emulated CP0 instruction go: QEMU's
+/// What a profile runs: a name for its files, and the loop's two
+/// instructions (one per line).
+struct Profiled {
+    name: &'static str,
+    ops: &'static str,
+}
+
+/// An emulated CP0 instruction: `mfc0`/`mtc0` Status pairs.
+const PROFILE_CP0: Profiled = Profiled { name: "cp0", ops: "mfc0  $t1, $12\n    mtc0  $t1, $12" };
+/// An MMIO read: two `lbu`s of the UART's line status register.
+const PROFILE_MMIO: Profiled = Profiled { name: "mmio", ops: "lbu   $t1, 0x3FD($t4)\n    lbu   $t1, 0x3FD($t4)" };
+
+/// Where the host instructions of one profiled instruction go: QEMU's
 /// execution trace (`-d exec,nochain,in_asm`, every translation block run
 /// and the instructions of each) of the hypervisor running
-/// `PROFILE_GUEST`, from its loop's first instruction to its power-off,
-/// summed per function of the image. Returns (function, instructions per
-/// CP0 instruction), largest first, and the total per CP0 instruction.
-fn profile_cp0(hypervisor: &Path) -> Result<(Vec<(String, f64)>, f64), String> {
+/// `PROFILE_GUEST` with `what`'s instructions, from its loop's first
+/// instruction to its power-off, summed per function of the image.
+/// Returns (function, host instructions per guest instruction), largest
+/// first, and the total per guest instruction.
+fn profile(hypervisor: &Path, what: &Profiled) -> Result<(Vec<(String, f64)>, f64), String> {
     if !hypervisor.is_file() {
         return Err(format!("no image at {}", hypervisor.display()));
     }
     let dir = qemu::target_dir().join("bench-profile");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let (asm, object, raw, log) = (dir.join("cp0.S"), dir.join("cp0.o"), dir.join("cp0.bin"), dir.join("trace.log"));
-    std::fs::write(&asm, PROFILE_GUEST).map_err(|e| format!("cannot write {}: {e}", asm.display()))?;
+    let file = |ext: &str| dir.join(format!("{}.{ext}", what.name));
+    let (asm, object, raw, log) = (file("S"), file("o"), file("bin"), file("log"));
+    std::fs::write(&asm, PROFILE_GUEST.replace("{ops}", what.ops)).map_err(|e| format!("cannot write {}: {e}", asm.display()))?;
     let mut assemble = Command::new("mipsel-linux-gnu-as");
     assemble.args(["-EL", "-march=24kf", "-o"]).arg(&object).arg(&asm);
     process::output(assemble)?;
@@ -533,30 +548,37 @@ pub fn run(args: &[String]) -> Result<(), String> {
         );
     }
 
-    println!("bench: profile of an emulated CP0 instruction (QEMU execution trace)");
-    let _ = writeln!(md, "\n### Where an emulated CP0 instruction's time goes\n");
-    // A raw guest written for the plain map: its code is where the board
+    // Raw guests written for the plain map: their code is where the board
     // would put its revision word (ROM + 0x10).
-    match image::plain_guest0_hypervisor().and_then(|plain| profile_cp0(&plain)) {
-        Ok((rows, total)) => {
-            let _ = writeln!(
-                md,
-                "QEMU's execution trace (`-d exec,nochain,in_asm`) of the hypervisor running a raw guest of {PROFILE_PAIRS} `mfc0`/`mtc0` Status pairs, from its loop to its power-off, summed per function of the image: **{total:.0} host instructions per CP0 instruction** in all.\n"
-            );
-            let _ = writeln!(md, "| function | host instructions per CP0 instruction |");
-            let _ = writeln!(md, "|---|---:|");
-            let mut rest = 0.0;
-            for (i, (name, per)) in rows.iter().enumerate() {
-                if i < 16 {
-                    let _ = writeln!(md, "| `{}` | {per:.1} |", name.replace('|', "\\|"));
-                } else {
-                    rest += per;
+    let profiles = [
+        (PROFILE_CP0, "an emulated CP0 instruction", "`mfc0`/`mtc0` Status pairs", "CP0 instruction"),
+        (PROFILE_MMIO, "an MMIO read", "pairs of `lbu` of the UART's line status register", "MMIO read"),
+    ];
+    let plain = image::plain_guest0_hypervisor();
+    for (what, title, guest, unit) in profiles {
+        println!("bench: profile of {title} (QEMU execution trace)");
+        let _ = writeln!(md, "\n### Where {title}'s time goes\n");
+        match plain.clone().and_then(|plain| profile(&plain, &what)) {
+            Ok((rows, total)) => {
+                let _ = writeln!(
+                    md,
+                    "QEMU's execution trace (`-d exec,nochain,in_asm`) of the hypervisor running a raw guest of {PROFILE_PAIRS} {guest}, from its loop to its power-off, summed per function of the image: **{total:.0} host instructions per {unit}** in all.\n"
+                );
+                let _ = writeln!(md, "| function | host instructions per {unit} |");
+                let _ = writeln!(md, "|---|---:|");
+                let mut rest = 0.0;
+                for (i, (name, per)) in rows.iter().enumerate() {
+                    if i < 16 {
+                        let _ = writeln!(md, "| `{}` | {per:.1} |", name.replace('|', "\\|"));
+                    } else {
+                        rest += per;
+                    }
                 }
+                let _ = writeln!(md, "| (everything else) | {rest:.1} |");
             }
-            let _ = writeln!(md, "| (everything else) | {rest:.1} |");
-        }
-        Err(why) => {
-            let _ = writeln!(md, "The profile failed: {}", why.lines().next().unwrap_or(""));
+            Err(why) => {
+                let _ = writeln!(md, "The profile failed: {}", why.lines().next().unwrap_or(""));
+            }
         }
     }
 

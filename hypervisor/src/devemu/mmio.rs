@@ -117,7 +117,7 @@ impl From<BusFault> for MmioError {
 /// undecodable word is `NotLoadStore`.
 pub fn emulate_mmio_word(
     word: u32,
-    gpr: &mut [u32; 32],
+    gpr: &mut impl Registers,
     bus: &mut dyn Target,
     translate: impl FnMut(GuestVirt, Access) -> Result<GuestPhys, Exception>,
 ) -> Result<MmioDone, MmioError> {
@@ -133,7 +133,7 @@ pub fn emulate_mmio_word(
 /// each instruction does.
 pub fn emulate_mmio(
     insn: &Insn,
-    gpr: &mut [u32; 32],
+    gpr: &mut impl Registers,
     bus: &mut dyn Target,
     mut translate: impl FnMut(GuestVirt, Access) -> Result<GuestPhys, Exception>,
 ) -> Result<MmioDone, MmioError> {
@@ -156,14 +156,61 @@ pub fn emulate_mmio(
     result
 }
 
-fn reg(gpr: &[u32; 32], r: u8) -> u32 {
-    gpr[usize::from(r & 31)]
+/// The guest's GPRs as an emulated access reads and writes them: a whole
+/// register file, or an [`Overlay`] on one.
+pub trait Registers {
+    fn get(&self, r: u8) -> u32;
+    /// Writes GPR `r` (`$zero` stays 0).
+    fn set(&mut self, r: u8, value: u32);
 }
 
-fn set_reg(gpr: &mut [u32; 32], r: u8, value: u32) {
-    if r & 31 != 0 {
-        gpr[usize::from(r & 31)] = value;
+impl Registers for [u32; 32] {
+    fn get(&self, r: u8) -> u32 {
+        self[usize::from(r & 31)]
     }
+    fn set(&mut self, r: u8, value: u32) {
+        if r & 31 != 0 {
+            self[usize::from(r & 31)] = value;
+        }
+    }
+}
+
+/// A register file with at most one write before the access (a delay
+/// slot's branch link) and the access's own write held back, so that the
+/// caller commits both only when the access succeeds, without copying the
+/// register file.
+#[derive(Clone, Copy, Debug)]
+pub struct Overlay<'a> {
+    pub base: &'a [u32; 32],
+    /// A register written before the access (`$zero` ignored).
+    pub link: Option<(u8, u32)>,
+    /// What the access wrote.
+    pub written: Option<(u8, u32)>,
+}
+
+impl Registers for Overlay<'_> {
+    fn get(&self, r: u8) -> u32 {
+        let r = r & 31;
+        match (self.written, self.link) {
+            _ if r == 0 => 0,
+            (Some((w, value)), _) if w == r => value,
+            (_, Some((l, value))) if l & 31 == r => value,
+            _ => self.base[usize::from(r)],
+        }
+    }
+    fn set(&mut self, r: u8, value: u32) {
+        if r & 31 != 0 {
+            self.written = Some((r & 31, value));
+        }
+    }
+}
+
+fn reg(gpr: &impl Registers, r: u8) -> u32 {
+    gpr.get(r)
+}
+
+fn set_reg(gpr: &mut impl Registers, r: u8, value: u32) {
+    gpr.set(r, value);
 }
 
 fn aligned(va: GuestVirt, width: u32, store: bool) -> Result<(), MmioError> {
@@ -184,7 +231,7 @@ type Translate<'a> = dyn FnMut(GuestVirt, Access) -> Result<GuestPhys, Exception
 fn load(
     access: MemAccess,
     va: GuestVirt,
-    gpr: &mut [u32; 32],
+    gpr: &mut impl Registers,
     bus: &mut dyn Target,
     translate: &mut Translate<'_>,
 ) -> Result<MmioDone, MmioError> {
@@ -204,7 +251,7 @@ fn load(
 fn store(
     access: MemAccess,
     va: GuestVirt,
-    gpr: &mut [u32; 32],
+    gpr: &mut impl Registers,
     bus: &mut dyn Target,
     translate: &mut Translate<'_>,
 ) -> Result<MmioDone, MmioError> {
@@ -221,7 +268,7 @@ fn store(
 fn store_conditional(
     access: MemAccess,
     va: GuestVirt,
-    gpr: &mut [u32; 32],
+    gpr: &mut impl Registers,
     translate: &mut Translate<'_>,
 ) -> Result<MmioDone, MmioError> {
     aligned(va, 4, true)?;
@@ -235,7 +282,7 @@ fn store_conditional(
 fn load_partial(
     access: MemAccess,
     va: GuestVirt,
-    gpr: &mut [u32; 32],
+    gpr: &mut impl Registers,
     bus: &mut dyn Target,
     translate: &mut Translate<'_>,
 ) -> Result<MmioDone, MmioError> {
@@ -279,7 +326,7 @@ pub fn partial_store_bytes(left: bool, k: u32, value: u32) -> impl Iterator<Item
 fn store_partial(
     access: MemAccess,
     va: GuestVirt,
-    gpr: &mut [u32; 32],
+    gpr: &mut impl Registers,
     bus: &mut dyn Target,
     translate: &mut Translate<'_>,
 ) -> Result<MmioDone, MmioError> {
@@ -301,6 +348,20 @@ mod tests {
     use crate::devices::testdev::{Logged, Recorder};
     use crate::devices::{Device, MaltaReset, Uart16550};
     use crate::devemu::IrqRoute;
+
+    #[test]
+    fn an_overlay_reads_its_writes_and_the_link_over_the_registers() {
+        let base: [u32; 32] = core::array::from_fn(|r| 100 + r as u32);
+        let mut regs = Overlay { base: &base, link: Some((31, 7)), written: None };
+        assert_eq!((regs.get(0), regs.get(5), regs.get(31)), (0, 105, 7));
+        regs.set(0, 1);
+        assert_eq!((regs.get(0), regs.written), (0, None), "$zero stays 0");
+        regs.set(5 | 32, 9);
+        assert_eq!((regs.get(5), regs.get(31), regs.written), (9, 7, Some((5, 9))));
+        regs.set(31, 8);
+        assert_eq!(regs.get(31), 8, "the access's write wins over the link");
+        assert_eq!(base[5], 105, "nothing reaches the registers themselves");
+    }
 
     const BASE: u32 = 0x1F00_1000;
     /// The guest address of the recorder: a KSEG1-like alias, translated

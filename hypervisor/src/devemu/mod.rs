@@ -19,5 +19,5 @@ pub mod mmio;
 pub mod vserial;
 
 pub use bus::{AttachError, Bus, BusFault, BusStats, DeviceId, EventSource, IrqRoute, Region, MAX_IRQ_LINE, MAX_PORTS, MAX_REGIONS};
-pub use mmio::{emulate_mmio, emulate_mmio_word, MmioDone, MmioError, Target};
+pub use mmio::{emulate_mmio, emulate_mmio_word, MmioDone, MmioError, Overlay, Registers, Target};
 pub use vserial::{Name, VSerial};

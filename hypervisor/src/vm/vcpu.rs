@@ -6,7 +6,7 @@
 //! the target and by a model in the tests.
 
 use super::memory::{GuestMemory, HostPhys};
-use crate::devemu::{emulate_mmio_word, Bus, BusFault, Target};
+use crate::devemu::{emulate_mmio_word, Bus, BusFault, Overlay, Target};
 use crate::devices::AccessSize;
 use crate::devices::DeviceEvent;
 use emulator::addrmap::{Access, GuestMap, GuestPhys, Reach};
@@ -907,17 +907,13 @@ impl Vcpu {
     /// is that instruction when the caller has fetched it already.
     fn mmio(&mut self, exit: Exit, word: Option<u32>, memory: &GuestMemory, bus: &mut Bus, host: &mut dyn Host) -> Action {
         let bd = exit.in_delay_slot();
-        let mut gpr = self.cpu.gpr;
+        let mut link = None;
         let next_pc = if bd {
             let Some(branch) = self.fetch(exit.epc, memory, host) else { return Action::Resume };
             match self.cpu.branch_effect(branch) {
                 Some(Ok(effect)) => {
                     // The link is written before the slot runs.
-                    if let Some((rd, value)) = effect.link {
-                        if rd != 0 {
-                            gpr[usize::from(rd & 31)] = value;
-                        }
-                    }
+                    link = effect.link;
                     effect.next_pc
                 }
                 Some(Err(exception)) => {
@@ -934,10 +930,16 @@ impl Vcpu {
         bus.set_time(host.now_ns());
         let cpu = &self.cpu;
         let mut target = GuestTarget { memory, host, bus };
-        let result = emulate_mmio_word(word, &mut gpr, &mut target, |va, access| cpu.translate(va.0, access).map(GuestPhys));
+        // The registers as the access sees them, its writes held back (no
+        // copy of the register file on this path).
+        let mut regs = Overlay { base: &cpu.gpr, link, written: None };
+        let result = emulate_mmio_word(word, &mut regs, &mut target, |va, access| cpu.translate(va.0, access).map(GuestPhys));
+        let written = regs.written;
         match result {
             Ok(_) => {
-                self.cpu.gpr = gpr;
+                for (r, value) in [link, written].into_iter().flatten() {
+                    self.cpu.set_reg(r, value);
+                }
                 self.cpu.pc = next_pc;
             }
             Err(error) => {
