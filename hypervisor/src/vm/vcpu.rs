@@ -588,7 +588,7 @@ impl Vcpu {
                     // counted as MMIO when it reaches a device.
                     let ram = memory.host_phys(gpa).is_some();
                     let reason = if ram { ExitReason::SegmentAccess } else { ExitReason::Mmio };
-                    (reason, self.mmio(exit, word, memory, bus, host))
+                    (reason, self.mmio(exit, word, Some((exit.badvaddr, access, gpa)), memory, bus, host))
                 } else {
                     let exception = match translated {
                         Err(e) if !misaligned && matches!(e.kind, ExceptionKind::SegmentErrorLoad | ExceptionKind::SegmentErrorStore) => e,
@@ -836,7 +836,7 @@ impl Vcpu {
             return (ExitReason::ShadowFill, Action::Resume);
         }
         if !fetch && bus.claims(GuestPhys(gpa)) {
-            return (ExitReason::Mmio, self.mmio(exit, None, memory, bus, host));
+            return (ExitReason::Mmio, self.mmio(exit, None, Some((va, access, gpa)), memory, bus, host));
         }
         let kind = if fetch { ExceptionKind::BusErrorFetch } else { ExceptionKind::BusErrorData };
         self.inject(Exception::new(kind), bd);
@@ -905,7 +905,19 @@ impl Vcpu {
     /// at EPC when BD) against the guest's devices, then moves past it
     /// (following the branch), or enters the exception it raises. `word`
     /// is that instruction when the caller has fetched it already.
-    fn mmio(&mut self, exit: Exit, word: Option<u32>, memory: &GuestMemory, bus: &mut Bus, host: &mut dyn Host) -> Action {
+    /// Emulates the access that exited (`word`, else fetched), with the
+    /// guest registers it reads and writes; `known`: a translation the
+    /// exit's handling already made (guest virtual, access, guest physical),
+    /// used again when the access asks for the same.
+    fn mmio(
+        &mut self,
+        exit: Exit,
+        word: Option<u32>,
+        known: Option<(u32, Access, u32)>,
+        memory: &GuestMemory,
+        bus: &mut Bus,
+        host: &mut dyn Host,
+    ) -> Action {
         let bd = exit.in_delay_slot();
         let mut link = None;
         let next_pc = if bd {
@@ -933,7 +945,11 @@ impl Vcpu {
         // The registers as the access sees them, its writes held back (no
         // copy of the register file on this path).
         let mut regs = Overlay { base: &cpu.gpr, link, written: None };
-        let result = emulate_mmio_word(word, &mut regs, &mut target, |va, access| cpu.translate(va.0, access).map(GuestPhys));
+        let translate = |va: emulator::addrmap::GuestVirt, access: Access| match known {
+            Some((known_va, known_access, gpa)) if known_va == va.0 && known_access == access => Ok(GuestPhys(gpa)),
+            _ => cpu.translate(va.0, access).map(GuestPhys),
+        };
+        let result = emulate_mmio_word(word, &mut regs, &mut target, translate);
         let written = regs.written;
         match result {
             Ok(_) => {
