@@ -78,6 +78,18 @@ core::arch::global_asm!(
     .set push
     .set noreorder
     .set noat
+# t1 = rd * 8 + sel of the mfc0/mtc0 word in k0 (t2 clobbered).
+.macro cp0_key
+    srl   $t1, $k0, 8
+    andi  $t1, $t1, 0xF8
+    andi  $t2, $k0, 7
+    or    $t1, $t1, $t2
+.endm
+# t1 = rt * 8 of the word in k0: the offset of rt's jump-table entry.
+.macro rt_times_8
+    srl   $t1, $k0, 13
+    andi  $t1, $t1, 0xF8
+.endm
 guest_fast:
     xori  $k0, $k0, 0x180
     bnez  $k0, 8f
@@ -175,10 +187,7 @@ guest_fast:
     nop
 
 2:  # mfc0: t0 = the field, then to rt.
-    srl   $t1, $k0, 8
-    andi  $t1, $t1, 0xF8
-    andi  $t2, $k0, 7
-    or    $t1, $t1, $t2
+    cp0_key
     lui   $t2, %hi({fast_table})
     addu  $t2, $t2, $t1
     lbu   $t1, %lo({fast_table})($t2)
@@ -191,18 +200,14 @@ guest_fast:
     lw    $t0, {cp0}($t1)
 
 3:  # mtc0: t0 = rt, then the checks and the store.
-    srl   $t1, $k0, 13
-    andi  $t1, $t1, 0xF8
+    rt_times_8
     lui   $t2, %hi(fast_get_gpr)
     addiu $t2, $t2, %lo(fast_get_gpr)
     addu  $t2, $t2, $t1
     jr    $t2
     nop
 fast_have_rt:
-    srl   $t1, $k0, 8
-    andi  $t1, $t1, 0xF8
-    andi  $t2, $k0, 7
-    or    $t1, $t1, $t2
+    cp0_key
     xori  $t2, $t1, {status_key}
     beqz  $t2, 4f
     lui   $t2, %hi({fast_table})
@@ -262,8 +267,7 @@ fast_have_rt:
 
 fast_set_rt:
     # t0 to GPR rt (k0 = the word).
-    srl   $t1, $k0, 13
-    andi  $t1, $t1, 0xF8
+    rt_times_8
     lui   $t2, %hi(fast_set_gpr)
     addiu $t2, $t2, %lo(fast_set_gpr)
     addu  $t2, $t2, $t1
