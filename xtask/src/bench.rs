@@ -329,17 +329,10 @@ fn profile(hypervisor: &Path, what: &Profiled) -> Result<(Vec<(String, f64)>, f6
     if !hypervisor.is_file() {
         return Err(format!("no image at {}", hypervisor.display()));
     }
-    let dir = qemu::target_dir().join("bench-profile");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let file = |ext: &str| dir.join(format!("{}.{ext}", what.name));
-    let (asm, object, raw, log) = (file("S"), file("o"), file("bin"), file("log"));
-    std::fs::write(&asm, PROFILE_GUEST.replace("{ops}", what.ops)).map_err(|e| format!("cannot write {}: {e}", asm.display()))?;
-    let mut assemble = Command::new("mipsel-linux-gnu-as");
-    assemble.args(["-EL", "-march=24kf", "-o"]).arg(&object).arg(&asm);
-    process::output(assemble)?;
-    let mut copy = Command::new("mipsel-linux-gnu-objcopy");
-    copy.args(["-O", "binary", "-j", ".text"]).arg(&object).arg(&raw);
-    process::output(copy)?;
+    // A raw guest like the QEMU tests' (`print` appended after its code
+    // changes none of the loop's addresses).
+    let raw = image::assemble_raw(&format!("profile-{}", what.name), &PROFILE_GUEST.replace("{ops}", what.ops))?;
+    let log = raw.with_extension("log");
     let pack = image::guest_pack(&[raw], "bench-profile.pack")?;
     let mut machine = Machine::new(hypervisor);
     for arg in image::pack_args(&pack) {

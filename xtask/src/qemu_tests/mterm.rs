@@ -1,7 +1,7 @@
 //! The management terminal: its commands, line editing, the operator's
 //! commands on running guests, and that spinning threads never starve it.
 
-use super::raw_guests::assemble_raw;
+use crate::image::assemble_raw;
 use super::*;
 
 pub const TESTS: &[QemuTest] = &[

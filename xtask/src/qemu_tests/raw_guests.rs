@@ -1,8 +1,9 @@
-//! Raw guests (sources in `guests/raw/`, assembled by [`assemble_raw`]):
+//! Raw guests (sources in `guests/raw/`, assembled by [`assemble_raw`](crate::image::assemble_raw)):
 //! the emulated `mtc0` round trip, a guest reaching beyond its memory, a
 //! guest's SDBBP, a UART interrupt waking WAIT, the FPU's 64-bit view.
 
 use super::*;
+use crate::image::assemble_raw;
 
 pub const TESTS: &[QemuTest] = &[
     QemuTest { name: "raw_guest_mtc0_round_trip", run: raw_guest_mtc0_round_trip },
@@ -47,28 +48,6 @@ fn raw_guest_mtc0_round_trip(images: &Images) -> Result<(), String> {
     let report = guest_report(&output, "guest0").unwrap_or("").replace('\n', ";");
     println!("      (about {per_trip} host instructions per emulated mtc0 round trip; {report})");
     Ok(())
-}
-
-/// `print`, appended to every raw guest by [`assemble_raw`]: writes `$a0`
-/// as 8 hex digits and a newline to the UART at `$s0` (polling LSR.THRE);
-/// clobbers t1-t4 and a0. Named labels, so a guest's numeric labels never
-/// resolve into it.
-const PRINT_HEX: &str = include_str!("../../../guests/raw/print-hex.S");
-
-/// Assembles `source`, followed by [`PRINT_HEX`], into a raw binary
-/// (`.text` only) for a guest's ROM.
-pub(super) fn assemble_raw(name: &str, source: &str) -> Result<PathBuf, String> {
-    let dir = crate::qemu::target_dir().join("raw-guests");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let (asm, object, raw) = (dir.join(format!("{name}.S")), dir.join(format!("{name}.o")), dir.join(format!("{name}.bin")));
-    std::fs::write(&asm, format!("{source}\n{PRINT_HEX}")).map_err(|e| format!("cannot write {}: {e}", asm.display()))?;
-    let mut assemble = std::process::Command::new("mipsel-linux-gnu-as");
-    assemble.args(["-EL", "-march=24kf", "-o"]).arg(&object).arg(&asm);
-    crate::process::output(assemble)?;
-    let mut copy = std::process::Command::new("mipsel-linux-gnu-objcopy");
-    copy.args(["-O", "binary", "-j", ".text"]).arg(&object).arg(&raw);
-    crate::process::output(copy)?;
-    Ok(raw)
 }
 
 /// A hostile raw guest: maps guest KSSEG 0x40000000 to guest-physical
