@@ -42,10 +42,10 @@ pub const STATUS_FAST_BITS: u32 = Cp0::STATUS_IE | Cp0::STATUS_IM;
 
 /// Per `rd * 8 + sel` of mfc0/mtc0: [`READ`], [`WRITE`] and the field's
 /// word index ([`INDEX`]); 0 for the registers the fast path leaves alone.
-pub static CP0_FAST: [u8; 256] = cp0_fast();
+pub static CP0_FAST: [u8; 256] = TABLES.0;
 
 /// Per word index of a `Cp0` field: its register's write mask.
-pub static CP0_FAST_MASK: [u32; 64] = cp0_fast_mask();
+pub static CP0_FAST_MASK: [u32; 64] = TABLES.1;
 
 // Every field's word index fits [`INDEX`].
 const _: () = assert!(core::mem::size_of::<Cp0>() <= 4 * (INDEX as usize + 1));
@@ -59,12 +59,14 @@ pub const fn key(word: u32) -> u32 {
     RD.get(word) << 3 | SEL.get(word)
 }
 
-const fn cp0_fast() -> [u8; 256] {
-    let mut table = [0u8; 256];
+/// [`CP0_FAST`] and [`CP0_FAST_MASK`], from one walk over every `(rd, sel)`.
+const TABLES: ([u8; 256], [u32; 64]) = {
+    let (mut table, mut masks) = ([0u8; 256], [0u32; 64]);
     let mut key = 0;
     while key < 256 {
         let reg = Cp0Reg::new((key >> 3) as u8, (key & 7) as u8);
         if let Some(offset) = Cp0::offset(reg) {
+            masks[offset / 4] = Cp0::write_mask(reg);
             let flags = if reg.fast_read() { READ } else { 0 } | if reg.fast_write() { WRITE } else { 0 };
             if flags != 0 {
                 table[key] = flags | (offset / 4) as u8;
@@ -72,21 +74,8 @@ const fn cp0_fast() -> [u8; 256] {
         }
         key += 1;
     }
-    table
-}
-
-const fn cp0_fast_mask() -> [u32; 64] {
-    let mut masks = [0u32; 64];
-    let mut key = 0;
-    while key < 256 {
-        let reg = Cp0Reg::new((key >> 3) as u8, (key & 7) as u8);
-        if let Some(offset) = Cp0::offset(reg) {
-            masks[offset / 4] = Cp0::write_mask(reg);
-        }
-        key += 1;
-    }
-    masks
-}
+    (table, masks)
+};
 
 /// COP0 instructions run in the guest's mode: kernel mode by Status (KSU
 /// = 0, EXL or ERL) or CU0. Debug mode counts as well for the emulator;
@@ -97,16 +86,21 @@ pub const fn cp0_usable(status: u32) -> bool {
 
 /// Status after a fast write that stores `merged` (already masked) over
 /// `old`, or `None`: bits besides IE and IM change, or it enables an
-/// interrupt Cause shows pending (IE = 1 and Cause.IP & IM; EXL and ERL
-/// are not looked at: the full exit decides those cases).
+/// interrupt Cause shows pending ([`takes_interrupt`]).
 pub const fn status_write(old: u32, merged: u32, cause: u32) -> Option<u32> {
     if (old ^ merged) & !STATUS_FAST_BITS != 0 {
         return None;
     }
-    if merged & Cp0::STATUS_IE != 0 && cause & merged & Cp0::STATUS_IM != 0 {
+    if takes_interrupt(merged, cause) {
         return None;
     }
     Some(merged)
+}
+
+/// Status enables an interrupt Cause shows pending: IE = 1 and Cause.IP
+/// & IM (EXL and ERL are not looked at: the full exit decides those).
+pub const fn takes_interrupt(status: u32, cause: u32) -> bool {
+    status & Cp0::STATUS_IE != 0 && cause & status & Cp0::STATUS_IM != 0
 }
 
 /// The exceptions [`reflect`] enters in the guest: the host's exit has
@@ -150,7 +144,7 @@ pub fn emulate(cpu: &mut Cpu, word: u32) -> bool {
             return false;
         }
         let after = status & !Cp0::STATUS_EXL;
-        if after & Cp0::STATUS_IE != 0 && cpu.cp0.cause & after & Cp0::STATUS_IM != 0 {
+        if takes_interrupt(after, cpu.cp0.cause) {
             return false;
         }
         cpu.cp0.status = after;
@@ -173,10 +167,8 @@ pub fn emulate(cpu: &mut Cpu, word: u32) -> bool {
         if key == STATUS_KEY {
             let mask = Cp0::write_mask(Cp0Reg::STATUS);
             let merged = status ^ ((value ^ status) & mask);
-            match status_write(status, merged, cpu.cp0.cause) {
-                Some(new) => cpu.cp0.status = new,
-                None => return false,
-            }
+            let Some(new) = status_write(status, merged, cpu.cp0.cause) else { return false };
+            cpu.cp0.status = new;
         } else {
             let Some(old) = cpu.cp0.get(reg) else { return false };
             if entry & WRITE == 0 {
@@ -187,10 +179,8 @@ pub fn emulate(cpu: &mut Cpu, word: u32) -> bool {
         }
     } else if DI.matches(word) || EI.matches(word) {
         let merged = if DI.matches(word) { status & !Cp0::STATUS_IE } else { status | Cp0::STATUS_IE };
-        match status_write(status, merged, cpu.cp0.cause) {
-            Some(new) => cpu.cp0.status = new,
-            None => return false,
-        }
+        let Some(new) = status_write(status, merged, cpu.cp0.cause) else { return false };
+        cpu.cp0.status = new;
         cpu.set_reg(rt, status);
     } else if !CACHE.matches(word) {
         return false;

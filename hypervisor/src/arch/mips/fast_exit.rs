@@ -85,6 +85,39 @@ core::arch::global_asm!(
     andi  $t2, $k0, 7
     or    $t1, $t1, $t2
 .endm
+# k1 = the VCPU's Cpu; t0-t2 into their slots there.
+.macro save_scratch
+    lui   $k1, %hi(HOST_CONTEXT + {regs})
+    lw    $k1, %lo(HOST_CONTEXT + {regs})($k1)
+    sw    $t0, 32($k1)
+    sw    $t1, 36($k1)
+    sw    $t2, 40($k1)
+.endm
+# t0-t2 back from their slots (k1 = the Cpu).
+.macro restore_scratch
+    lw    $t0, 32($k1)
+    lw    $t1, 36($k1)
+    lw    $t2, 40($k1)
+.endm
+# One more in GUEST_EXIT's counter at `offset` (t1, t2 clobbered).
+.macro count offset
+    lui   $t1, %hi(GUEST_EXIT + \offset)
+    lw    $t2, %lo(GUEST_EXIT + \offset)($t1)
+    addiu $t2, $t2, 1
+    sw    $t2, %lo(GUEST_EXIT + \offset)($t1)
+.endm
+# To the full exit (7f) when Status `status` takes an interrupt Cause
+# shows pending (vm::fast_exit::takes_interrupt); `scratch` clobbered.
+.macro refuse_if_pending status, scratch
+    andi  \scratch, \status, {ie}
+    beqz  \scratch, 1f
+    lw    \scratch, {cause}($k1)
+    and   \scratch, \scratch, \status
+    andi  \scratch, \scratch, {im}
+    bnez  \scratch, 7f
+    nop
+1:
+.endm
 # t1 = rt * 8 of the word in k0: the offset of rt's jump-table entry.
 .macro rt_times_8
     srl   $t1, $k0, 13
@@ -106,11 +139,7 @@ guest_fast:
     bnez  $k1, 9f
     nop
     lw    $k0, 0($k0)
-    lui   $k1, %hi(HOST_CONTEXT + {regs})
-    lw    $k1, %lo(HOST_CONTEXT + {regs})($k1)
-    sw    $t0, 32($k1)
-    sw    $t1, 36($k1)
-    sw    $t2, 40($k1)
+    save_scratch
     # CP0 usable: KSU = 0, or EXL or ERL, or CU0 (t0 = the guest's Status).
     lw    $t0, {status}($k1)
     andi  $t1, $t0, {ksu}
@@ -163,14 +192,8 @@ guest_fast:
     bnez  $t1, 7f
     xori  $t0, $t0, {exl}
     # No pending interrupt may become enabled (t0 = Status after).
-    andi  $t1, $t0, {ie}
-    beqz  $t1, 1f
-    lw    $t1, {cause}($k1)
-    and   $t1, $t1, $t0
-    andi  $t1, $t1, {im}
-    bnez  $t1, 7f
-    nop
-1:  sw    $t0, {status}($k1)
+    refuse_if_pending $t0, $t1
+    sw    $t0, {status}($k1)
     ori   $t1, $zero, 1
     sw    $t1, {lladdr}($k1)
     sw    $t1, {cp0_lladdr}($k1)
@@ -240,14 +263,9 @@ fast_have_rt:
     ori   $k0, $k0, {status_fast}
     xori  $k0, $k0, {status_fast}
     bnez  $k0, 7f
-    andi  $k0, $t0, {ie}
-    beqz  $k0, 41f
-    lw    $k0, {cause}($k1)
-    and   $k0, $k0, $t0
-    andi  $k0, $k0, {im}
-    bnez  $k0, 7f
     nop
-41: b     fast_done
+    refuse_if_pending $t0, $k0
+    b     fast_done
     sw    $t0, {status}($k1)
 
 5:  # di: rt = Status, IE = 0.
@@ -257,11 +275,8 @@ fast_have_rt:
     sw    $t1, {status}($k1)
 
 6:  # ei: rt = Status, IE = 1, unless that takes a pending interrupt.
-    lw    $t1, {cause}($k1)
-    and   $t1, $t1, $t0
-    andi  $t1, $t1, {im}
-    bnez  $t1, 7f
     ori   $t1, $t0, {ie}
+    refuse_if_pending $t1, $t2
     b     fast_set_rt
     sw    $t1, {status}($k1)
 
@@ -280,14 +295,9 @@ fast_done:
     addiu $t0, $t0, 4
     mtc0  $t0, $14, 0
 fast_counted:
-    lui   $t1, %hi(GUEST_EXIT + {fast})
-    lw    $t2, %lo(GUEST_EXIT + {fast})($t1)
-    addiu $t2, $t2, 1
-    sw    $t2, %lo(GUEST_EXIT + {fast})($t1)
+    count {fast}
 fast_return:
-    lw    $t0, 32($k1)
-    lw    $t1, 36($k1)
-    lw    $t2, 40($k1)
+    restore_scratch
     mfc0  $k0, $31, 0
     mfc0  $k1, $28, 1
     ehb
@@ -307,11 +317,7 @@ fast_return:
     mfc0  $k0, $14, 0
     andi  $k1, $k0, 1
     bnez  $k1, 9f
-    lui   $k1, %hi(HOST_CONTEXT + {regs})
-    lw    $k1, %lo(HOST_CONTEXT + {regs})($k1)
-    sw    $t0, 32($k1)
-    sw    $t1, 36($k1)
-    sw    $t2, 40($k1)
+    save_scratch
     # The guest at EXL = 0, BEV = 0, not in debug mode (t0 = its Status).
     lw    $t0, {status}($k1)
     andi  $t1, $t0, {exl}
@@ -344,16 +350,12 @@ fast_return:
     addiu $t2, $t2, %lo(HOST_CONTEXT)
     lw    $t0, {kernel_asid}($t2)
     mtc0  $t0, $10, 0
-    lui   $t1, %hi(GUEST_EXIT + {reflected})
-    lw    $t2, %lo(GUEST_EXIT + {reflected})($t1)
-    addiu $t2, $t2, 1
+    count {reflected}
     b     fast_return
-    sw    $t2, %lo(GUEST_EXIT + {reflected})($t1)
+    nop
 
     # Not the fast path's: the full exit, with k0 = the vector again.
-7:  lw    $t0, 32($k1)
-    lw    $t1, 36($k1)
-    lw    $t2, 40($k1)
+7:  restore_scratch
 9:  j     guest_exit
     ori   $k0, $zero, 0x180
 8:  j     guest_exit
