@@ -308,6 +308,9 @@ mod boot {
         fn write_word(&mut self, pa: HostPhys, value: u32) {
             guestmem::copy_in(pa, &value.to_le_bytes());
         }
+        fn write_code(&mut self, pa: HostPhys, value: u32) {
+            guestmem::write_code(pa, value);
+        }
         fn install(&mut self, shadow: Shadow) {
             if shadow.page_mask != 0 {
                 // A pair of large pages first drops the entries of its ASID
@@ -453,7 +456,9 @@ mod boot {
                 va
             });
             let views = guest.vcpu.asids();
-            let out = world::enter(&mut guest.vcpu.cpu, status, asid, views, linked);
+            guest.vcpu.paravirt_entry(&mut host);
+            let mirror = guest.vcpu.paravirt_page();
+            let out = world::enter(&mut guest.vcpu.cpu, status, asid, views, linked, mirror);
             guest_ticks += u64::from(out.count.wrapping_sub(entered));
             guest.vcpu.count_fast(out.fast, out.reflected);
             guest.vcpu.sync_timer(out.count);

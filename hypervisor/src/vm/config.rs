@@ -115,6 +115,9 @@ pub struct GuestConfig<'a> {
     /// A `linux` child node: the guest's image is a Linux kernel, started
     /// at its entry point with QEMU Malta's boot arguments.
     pub linux: Option<LinuxBoot<'a>>,
+    /// `paravirt-page = <VA>`: the paravirtual mode, with this page of the
+    /// guest's RAM (`vm::paravirt`); off by default.
+    pub paravirt_page: Option<u32>,
     regions: [Option<Region<'a>>; MAX_REGIONS],
 }
 
@@ -198,6 +201,11 @@ pub enum Refusal<'a> {
     NoEntry { image: u32 },
     /// The initramfs does not fit in the guest's RAM above its kernel.
     InitrdTooLarge { len: u32 },
+    /// `paravirt-page` is not a page of its RAM that its kernel reaches
+    /// unmapped at the same address below 0x8000.
+    BadParavirtPage { page: u32 },
+    /// The guest's image has bytes in its paravirtual page.
+    ParavirtPageTaken { page: u32 },
 }
 
 impl fmt::Display for Refusal<'_> {
@@ -268,6 +276,11 @@ impl fmt::Display for Refusal<'_> {
             Refusal::InitrdTooLarge { len } => {
                 write!(f, "the initramfs ({} KiB) does not fit in RAM above the kernel", len / 1024)
             }
+            Refusal::BadParavirtPage { page } => write!(
+                f,
+                "paravirt-page {page:#x}: must be a 4 KiB-aligned page of its RAM below 0x8000 that its address map's kernel mode reaches unmapped at the same address (the shifted map)"
+            ),
+            Refusal::ParavirtPageTaken { page } => write!(f, "paravirt-page {page:#x}: its image has bytes there"),
         }
     }
 }
@@ -380,9 +393,13 @@ pub fn guest<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<
         Some("malta") => Some(Board::Malta),
         Some(_) => return Err(Refusal::BadProperty { node: node.name, property: "board" }),
     };
-    let mut config = GuestConfig { name, image, start_pc, time_slice_ms, count_hz, canary_ram, board, map, linux, regions };
+    let paravirt_page = cell(node, "paravirt-page")?;
+    let mut config = GuestConfig { name, image, start_pc, time_slice_ms, count_hz, canary_ram, board, map, linux, paravirt_page, regions };
     check_layout(&config)?;
     check_board(&config)?;
+    if let Some(page) = paravirt_page {
+        check_paravirt_page(&config, page)?;
+    }
     if let Some((base, size)) = canary_ram {
         // Word-aligned, not empty, inside its RAM.
         let ram = config.ram();
@@ -483,6 +500,23 @@ fn check_board<'a>(config: &GuestConfig<'a>) -> Result<(), Refusal<'a>> {
         if let (RegionKind::Device { irq: Some(Irq::Isa(line)), .. }, None) = (r.kind, config.board) {
             return Err(Refusal::BadIsaInterrupt { node: r.name, line: u32::from(line) });
         }
+    }
+    Ok(())
+}
+
+/// `paravirt-page`: [`paravirt::page_ok`](crate::vm::paravirt::page_ok),
+/// in a segment the map's kernel mode reaches unmapped with guest-physical
+/// = virtual, and in its RAM.
+fn check_paravirt_page<'a>(config: &GuestConfig<'a>, page: u32) -> Result<(), Refusal<'a>> {
+    use emulator::addrmap::Reach;
+    let same = match config.map.segment(page) {
+        Some(segment) => matches!(segment.kernel, Reach::Direct { phys, .. } if phys + (page - segment.start) == page),
+        None => false,
+    };
+    let ram = config.ram();
+    let in_ram = ram.contains(page) && u64::from(page) + u64::from(PAGE) <= ram.end();
+    if !crate::vm::paravirt::page_ok(page) || !same || !in_ram {
+        return Err(Refusal::BadParavirtPage { page });
     }
     Ok(())
 }
@@ -755,6 +789,23 @@ pub(crate) mod tests {
         }, None, &memory)).unwrap_err(),
             "address-map = \"flat\": no such map (known: \"shifted\" \"kvm-guest\")"
         );
+    }
+
+    #[test]
+    fn paravirtual_pages() {
+        let memory = [R("ram", "ram", 0, 0x0100_0000), R("rom", "rom", ROM_BASE, 0x1000)];
+        let with = |page: u32, map: &'static str| {
+            blob_result(guest_blob(&|b| {
+                b.cells("paravirt-page", &[page]);
+                b.str("address-map", map);
+            }, None, &memory))
+        };
+        assert_eq!(with(0x7000, "shifted").unwrap().paravirt_page, Some(0x7000));
+        assert_eq!(blob_result(guest_blob(&|_| {}, None, &memory)).unwrap().paravirt_page, None);
+        for (page, map) in [(0x7800, "shifted"), (0x8000, "shifted"), (0x7000, "kvm-guest")] {
+            let refusal = with(page, map).unwrap_err();
+            assert!(refusal.starts_with(&format!("paravirt-page {page:#x}: must be a 4 KiB-aligned page of its RAM below 0x8000")), "{refusal}");
+        }
     }
 
     #[test]

@@ -177,6 +177,12 @@ impl<'a> Guest<'a> {
         let mut scratch = *ram;
         let memory = scratch.allocate(config)?;
         image.check(&memory)?;
+        if let Some(page) = config.paravirt_page {
+            let taken = |c: &crate::vm::memory::Chunk<'_>| u64::from(c.gpa) < u64::from(page) + 0x1000 && u64::from(page) < u64::from(c.gpa) + c.data.len() as u64;
+            if image.chunks().any(|c| taken(&c)) {
+                return Err(Refusal::ParavirtPageTaken { page });
+            }
+        }
         let linux = match config.linux {
             Some(boot) => Some(Self::linux_start(config, boot, &image, &memory, pack)?),
             None => None,
@@ -205,6 +211,10 @@ impl<'a> Guest<'a> {
             // guest ticks per host tick.
             let rate = CountRate::new(u64::from(hz) * NS_PER_TICK, 1_000_000_000);
             guest.vcpu.set_count_rate(rate.unwrap_or(CountRate::SAME));
+        }
+        if let Some(page) = config.paravirt_page {
+            // The configuration checked the page.
+            guest.vcpu.set_paravirt(page, &guest.memory);
         }
         guest.set_entry_registers();
         Ok((guest, image))
@@ -402,6 +412,9 @@ pub fn write_status(guest: &Guest<'_>, out: &mut dyn core::fmt::Write) -> core::
         c.total(),
         guest.vcpu.emulated
     )?;
+    if let Some(rewritten) = guest.vcpu.paravirt_rewritten() {
+        writeln!(out, "  paravirtual: {rewritten} instructions rewritten")?;
+    }
     write!(out, "  exits:")?;
     for reason in super::vcpu::ExitReason::ALL {
         let n = c.get(reason);

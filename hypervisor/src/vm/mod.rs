@@ -9,3 +9,4 @@ pub mod vcpu;
 pub mod guest;
 pub mod linux;
 pub mod ops;
+pub mod paravirt;

@@ -6,11 +6,13 @@
 //! the target and by a model in the tests.
 
 use super::memory::{GuestMemory, HostPhys};
+use super::paravirt;
 use crate::devemu::{emulate_mmio_word, Bus, BusFault, Overlay, Target};
 use crate::devices::AccessSize;
 use crate::devices::DeviceEvent;
 use emulator::addrmap::{Access, GuestMap, GuestPhys, Reach};
-use emulator::{Cp0, Cpu, Exception, ExceptionKind, Outcome};
+use emulator::{Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Outcome};
+use isa_spec::patterns::DI;
 use isa_spec::MemKind;
 
 /// The host exception codes an exit is dispatched on: the spec's
@@ -53,6 +55,8 @@ pub enum ExitReason {
     /// host cannot map for it (the kvm-guest map's native KSEG0/KSEG1),
     /// emulated (one reaching a device there is `Mmio`).
     SegmentAccess,
+    /// A store to the paravirtual page while it is read-only, emulated.
+    ParavirtStore,
     /// A guest TLB refill/invalid/modified exception injected.
     GuestTlbFault,
     /// An address error, passed on to the guest.
@@ -71,7 +75,7 @@ pub enum ExitReason {
 }
 
 impl ExitReason {
-    pub const ALL: [ExitReason; 14] = [
+    pub const ALL: [ExitReason; 15] = [
         ExitReason::Interrupt,
         ExitReason::Privileged,
         ExitReason::FastPrivileged,
@@ -79,6 +83,7 @@ impl ExitReason {
         ExitReason::ShadowFill,
         ExitReason::Mmio,
         ExitReason::SegmentAccess,
+        ExitReason::ParavirtStore,
         ExitReason::GuestTlbFault,
         ExitReason::AddressError,
         ExitReason::GuestException,
@@ -97,6 +102,7 @@ impl ExitReason {
             ExitReason::ShadowFill => "shadow TLB fill",
             ExitReason::Mmio => "MMIO",
             ExitReason::SegmentAccess => "unmapped-segment access",
+            ExitReason::ParavirtStore => "paravirtual-page store",
             ExitReason::GuestTlbFault => "guest TLB exception",
             ExitReason::AddressError => "address error",
             ExitReason::GuestException => "syscall/break/sdbbp/trap/overflow/FPE",
@@ -214,6 +220,11 @@ pub trait Host {
     fn read_word(&mut self, pa: HostPhys) -> u32;
     /// Writes a word of host-physical memory (same addresses).
     fn write_word(&mut self, pa: HostPhys, value: u32);
+    /// Writes an instruction word of the guest's code (same addresses),
+    /// which its next fetch there must see (the caches made coherent).
+    fn write_code(&mut self, pa: HostPhys, value: u32) {
+        self.write_word(pa, value);
+    }
     /// Installs (or replaces the entry for the same VPN2 and ASID) a shadow.
     fn install(&mut self, shadow: Shadow);
     /// Invalidates every host TLB entry of these host ASIDs.
@@ -307,6 +318,22 @@ pub struct Vcpu {
     /// address, that of the `sc` it is about to run (see [`pending_sc`]).
     /// Set by [`Vcpu::handle_exit`], taken by the entry.
     pub linked_sc: Option<u32>,
+    /// The paravirtual page, when the guest asked for one.
+    paravirt: Option<Paravirt>,
+}
+
+/// A VCPU's paravirtual page ([`super::paravirt`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Paravirt {
+    /// Its guest kernel VA, which is its guest-physical address.
+    page: u32,
+    /// Its host frame.
+    host: HostPhys,
+    /// Whether the kernel view's shadow of it may be writable now (the
+    /// last entry's [`paravirt::writable`]).
+    writable: bool,
+    /// Instructions rewritten so far.
+    rewritten: u64,
 }
 
 /// A guest Count rate relative to the host's, and the part of a guest tick
@@ -403,6 +430,131 @@ impl Vcpu {
             asids: shadow_asids(index),
             resume_in_slot: false,
             linked_sc: None,
+            paravirt: None,
+        }
+    }
+
+    /// Turns the paravirtual mode on with the page at guest kernel VA
+    /// `page` (config-checked: [`paravirt::page_ok`], in an unmapped
+    /// segment of the guest map onto the guest's RAM). `false`: the
+    /// page is not that, nothing changed.
+    pub fn set_paravirt(&mut self, page: u32, memory: &GuestMemory) -> bool {
+        let direct = self.map().segment(page).map(|s| (s.start, s.kernel));
+        let Some((start, Reach::Direct { phys, .. })) = direct else { return false };
+        let gpa = phys + (page - start);
+        let Some(host) = memory.host_range(gpa, paravirt::PAGE_BYTES).filter(|_| paravirt::page_ok(page) && gpa == page) else {
+            return false;
+        };
+        self.paravirt = Some(Paravirt { page, host, writable: false, rewritten: 0 });
+        true
+    }
+
+    /// The host frame of the paravirtual page, if any (the fast path
+    /// mirrors its CP0 stores there).
+    pub fn paravirt_page(&self) -> Option<HostPhys> {
+        self.paravirt.map(|p| p.host)
+    }
+
+    /// Just before an entry, in paravirtual mode: the page's shadow made
+    /// read-only or writable for this run ([`paravirt::writable`]; the
+    /// kernel view's pair of it dropped when that changes). The world
+    /// switch writes the mirror.
+    pub fn paravirt_entry(&mut self, host: &mut dyn Host) {
+        let Some(pv) = self.paravirt else { return };
+        let writable = paravirt::writable(&self.cpu);
+        if writable != pv.writable {
+            let pair = pv.page & !0x1FFF;
+            host.flush_range([self.asids[0]; 2], pair, u64::from(pair) + 0x2000);
+            self.paravirt = Some(Paravirt { writable, ..pv });
+        }
+    }
+
+    /// At an exit in paravirtual mode: the page's Status word, which the
+    /// guest's rewritten code may have stored to, taken as `mtc0 Status`.
+    fn paravirt_status(&mut self, host: &mut dyn Host) {
+        let Some(pv) = self.paravirt else { return };
+        let stored = host.read_word(HostPhys(pv.host.0 + paravirt::STATUS_OFFSET));
+        if stored != self.cpu.cp0.status {
+            let _ = self.cpu.cp0_write(Cp0Reg::STATUS, stored);
+        }
+    }
+
+    /// In paravirtual mode, how many instructions it rewrote.
+    pub fn paravirt_rewritten(&self) -> Option<u64> {
+        self.paravirt.map(|p| p.rewritten)
+    }
+
+    /// Whether `va` is in the paravirtual page.
+    fn in_paravirt_page(&self, va: u32) -> bool {
+        self.paravirt.is_some_and(|pv| va & !(paravirt::PAGE_BYTES - 1) == pv.page)
+    }
+
+    /// Whether the kernel view's shadow of the page at `va` must be
+    /// read-only: it is the paravirtual page, which is not writable now.
+    fn paravirt_read_only(&self, va: u32) -> bool {
+        self.cpu.kernel_mode() && self.in_paravirt_page(va) && self.paravirt.is_some_and(|pv| !pv.writable)
+    }
+
+    /// The guest stopped at the second half of a rewritten `di` (an exit
+    /// came between its load and its store) with interrupts enabled: the
+    /// store is done now, as `di`, so that no interrupt the entry may
+    /// take comes between the two. (With interrupts disabled none can,
+    /// and the guest runs the store itself.)
+    fn paravirt_complete_di(&mut self, memory: &GuestMemory, host: &mut dyn Host) {
+        let Some(pv) = self.paravirt else { return };
+        let status = self.cpu.cp0.status;
+        let enabled = status & (Cp0::STATUS_IE | Cp0::STATUS_EXL | Cp0::STATUS_ERL) == Cp0::STATUS_IE && !self.cpu.debug_mode;
+        if !enabled || self.resume_in_slot {
+            return;
+        }
+        if self.fetch(self.cpu.pc, memory, host) == Some(paravirt::di_store(pv.page)) {
+            paravirt::complete_di(&mut self.cpu);
+        }
+    }
+
+    /// A store to the paravirtual page while it is read-only: a rewritten
+    /// `di`'s store is `di`; any other is made, then the page's Status
+    /// word taken as `mtc0 Status` (a pending interrupt it enables is
+    /// taken before the next instruction).
+    fn paravirt_store(&mut self, exit: Exit, memory: &GuestMemory, bus: &mut Bus, host: &mut dyn Host) -> Action {
+        let Some(pv) = self.paravirt else { return Action::Resume };
+        let bd = exit.in_delay_slot();
+        let at = if bd { exit.epc.wrapping_add(4) } else { exit.epc };
+        let word = self.fetch(at, memory, host);
+        if !bd && word == Some(paravirt::di_store(pv.page)) {
+            paravirt::complete_di(&mut self.cpu);
+            return Action::Resume;
+        }
+        // The page's guest kernel VA is its guest-physical address.
+        let action = self.mmio(exit, word, Some((exit.badvaddr, Access::Store, exit.badvaddr)), memory, bus, host);
+        self.paravirt_status(host);
+        action
+    }
+
+    /// After emulating `word` at `pc` (guest kernel mode, not in a delay
+    /// slot; Status was `status_before`), in paravirtual mode: rewrites it
+    /// as [`paravirt::rewrite`] says, in the guest's RAM or ROM.
+    fn paravirt_rewrite(&mut self, pc: u32, word: u32, status_before: u32, memory: &GuestMemory, host: &mut dyn Host) {
+        let Some(pv) = self.paravirt else { return };
+        let next = DI.matches(word).then(|| self.fetch(pc.wrapping_add(4), memory, host)).flatten();
+        let words = match paravirt::rewrite(word, next, pv.page, status_before, self.cpu.cp0.status) {
+            paravirt::Rewrite::Keep => return,
+            paravirt::Rewrite::One(a) => [Some(a), None],
+            paravirt::Rewrite::Two(a, b) => [Some(a), Some(b)],
+        };
+        // Both words' frames first: all or nothing.
+        let frame = |at: u32| memory.host_phys(self.cpu.translate(at, Access::Fetch).ok()?);
+        let frames = [frame(pc), words[1].and_then(|_| frame(pc.wrapping_add(4)))];
+        if frames[0].is_none() || (words[1].is_some() && frames[1].is_none()) {
+            return;
+        }
+        for (frame, word) in frames.into_iter().zip(words) {
+            if let (Some(pa), Some(word)) = (frame, word) {
+                host.write_code(pa, word);
+                if let Some(pv) = self.paravirt.as_mut() {
+                    pv.rewritten += 1;
+                }
+            }
         }
     }
 
@@ -515,6 +667,7 @@ impl Vcpu {
         host: &mut dyn Host,
     ) -> Action {
         self.cpu.pc = exit.epc;
+        self.paravirt_status(host);
         self.note_linked_load(exit.lladdr, memory);
         let bd = exit.in_delay_slot();
         self.resume_in_slot = false;
@@ -605,6 +758,7 @@ impl Vcpu {
             }
             _ => (ExitReason::Unexpected, Action::Stop("unexpected host exception from the guest")),
         };
+        self.paravirt_complete_di(memory, host);
         self.counters.count(reason);
         self.last_exit = reason;
         // Nothing moved the guest: it resumes at EPC, inside the slot if BD.
@@ -719,7 +873,12 @@ impl Vcpu {
         if !keeps_view(word) || slot.is_some_and(|w| !keeps_view(w)) {
             code = None;
         }
+        let rewritable = !bd && self.paravirt.is_some() && self.cpu.kernel_mode();
+        let status = self.cpu.cp0.status;
         let mut outcome = self.execute(word, slot, host);
+        if rewritable && outcome == Outcome::Continue {
+            self.paravirt_rewrite(pc, word, status, memory, host);
+        }
         if outcome == Outcome::NotEmulated {
             // An ordinary instruction the host refused (RI): the guest sees RI.
             self.inject(Exception::reserved_instruction(), bd);
@@ -734,7 +893,11 @@ impl Vcpu {
             if !keeps_view(next) {
                 code = None;
             }
+            let (at, rewritable, status) = (self.cpu.pc, self.paravirt.is_some() && self.cpu.kernel_mode(), self.cpu.cp0.status);
             outcome = self.execute(next, None, host);
+            if rewritable && outcome == Outcome::Continue {
+                self.paravirt_rewrite(at, next, status, memory, host);
+            }
         }
         Action::Resume
     }
@@ -824,6 +987,9 @@ impl Vcpu {
         let bd = exit.in_delay_slot();
         let access = exit.access(store);
         let fetch = access == Access::Fetch;
+        if exit.code() == code::MOD && self.cpu.kernel_mode() && self.in_paravirt_page(va) {
+            return (ExitReason::ParavirtStore, self.paravirt_store(exit, memory, bus, host));
+        }
         let gpa = match self.guest_translate(va, access) {
             Ok(t) => t,
             Err(exception) => {
@@ -865,7 +1031,7 @@ impl Vcpu {
             let page = even + half as u32 * 0x1000;
             let Ok(gpa) = self.guest_translate(page, Access::Load) else { continue };
             let Some(HostPhys(pa)) = memory.host_phys(gpa) else { continue };
-            let dirty = self.guest_translate(page, Access::Store).is_ok();
+            let dirty = self.guest_translate(page, Access::Store).is_ok() && !self.paravirt_read_only(page);
             *lo = shadow_lo(pa, dirty);
         }
         Shadow { entry_hi: even | u32::from(self.host_asid()), entry_lo, page_mask: 0 }
@@ -891,7 +1057,9 @@ impl Vcpu {
             let start = u64::from(va) & !(pair - 1);
             let inside = start >= u64::from(segment.start) && start + pair - 1 <= u64::from(segment.last);
             let gpa = (start - u64::from(segment.start)) as u32 + phys;
-            let HostPhys(pa) = memory.host_range(gpa, pair as u32).filter(|_| inside)?;
+            // The paravirtual page has a 4 KiB shadow of its own.
+            let paravirt = self.cpu.kernel_mode() && self.paravirt.is_some_and(|pv| (start..start + pair).contains(&u64::from(pv.page)));
+            let HostPhys(pa) = memory.host_range(gpa, pair as u32).filter(|_| inside && !paravirt)?;
             let half = page_bytes(page_mask) as u32;
             (pa % half == 0).then(|| Shadow {
                 entry_hi: start as u32 | u32::from(self.host_asid()),
@@ -1127,6 +1295,145 @@ mod tests {
         assert_eq!((v.cpu.cp0.count, v.cpu.cp0.cause_ti()), (300, 1));
         assert_eq!(CountRate::new(0, 5), None);
         assert_eq!(CountRate::new(7, 7), Some(CountRate::SAME));
+    }
+
+    use isa_spec::Insn;
+
+    const PV_PAGE: u32 = 0x7000;
+    const PV_STATUS: u32 = PV_PAGE + paravirt::STATUS_OFFSET;
+
+    /// [`vcpu`] in the paravirtual mode with its page at [`PV_PAGE`].
+    fn paravirtual() -> Vcpu {
+        let mut v = vcpu();
+        assert!(v.set_paravirt(PV_PAGE, &MEMORY));
+        v
+    }
+
+    /// What an entry does in the mode: the shadow decision, and the world
+    /// switch's copy of the `Cp0` words into the page.
+    fn enter(m: &mut Machine, v: &mut Vcpu) {
+        v.paravirt_entry(m);
+        for key in 0..256u32 {
+            let reg = Cp0Reg::new((key >> 3) as u8, key as u8);
+            if let (Some(offset), Some(value)) = (Cp0::offset(reg), v.cpu.cp0.get(reg)) {
+                m.words.insert(MEMORY.ram_host + PV_PAGE + offset as u32, value);
+            }
+        }
+    }
+
+    fn word_at(m: &Machine, gpa: u32) -> u32 {
+        m.words.get(&(MEMORY.ram_host + gpa)).copied().unwrap_or(UNSET)
+    }
+
+    #[test]
+    fn paravirtual_pages_must_be_low_ram_reached_unmapped() {
+        let mut v = vcpu();
+        for page in [0x7800, 0x8000, 0x0010_0000] {
+            assert!(!v.set_paravirt(page, &MEMORY), "{page:#x}");
+        }
+        let mut kvm = Vcpu::new(1, &emulator::addrmap::KVM_GUEST, 0x4000_0000 + CODE, 0);
+        assert!(!kvm.set_paravirt(PV_PAGE, &MEMORY), "kuseg in the kvm-guest map");
+        assert!(v.set_paravirt(0, &MEMORY) && v.set_paravirt(PV_PAGE, &MEMORY));
+    }
+
+    /// A trapped mfc0 is emulated, then rewritten into the load of its
+    /// mirror word; not in a delay slot.
+    #[test]
+    fn paravirtual_mode_rewrites_mfc0_into_a_load_of_the_page() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), paravirtual());
+        let mfc0_epc = Insn::Mfc0 { rt: 8, rd: 14, sel: 0 }.encode();
+        m.code(CODE, &[mfc0_epc]);
+        v.cpu.cp0.epc = 0x1234;
+        enter(&mut m, &mut v);
+        v.handle_exit(exit(11, CODE, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!((v.cpu.gpr[8], v.cpu.pc), (0x1234, CODE + 4));
+        let offset = Cp0::offset(Cp0Reg::EPC).unwrap() as u32;
+        assert_eq!(word_at(&m, CODE), Insn::Lw { rt: 8, offset: (PV_PAGE + offset) as i16, base: 0 }.encode());
+        assert_eq!(v.paravirt_rewritten(), Some(1));
+        // In a delay slot: emulated with its branch, left as it is.
+        let beq = Insn::Beq { rs: 0, rt: 0, offset: 4 }.encode();
+        m.code(CODE + 8, &[beq, mfc0_epc]);
+        enter(&mut m, &mut v);
+        v.handle_exit(Exit { cause: 11 << 2 | 1 << 31, ..exit(11, CODE + 8, 0) }, &MEMORY, &mut bus, &mut m);
+        assert_eq!(word_at(&m, CODE + 12), mfc0_epc);
+    }
+
+    /// `di t1; ehb` becomes the page's load and byte store, which the
+    /// guest runs from then on; what it stores is taken at the next exit.
+    #[test]
+    fn paravirtual_di_and_the_status_the_guest_stores() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), paravirtual());
+        let ehb = Insn::Sll { rd: 0, rt: 0, sa: 3 }.encode();
+        m.code(CODE, &[Insn::Di { rt: 9 }.encode(), ehb]);
+        v.cpu.cp0.status = Cp0::STATUS_IE;
+        enter(&mut m, &mut v);
+        v.handle_exit(exit(11, CODE, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!((v.cpu.gpr[9], v.cpu.cp0.status), (Cp0::STATUS_IE, 0));
+        let load = Insn::Lw { rt: 9, offset: PV_STATUS as i16, base: 0 }.encode();
+        assert_eq!([word_at(&m, CODE), word_at(&m, CODE + 4)], [load, paravirt::di_store(PV_PAGE)]);
+        // The guest's rewritten `mtc0 t1, Status` stored IE = 1 in the page:
+        // the next exit (any) takes it.
+        enter(&mut m, &mut v);
+        m.words.insert(MEMORY.ram_host + PV_STATUS, Cp0::STATUS_IE);
+        v.handle_exit(exit(0, CODE + 16, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.cp0.status, Cp0::STATUS_IE);
+    }
+
+    /// With an interrupt pending that IM lets through, the page is mapped
+    /// read-only: the guest's store there exits and is emulated at once,
+    /// and the interrupt it enables is taken before the next instruction.
+    #[test]
+    fn a_store_to_the_read_only_page_is_emulated_at_once() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), paravirtual());
+        let im2 = 1 << 10;
+        v.cpu.cp0.status = im2;
+        // Writable at first (nothing pending): the kernel view's shadow
+        // of the page is dirty.
+        enter(&mut m, &mut v);
+        assert_eq!(v.shadow(PV_PAGE, &MEMORY).entry_lo[1] & Cp0::ENTRYLO0_D, Cp0::ENTRYLO0_D);
+        assert_eq!(m.ranges, [(0x6000, 0x8000)]);
+        // IP2 pending: read-only, the old shadow dropped.
+        v.cpu.cp0.cause |= im2;
+        enter(&mut m, &mut v);
+        assert_eq!(m.ranges, [(0x6000, 0x8000), (0x6000, 0x8000)]);
+        let shadow = v.shadow(PV_PAGE, &MEMORY);
+        assert_eq!((shadow.page_mask, shadow.entry_lo[1] & Cp0::ENTRYLO0_D), (0, 0));
+        assert_ne!(shadow.entry_lo[0] & Cp0::ENTRYLO0_D, 0, "its neighbour stays writable");
+        // sw t1, S($zero) with IE set: Status written, the store made.
+        m.code(CODE, &[Insn::Sw { rt: 9, offset: PV_STATUS as i16, base: 0 }.encode()]);
+        v.cpu.gpr[9] = im2 | Cp0::STATUS_IE;
+        v.handle_exit(exit(1, CODE, PV_STATUS), &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.counters.get(ExitReason::ParavirtStore), 1);
+        assert_eq!((v.cpu.cp0.status, v.cpu.pc), (im2 | Cp0::STATUS_IE, CODE + 4));
+        assert!(v.prepare_entry());
+        assert_eq!((v.cpu.cp0.epc, v.cpu.cp0.status_exl()), (CODE + 4, 1));
+        // The rewritten di's store, read-only (EXL now): `di`.
+        let mut d = paravirtual();
+        d.cpu.cp0.status = Cp0::STATUS_IE | Cp0::STATUS_EXL;
+        m.code(CODE + 8, &[paravirt::di_store(PV_PAGE)]);
+        enter(&mut m, &mut d);
+        d.handle_exit(exit(1, CODE + 8, PV_STATUS), &MEMORY, &mut bus, &mut m);
+        assert_eq!((d.cpu.cp0.status, d.cpu.pc), (Cp0::STATUS_EXL, CODE + 12));
+    }
+
+    /// An exit between the load and the store of a rewritten `di`, with
+    /// interrupts enabled, completes the store: no interrupt comes between.
+    #[test]
+    fn an_exit_inside_a_rewritten_di_completes_it() {
+        let (mut m, mut bus, mut v) = (Machine::default(), bus(), paravirtual());
+        m.code(CODE, &[paravirt::di_store(PV_PAGE)]);
+        let im2 = 1 << 10;
+        v.cpu.cp0.status = im2 | Cp0::STATUS_IE;
+        v.cpu.cp0.cause |= im2;
+        enter(&mut m, &mut v);
+        v.handle_exit(exit(0, CODE, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!((v.cpu.cp0.status, v.cpu.pc), (im2, CODE + 4));
+        assert!(!v.cpu.interrupt_pending());
+        // Without the mode the same word is the guest's own store.
+        let mut plain = vcpu();
+        plain.cpu.cp0.status = im2 | Cp0::STATUS_IE;
+        plain.handle_exit(exit(0, CODE, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!(plain.cpu.pc, CODE);
     }
 
     #[test]

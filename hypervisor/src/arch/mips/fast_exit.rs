@@ -16,10 +16,17 @@
 //! VCPU's `Cpu` (its address is in HOST_CONTEXT), and the guest's Status
 //! decides whether CP0 is usable in its mode.
 //!
+//! In paravirtual mode (`hypervisor::vm::paravirt`) the guest's Status
+//! may be in its page and not yet in `Cpu`: the path takes an exit only
+//! when the two agree, leaves the words the full exit rewrites (in guest
+//! kernel mode: mfc0, mtc0 Status, di, cache) to it, and mirrors each CP0
+//! store it makes at HOST_MIRROR (without a paravirtual page that is the
+//! `Cp0` itself).
+//!
 //! GPR `rt` is reached through two jump tables of 32 two-instruction
 //! entries: the live register, the saved slot (t0-t2), DESAVE (k0) or
 //! DataLo (k1).
-use super::world::{EXIT_FAST, EXIT_REFLECTED, HOST_KERNEL_ASID, HOST_REGS, HOST_USER_ASID};
+use super::world::{EXIT_FAST, EXIT_REFLECTED, HOST_KERNEL_ASID, HOST_MIRROR, HOST_REGS, HOST_USER_ASID};
 use emulator::{Cp0, Cp0Reg, Cpu, ExcCode};
 use hypervisor::vm::fast_exit::{CP0_FAST, CP0_FAST_MASK, INDEX, READ, STATUS_FAST_BITS, STATUS_KEY, WRITE};
 use isa_spec::fields::{RD, RT};
@@ -36,6 +43,10 @@ const STATUS: usize = field(Cp0Reg::STATUS);
 const CAUSE: usize = field(Cp0Reg::CAUSE);
 const EPC: usize = field(Cp0Reg::EPC);
 const EBASE: usize = field(Cp0Reg::EBASE);
+/// Offsets in the mirror (the `Cp0` layout).
+const M_STATUS: usize = STATUS - CP0;
+const M_CAUSE: usize = CAUSE - CP0;
+const M_EPC: usize = EPC - CP0;
 
 /// An ExcCode in Cause's field.
 const fn code(code: ExcCode) -> u32 {
@@ -118,6 +129,23 @@ core::arch::global_asm!(
     nop
 1:
 .endm
+# `value` also into the mirror at `offset` (HOST_MIRROR; `scratch`
+# clobbered).
+.macro mirror value, offset, scratch
+    lui   \scratch, %hi(HOST_CONTEXT + {mirror})
+    lw    \scratch, %lo(HOST_CONTEXT + {mirror})(\scratch)
+    sw    \value, \offset(\scratch)
+.endm
+# To the full exit (7f) unless the mirror's Status is `status` (the
+# guest's rewritten code stored none since the last exit; `scratch`
+# clobbered).
+.macro refuse_if_stored status, scratch
+    lui   \scratch, %hi(HOST_CONTEXT + {mirror})
+    lw    \scratch, %lo(HOST_CONTEXT + {mirror})(\scratch)
+    lw    \scratch, {m_status}(\scratch)
+    bne   \scratch, \status, 7f
+    nop
+.endm
 # t1 = rt * 8 of the word in k0: the offset of rt's jump-table entry.
 .macro rt_times_8
     srl   $t1, $k0, 13
@@ -142,6 +170,15 @@ guest_fast:
     save_scratch
     # CP0 usable: KSU = 0, or EXL or ERL, or CU0 (t0 = the guest's Status).
     lw    $t0, {status}($k1)
+    # The paravirtual mode (the mirror is not this Cpu's Cp0) has its
+    # own checks first (12f).
+    lui   $t1, %hi(HOST_CONTEXT + {mirror})
+    lw    $t1, %lo(HOST_CONTEXT + {mirror})($t1)
+    subu  $t2, $t1, $k1
+    xori  $t2, $t2, {cp0}
+    bnez  $t2, 12f
+    nop
+fast_usable:
     andi  $t1, $t0, {ksu}
     beqz  $t1, 1f
     andi  $t1, $t0, {exl_erl}
@@ -194,6 +231,7 @@ guest_fast:
     # No pending interrupt may become enabled (t0 = Status after).
     refuse_if_pending $t0, $t1
     sw    $t0, {status}($k1)
+    mirror $t0, {m_status}, $t1
     ori   $t1, $zero, 1
     sw    $t1, {lladdr}($k1)
     sw    $t1, {cp0_lladdr}($k1)
@@ -248,8 +286,14 @@ fast_have_rt:
     xor   $t0, $t0, $t2
     and   $t0, $t0, $k0
     xor   $t0, $t0, $t2
-    b     fast_done
     sw    $t0, {cp0}($t1)
+    # The mirror's word: at the same offset from HOST_MIRROR.
+    subu  $t1, $t1, $k1
+    lui   $t2, %hi(HOST_CONTEXT + {mirror})
+    lw    $t2, %lo(HOST_CONTEXT + {mirror})($t2)
+    addu  $t1, $t1, $t2
+    b     fast_done
+    sw    $t0, 0($t1)
 
 4:  # mtc0 Status: the spec's mask, then only IE/IM may change and no
     # pending interrupt may become enabled.
@@ -265,20 +309,26 @@ fast_have_rt:
     bnez  $k0, 7f
     nop
     refuse_if_pending $t0, $k0
-    b     fast_done
     sw    $t0, {status}($k1)
+    mirror $t0, {m_status}, $k0
+    b     fast_done
+    nop
 
 5:  # di: rt = Status, IE = 0.
     ori   $t1, $t0, {ie}
     xori  $t1, $t1, {ie}
-    b     fast_set_rt
     sw    $t1, {status}($k1)
+    mirror $t1, {m_status}, $t2
+    b     fast_set_rt
+    nop
 
 6:  # ei: rt = Status, IE = 1, unless that takes a pending interrupt.
     ori   $t1, $t0, {ie}
     refuse_if_pending $t1, $t2
-    b     fast_set_rt
     sw    $t1, {status}($k1)
+    mirror $t1, {m_status}, $t2
+    b     fast_set_rt
+    nop
 
 fast_set_rt:
     # t0 to GPR rt (k0 = the word).
@@ -320,6 +370,7 @@ fast_return:
     save_scratch
     # The guest at EXL = 0, BEV = 0, not in debug mode (t0 = its Status).
     lw    $t0, {status}($k1)
+    refuse_if_stored $t0, $t1
     andi  $t1, $t0, {exl}
     bnez  $t1, 7f
     lui   $t1, {bev_hi}
@@ -329,8 +380,10 @@ fast_return:
     bnez  $t1, 7f
     # EPC, Status.EXL, Cause.BD and ExcCode as the host's.
     sw    $k0, {epc}($k1)
+    mirror $k0, {m_epc}, $t1
     ori   $t0, $t0, {exl}
     sw    $t0, {status}($k1)
+    mirror $t0, {m_status}, $t1
     mfc0  $t1, $13, 0
     lui   $t2, {bd_hi}
     ori   $t2, $t2, {exccode}
@@ -340,6 +393,7 @@ fast_return:
     xor   $t0, $t0, $t2
     or    $t0, $t0, $t1
     sw    $t0, {cause}($k1)
+    mirror $t0, {m_cause}, $t1
     # PC = EBase + 0x180, in the kernel view.
     lw    $t0, {ebase}($k1)
     srl   $t0, $t0, 12
@@ -352,6 +406,46 @@ fast_return:
     mtc0  $t0, $10, 0
     count {reflected}
     b     fast_return
+    nop
+
+12: # Paravirtual mode (t1 = the mirror): its Status must be the guest's.
+    lw    $t1, {m_status}($t1)
+    bne   $t1, $t0, 7f
+    # In kernel mode by Status, mfc0, mtc0 Status, di and cache go to
+    # the full exit, which rewrites them (vm::paravirt).
+    andi  $t1, $t0, {ksu}
+    beqz  $t1, 13f
+    andi  $t1, $t0, {exl_erl}
+    beqz  $t1, fast_usable
+    nop
+13: lui   $t1, {move_mask_hi}
+    ori   $t1, $t1, {move_mask_lo}
+    and   $t1, $t1, $k0
+    lui   $t2, {mfc0_hi}
+    ori   $t2, $t2, {mfc0_lo}
+    beq   $t1, $t2, 7f
+    lui   $t2, {mtc0_hi}
+    ori   $t2, $t2, {mtc0_lo}
+    bne   $t1, $t2, 14f
+    nop
+    cp0_key
+    xori  $t1, $t1, {status_key}
+    beqz  $t1, 7f
+    nop
+    b     fast_usable
+    nop
+14: lui   $t1, {mfmc0_mask_hi}
+    ori   $t1, $t1, {mfmc0_mask_lo}
+    and   $t1, $t1, $k0
+    lui   $t2, {di_hi}
+    ori   $t2, $t2, {di_lo}
+    beq   $t1, $t2, 7f
+    lui   $t1, {cache_mask_hi}
+    and   $t1, $t1, $k0
+    lui   $t2, {cache_hi}
+    beq   $t1, $t2, 7f
+    nop
+    b     fast_usable
     nop
 
     # Not the fast path's: the full exit, with k0 = the vector again.
@@ -422,6 +516,10 @@ fast_set_gpr:
     reflected = const EXIT_REFLECTED,
     kernel_asid = const HOST_KERNEL_ASID,
     user_asid = const HOST_USER_ASID,
+    mirror = const HOST_MIRROR,
+    m_status = const M_STATUS,
+    m_cause = const M_CAUSE,
+    m_epc = const M_EPC,
     exl = const Cp0::STATUS_EXL,
     bev_hi = const hi(Cp0::STATUS_BEV),
     bd_hi = const hi(Cp0::CAUSE_BD),

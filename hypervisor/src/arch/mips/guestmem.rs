@@ -2,9 +2,15 @@
 //! KSEG0 (host-physical addresses below 256 MiB), and the guests' FPU
 //! registers.
 
+use emulator::Cp0;
 use hypervisor::vm::memory::{GuestMemory, HostPhys, Pack, KSEG0_LIMIT, PACK_BASE, PACK_MAX};
 
 const KSEG0: u32 = 0x8000_0000;
+
+/// The KSEG0 address of host-physical `pa` (below the KSEG0 limit).
+pub fn kseg0(pa: u32) -> u32 {
+    KSEG0 | pa
+}
 
 /// A word of guest memory. `pa` comes from `GuestMemory::host_phys`, so it
 /// is inside a guest's allocation, which `HostRam` keeps below the RAM
@@ -31,6 +37,48 @@ pub fn copy_in(pa: HostPhys, bytes: &[u8]) {
     // below PACK_BASE).
     let dst = unsafe { core::slice::from_raw_parts_mut((KSEG0 | pa.0) as *mut u8, bytes.len()) };
     dst.copy_from_slice(bytes);
+}
+
+/// Copies the words of `cp0` to guest memory at `pa` (a paravirtual page:
+/// one page of the guest's RAM, `hypervisor::vm::paravirt`), each at its
+/// offset in `Cp0`.
+pub fn copy_cp0(pa: HostPhys, cp0: &Cp0) {
+    const WORDS: usize = core::mem::size_of::<Cp0>() / 4;
+    const _: () = assert!(core::mem::size_of::<Cp0>() % 4 == 0 && core::mem::align_of::<Cp0>() == 4);
+    if u64::from(pa.0) + 4 * WORDS as u64 > u64::from(KSEG0_LIMIT) || pa.0 % 4 != 0 {
+        return;
+    }
+    // SAFETY: every field of `Cp0` is a u32 (generated from the spec:
+    // one u32 per register), so it is WORDS initialized, aligned words
+    // with no padding; the destination is the guest's own RAM (checked by
+    // the caller through host_range), aligned, below the KSEG0 limit,
+    // holding none of the hypervisor's objects.
+    unsafe {
+        let from = core::ptr::from_ref(cp0).cast::<u32>();
+        core::ptr::copy_nonoverlapping(from, (KSEG0 | pa.0) as *mut u32, WORDS);
+    }
+}
+
+/// Writes an instruction word of a guest's code at `pa` (from
+/// `GuestMemory::host_phys`) and makes fetches see it: `synci` writes the
+/// D-cache line back and invalidates the I-cache line. The caches are
+/// virtually indexed; the KSEG0 address has the index bits of the guest's
+/// own address for code in its unmapped segments (its RAM's host frames
+/// are 1 MiB-aligned).
+pub fn write_code(pa: HostPhys, value: u32) {
+    let pa = HostPhys(pa.0 & !3);
+    if pa.0 >= KSEG0_LIMIT {
+        return;
+    }
+    copy_in(pa, &value.to_le_bytes());
+    sync_icache(KSEG0 | pa.0);
+}
+
+/// `synci` and `sync` on the line of KSEG0 address `address`.
+fn sync_icache(address: u32) {
+    // SAFETY: synci only writes back and invalidates cache lines (of RAM
+    // through KSEG0, which cannot fault); sync orders memory accesses.
+    unsafe { core::arch::asm!(".set noat", "synci 0({0})", "sync", ".set at", in(reg) address, options(nostack)) };
 }
 
 /// Zeroes guest memory `[pa, pa + len)` (a guest's RAM, from

@@ -8,21 +8,27 @@
 //! the hypervisor where [`enter`] was called.
 //!
 //! Host state across a guest run lives in `HOST_CONTEXT`: the callee-saved
-//! registers, $gp, $sp, $ra, the hypervisor's Status, and the address of
-//! the guest's register file.
+//! registers, $gp, $sp, $ra, the hypervisor's Status, the address of
+//! the guest's register file, and where the fast path mirrors its CP0
+//! stores (the paravirtual page, `hypervisor::vm::paravirt`).
 
 use emulator::Cpu;
+use hypervisor::vm::memory::HostPhys;
 use hypervisor::trap::{FRAME_EPC, FRAME_HI, FRAME_LO};
 
 /// Callee-saved registers s0-s7, s8, gp, sp, ra, then Status, then the
 /// guest's register file (`&mut Cpu`), then the host ASIDs of its kernel
-/// and user views (for the fast path's mode changes).
-const HOST_WORDS: usize = 16;
+/// and user views (for the fast path's mode changes), then the mirror's
+/// address.
+const HOST_WORDS: usize = 17;
 /// Offset of the register-file pointer in `HOST_CONTEXT`.
 pub const HOST_REGS: usize = 52;
 /// Offsets of the kernel view's and the user view's host ASID.
 pub const HOST_KERNEL_ASID: usize = 56;
 pub const HOST_USER_ASID: usize = 60;
+/// Offset of the address the fast path mirrors its CP0 stores at (in the
+/// `Cp0` layout): the paravirtual page's, else the VCPU's own `Cp0`.
+pub const HOST_MIRROR: usize = 64;
 
 #[no_mangle]
 static mut HOST_CONTEXT: [u32; HOST_WORDS] = [0; HOST_WORDS];
@@ -290,14 +296,25 @@ extern "C" {
 /// in `cpu` (`pc` = the host's EPC); returns what else the host saw.
 /// With `linked_sc` (a word-aligned guest address whose shadow the caller
 /// has just installed) the guest starts with an LL reservation on it.
+/// `mirror`: the host frame of the VCPU's paravirtual page, if it has one.
 /// Called with interrupts disabled.
-pub fn enter(cpu: &mut Cpu, status: u32, asid: u8, views: [u8; 2], linked_sc: Option<u32>) -> GuestExit {
+pub fn enter(cpu: &mut Cpu, status: u32, asid: u8, views: [u8; 2], linked_sc: Option<u32>, mirror: Option<HostPhys>) -> GuestExit {
     const KSU_USER: u32 = 2 << 3;
     const EXL: u32 = 1 << 1;
     const CU0: u32 = 1 << 28;
     const BEV: u32 = 1 << 22;
     // The guest never gets CU0, BEV or kernel mode, whatever `status` says.
     let status = (status & !(CU0 | BEV | (3 << 3) | (1 << 2))) | KSU_USER | EXL;
+    let linked = linked_sc.map_or(0, |va| (va & !3) | 1);
+    let asids = u32::from(asid) | u32::from(views[0]) << 8 | u32::from(views[1]) << 16;
+    let mirror = match mirror {
+        Some(HostPhys(pa)) => {
+            super::guestmem::copy_cp0(HostPhys(pa), &cpu.cp0);
+            super::guestmem::kseg0(pa)
+        }
+        None => core::ptr::addr_of!(cpu.cp0) as u32,
+    };
+    set_mirror(mirror);
     // SAFETY: vcpu_enter saves every register Rust expects preserved (and
     // Status) in HOST_CONTEXT, with the address of `cpu`, then runs the
     // guest in user mode, where it can only reach memory through host TLB
@@ -310,12 +327,20 @@ pub fn enter(cpu: &mut Cpu, status: u32, asid: u8, views: [u8; 2], linked_sc: Op
     // A linked entry also runs an `ll` in debug mode, in user space with
     // the guest's ASID, of an address the caller mapped with a shadow of
     // the guest's own RAM: it reads nothing else and cannot fault.
-    let linked = linked_sc.map_or(0, |va| (va & !3) | 1);
-    let asids = u32::from(asid) | u32::from(views[0]) << 8 | u32::from(views[1]) << 16;
+    // The fast path also stores CP0 values at `mirror`: `cpu.cp0`, or the
+    // paravirtual page, one page of the guest's own RAM.
     unsafe { vcpu_enter(core::ptr::from_mut(cpu).cast::<u32>(), status, asids, linked) };
     // $zero's slot is never written by guest_exit; keep it 0 regardless.
     cpu.gpr[0] = 0;
     // SAFETY: GUEST_EXIT is written only by guest_exit, during the call
     // above, with interrupts disabled; nothing else runs meanwhile.
     unsafe { core::ptr::addr_of!(GUEST_EXIT).read() }
+}
+
+/// Where the fast path's CP0 stores are mirrored during the next run.
+fn set_mirror(address: u32) {
+    // SAFETY: HOST_CONTEXT is read by the exception vectors only while a
+    // guest runs, never now (interrupts are disabled, no guest runs); the
+    // slot is a plain word.
+    unsafe { core::ptr::addr_of_mut!(HOST_CONTEXT[HOST_MIRROR / 4]).write(address) }
 }
