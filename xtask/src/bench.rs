@@ -443,17 +443,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for arg in image::pack_args(&pack) {
         virt_machine = virt_machine.arg(arg);
     }
+    // The same guest in the paravirtual mode (dts/paravirt.dts).
+    let mut pv_machine = Machine::new(&image::paravirt_hypervisor()?);
+    for arg in image::pack_args(&pack) {
+        pv_machine = pv_machine.arg(arg);
+    }
     let mut runs = Vec::new();
     for round in 1..=2 {
-        println!("bench: round {round}: native, then under the hypervisor (-icount {ICOUNT})");
+        println!("bench: round {round}: native, under the hypervisor, in its paravirtual mode (-icount {ICOUNT})");
         let n = parse(&run_machine(&native_machine, "bench-done", "")?);
         let v = parse(&run_machine(&virt_machine, "guest0: powered off", "halt\n")?);
-        runs.push((n, v));
+        let p = parse(&run_machine(&pv_machine, "guest0: powered off", "halt\n")?);
+        runs.push((n, v, p));
     }
-    let (native_r, virt_r) = &runs[0];
+    let (native_r, virt_r, pv_r) = &runs[0];
     let deterministic = runs[0] == runs[1];
     let mut differences = Vec::new();
-    for (which, a, b) in [("native", &runs[0].0, &runs[1].0), ("virtualized", &runs[0].1, &runs[1].1)] {
+    let pairs = [("native", &runs[0].0, &runs[1].0), ("virtualized", &runs[0].1, &runs[1].1), ("paravirtual", &runs[0].2, &runs[1].2)];
+    for (which, a, b) in pairs {
         for (name, first) in &a.workloads {
             if b.workloads.get(name) != Some(first) {
                 differences.push(format!("{which} {name}: {first:?} then {:?}", b.workloads.get(name)));
@@ -498,20 +505,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
     );
 
     let _ = writeln!(md, "### Virtualization overhead\n");
-    let _ = writeln!(md, "| workload | what | ops | native ticks | virtualized ticks | virtualized/native | host instructions per op, native → virtualized |");
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(md, "| workload | what | ops | native ticks | virtualized ticks | virtualized/native | paravirtual/native | host instructions per op, native → virtualized → paravirtual |");
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|");
     for (name, what, unit) in WORKLOADS {
         let (Some(&(nt, ops)), Some(&(vt, vops))) = (native_r.workloads.get(*name), virt_r.workloads.get(*name)) else {
-            let _ = writeln!(md, "| {name} | {what} | — | — | — | missing | — |");
+            let _ = writeln!(md, "| {name} | {what} | — | — | — | missing | — | — |");
             continue;
         };
+        let (pt, pops) = pv_r.workloads.get(*name).copied().unwrap_or((0, 0));
         let _ = writeln!(
             md,
-            "| {name} | {what} | {ops} {unit}{} | {nt} | {vt} | **{:.3}** | {:.1} → {:.1} |",
-            if vops != ops { format!(" ({vops} virtualized)") } else { String::new() },
+            "| {name} | {what} | {ops} {unit}{} | {nt} | {vt} | **{:.3}** | **{:.3}** | {:.1} → {:.1} → {:.1} |",
+            if vops != ops || pops != ops { format!(" ({vops} virtualized, {pops} paravirtual)") } else { String::new() },
             ratio(vt, nt),
+            ratio(pt, nt),
             nt as f64 * ipt / ops.max(1) as f64,
             vt as f64 * ipt / vops.max(1) as f64,
+            pt as f64 * ipt / pops.max(1) as f64,
         );
     }
     if let (Some(&(nt, ops)), Some(&(vt, _))) = (native_r.workloads.get("cp0"), virt_r.workloads.get("cp0")) {
@@ -521,7 +531,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "\nTrapped and emulated `mfc0`/`mtc0` round trip, seen by the guest (whole exit, emulation, re-entry): **{per:.0} host instructions** each (cp0 workload: extra ticks × {ipt:.2} / CP0 instructions + the instruction itself)."
         );
     }
+    if let (Some(&(nt, ops)), Some(&(pt, _))) = (native_r.workloads.get("cp0"), pv_r.workloads.get("cp0")) {
+        let per = (pt as f64 - nt as f64) * ipt / ops.max(1) as f64 + 1.0;
+        let _ = writeln!(
+            md,
+            "\nIn the paravirtual mode (the `mfc0` rewritten into a load of the VCPU's page, the `mtc0 Status` into a store): **{per:.1} host instructions** per CP0 instruction, same formula."
+        );
+    }
     let _ = writeln!(md, "\nExits of the virtualized run: {}", virt_r.exits);
+    let _ = writeln!(md, "\nExits of the paravirtual run: {}", pv_r.exits);
 
     let _ = writeln!(md, "\n### Per-exit costs\n");
     let _ = writeln!(

@@ -337,6 +337,14 @@ pub fn qemu_test(images: &crate::qemu_tests::Images) -> Result<(), String> {
     Ok(())
 }
 
+/// The same with the fuzz guest in the paravirtual mode (`dts/paravirt.dts`).
+pub fn qemu_test_paravirtual(_images: &crate::qemu_tests::Images) -> Result<(), String> {
+    let elfs = build()?;
+    let summary = compare(&crate::image::paravirt_hypervisor()?, &elfs, &Params::new(DEFAULT_SEED, TEST_BLOCKS))?;
+    println!("      ({summary})");
+    Ok(())
+}
+
 const USAGE: &str = "usage: cargo xtask fuzz [--seed N] [--blocks N] [--tlbr-after-tlbwr] [--from BLOCK [--to BLOCK]]
   --seed N             the generator's seed (decimal or 0x hex; default 0x1405)
   --blocks N           how many blocks (default 4000)

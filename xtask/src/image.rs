@@ -99,6 +99,13 @@ pub fn linux_guests(linux: &crate::linux::LinuxImages, guest1: PathBuf) -> Vec<P
     vec![linux.guest_kernel.clone(), guest1, linux.initramfs.clone()]
 }
 
+/// The hypervisor with `dts/paravirt.dts` (the default guests in the
+/// paravirtual mode), kept as `<target>/paravirt.elf`. Built once.
+pub fn paravirt_hypervisor() -> Result<PathBuf, String> {
+    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| build_hypervisor_with_dts(&workspace_root().join("dts/paravirt.dts"), "paravirt")).clone()
+}
+
 /// The hypervisor with `dts/host.dts` but guest0 a plain guest, without the
 /// virtual Malta board (its UART on Cause.IP2, the power-off register on
 /// its own): for the raw test guests written for that map. Built once.

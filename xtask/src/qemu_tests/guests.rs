@@ -8,22 +8,44 @@ pub const TESTS: &[QemuTest] = &[
     QemuTest { name: "guest-suite-native", run: crate::guests::suite_native },
     QemuTest { name: "guest-suite-guest-map-build", run: crate::guests::suite_guest_map_build },
     QemuTest { name: "guest_suite_virtualized", run: guest_suite_virtualized },
+    QemuTest { name: "guest_suite_paravirtual", run: guest_suite_paravirtual },
     QemuTest { name: "two_guests_at_once", run: two_guests_at_once },
     QemuTest { name: "guests_refused_alone", run: guests_refused_alone },
     QemuTest { name: "bad_guest_nodes_are_refused", run: bad_guest_nodes_are_refused },
     QemuTest { name: "console_guest", run: crate::guests::console_guest },
     QemuTest { name: "tlb_fuzz_native_vs_virtualized", run: crate::fuzz::qemu_test },
+    QemuTest { name: "tlb_fuzz_native_vs_paravirtual", run: crate::fuzz::qemu_test_paravirtual },
 ];
 
 /// The guest suite as guest0 (alone), its UART bound to the console for the
 /// input case; every case must give the same result as natively.
 fn guest_suite_virtualized(images: &Images) -> Result<(), String> {
+    suite_alone(&images.hypervisor).map(|_| ())
+}
+
+/// The same in the paravirtual mode (`dts/paravirt.dts`): the same
+/// results, with its code rewritten.
+fn guest_suite_paravirtual(_images: &Images) -> Result<(), String> {
+    let report = suite_alone(&crate::image::paravirt_hypervisor()?)?;
+    // `  paravirtual: N instructions rewritten`
+    let rewritten = report
+        .split_once("paravirtual: ")
+        .and_then(|(_, rest)| rest.split(' ').next()?.parse::<u64>().ok());
+    match rewritten {
+        Some(n) if n > 0 => Ok(()),
+        _ => Err(format!("the suite's code should have been rewritten: {report}")),
+    }
+}
+
+/// The suite as the only guest of `hypervisor`, compared case by case with
+/// its native run; the guest's exit report.
+fn suite_alone(hypervisor: &std::path::Path) -> Result<String, String> {
     use crate::guests;
     let native = guests::run_native(&guests::build_suite(guests::Map::Native)?)?;
     guests::check_native_run(&native)?;
     let suite = guests::build_suite(guests::Map::Guest)?;
     let pack = crate::image::guest_pack(&[suite], "suite.pack")?;
-    let machine = with_pack(Machine::new(&images.hypervisor), &pack);
+    let machine = with_pack(Machine::new(hypervisor), &pack);
     let script = format!("vserial bind guest0\n{}\x1dguests wait\nhalt\n", guests::UART_INPUT);
     let run = machine.run_script(&script, TIME_LIMIT)?;
     let output = run.stdout.replace('\r', "");
@@ -39,7 +61,7 @@ fn guest_suite_virtualized(images: &Images) -> Result<(), String> {
     let cases = guests::check_transcript(&transcript).map_err(|why| format!("{why}: {}", context()))?;
     let report = guest_report(&output, "guest0").ok_or_else(|| format!("no exit report: {}", context()))?;
     println!("      ({cases} cases, identical to the native run; {})", report.replace('\n', ";"));
-    Ok(())
+    Ok(report.to_string())
 }
 
 /// The default guests (the suite twice) run at once, each with its own
