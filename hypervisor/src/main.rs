@@ -469,10 +469,12 @@ mod boot {
             let exit = Exit { cause, epc: guest.vcpu.cpu.pc, badvaddr: out.badvaddr, debug, lladdr: out.lladdr };
             let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
             *sample = Some((guest.vcpu.last_exit, out.count));
-            let fpu_view_kept = guest.vcpu.cpu.cp0.status & (STATUS_CU1 | STATUS_FR) == fpu_view;
-            let timer_kept = guest.vcpu.timer_key() == timer_key;
-            let again = exit_loop::reenter_at_once(&exit, action, guest.vcpu.last_exit, fpu_view_kept, timer_kept)
-                && guest.vcpu.prepare_entry();
+            let fpu_view = guest.vcpu.cpu.cp0.status & (STATUS_CU1 | STATUS_FR) == fpu_view;
+            let timer = guest.vcpu.timer_key() == timer_key;
+            let device_load = guest.vcpu.last_exit == ExitReason::Mmio && exit_loop::device_load(&exit);
+            let lines = device_load && guest.lines_kept();
+            let kept = exit_loop::Kept { fpu_view, timer, lines };
+            let again = exit_loop::reenter_at_once(&exit, action, guest.vcpu.last_exit, kept) && guest.vcpu.prepare_entry();
             if !again {
                 break (exit, action);
             }

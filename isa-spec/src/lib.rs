@@ -111,6 +111,12 @@ impl FieldBits {
         (u32::MAX >> (32 - self.width)) << self.shift
     }
 
+    /// `value` in the field's place (its low `width` bits).
+    #[inline]
+    pub const fn put(&self, value: u32) -> u32 {
+        (value << self.shift) & self.mask()
+    }
+
     /// The field's value in `word`, shifted down.
     #[inline]
     pub const fn get(&self, word: u32) -> u32 {

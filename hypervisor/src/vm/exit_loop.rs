@@ -7,16 +7,39 @@
 
 use super::vcpu::{Action, Exit, ExitReason};
 
+/// What the exit's handling changed that the loop must see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Kept {
+    /// The guest's FPU mode (Status.CU1, FR).
+    pub fpu_view: bool,
+    /// The guest's timer deadline (`Vcpu::timer_key`).
+    pub timer: bool,
+    /// The guest's interrupt lines from its devices, after the board is
+    /// brought up to date (asked only after a device load).
+    pub lines: bool,
+}
+
 /// Whether the guest re-enters at once after `exit`, handled as `action`
 /// with exit reason `reason`: only when its handling needed nothing but the
-/// VCPU. Not after a host interrupt (code 0: time passed), a debug exit, a
-/// device access (the UARTs then have bytes to move), a change of the
-/// guest's FPU mode (`fpu_view_kept` false) or of its timer deadline
-/// (`timer_kept` false), or anything but `Resume`. The caller then still
-/// asks the VCPU whether it can enter now (`Vcpu::prepare_entry`).
+/// VCPU, or was a device load that left the interrupt lines as they were
+/// (a load moves no byte out of a UART; input waiting for room it made
+/// goes in at the loop's next end). Not after a host interrupt (code 0:
+/// time passed), a debug exit, a device store (the UARTs then may have
+/// bytes to move), a change of the guest's FPU mode or of its timer
+/// deadline, or anything but `Resume`. The caller then still asks the
+/// VCPU whether it can enter now (`Vcpu::prepare_entry`).
 #[inline]
-pub fn reenter_at_once(exit: &Exit, action: Action, reason: ExitReason, fpu_view_kept: bool, timer_kept: bool) -> bool {
-    action == Action::Resume && !exit.debug && exit.code() != 0 && reason != ExitReason::Mmio && fpu_view_kept && timer_kept
+pub fn reenter_at_once(exit: &Exit, action: Action, reason: ExitReason, kept: Kept) -> bool {
+    let device = reason == ExitReason::Mmio;
+    let quiet = !device || (device_load(exit) && kept.lines);
+    action == Action::Resume && !exit.debug && exit.code() != 0 && quiet && kept.fpu_view && kept.timer
+}
+
+/// Whether a device access's exit is a load (TLBL or AdEL: an MMIO
+/// exit is never a fetch).
+#[inline]
+pub fn device_load(exit: &Exit) -> bool {
+    matches!(exit.code(), 2 | 4)
 }
 
 /// Whether the guest's UARTs must be pumped when the loop ends with `exit`
@@ -35,21 +58,29 @@ mod tests {
         Exit { cause: code << 2, epc: 0, badvaddr: 0, debug: false, lladdr: 0 }
     }
 
+    const ALL: Kept = Kept { fpu_view: true, timer: true, lines: true };
+
     #[test]
     fn only_vcpu_only_exits_reenter_at_once() {
         let cpu = exit(11);
-        assert!(reenter_at_once(&cpu, Action::Resume, ExitReason::Privileged, true, true));
-        assert!(reenter_at_once(&exit(2), Action::Resume, ExitReason::ShadowFill, true, true));
+        assert!(reenter_at_once(&cpu, Action::Resume, ExitReason::Privileged, ALL));
+        assert!(reenter_at_once(&exit(2), Action::Resume, ExitReason::ShadowFill, ALL));
         // An emulated access to RAM through an unmapped segment touches no
-        // device; one that reached a device is MMIO.
-        assert!(reenter_at_once(&exit(4), Action::Resume, ExitReason::SegmentAccess, true, true));
-        assert!(!reenter_at_once(&exit(4), Action::Resume, ExitReason::Mmio, true, true));
-        assert!(!reenter_at_once(&exit(0), Action::Resume, ExitReason::Interrupt, true, true), "time passed");
-        assert!(!reenter_at_once(&Exit { debug: true, ..cpu }, Action::Resume, ExitReason::GuestException, true, true));
-        assert!(!reenter_at_once(&cpu, Action::Resume, ExitReason::Privileged, false, true), "FPU mode changed");
-        assert!(!reenter_at_once(&cpu, Action::Resume, ExitReason::Privileged, true, false), "timer changed");
-        assert!(!reenter_at_once(&cpu, Action::PowerOff, ExitReason::Mmio, true, true));
-        assert!(!reenter_at_once(&cpu, Action::Stop("why"), ExitReason::Unexpected, true, true));
+        // device; one that reached a device is MMIO: a load that changed
+        // no interrupt line re-enters, a store or a line change does not.
+        assert!(reenter_at_once(&exit(4), Action::Resume, ExitReason::SegmentAccess, ALL));
+        assert!(reenter_at_once(&exit(4), Action::Resume, ExitReason::Mmio, ALL));
+        assert!(reenter_at_once(&exit(2), Action::Resume, ExitReason::Mmio, ALL));
+        assert!(!reenter_at_once(&exit(2), Action::Resume, ExitReason::Mmio, Kept { lines: false, ..ALL }));
+        assert!(!reenter_at_once(&exit(3), Action::Resume, ExitReason::Mmio, ALL), "a store");
+        assert!(!reenter_at_once(&exit(5), Action::Resume, ExitReason::Mmio, ALL), "a store");
+        assert!(!reenter_at_once(&exit(1), Action::Resume, ExitReason::Mmio, ALL), "a store");
+        assert!(!reenter_at_once(&exit(0), Action::Resume, ExitReason::Interrupt, ALL), "time passed");
+        assert!(!reenter_at_once(&Exit { debug: true, ..cpu }, Action::Resume, ExitReason::GuestException, ALL));
+        assert!(!reenter_at_once(&cpu, Action::Resume, ExitReason::Privileged, Kept { fpu_view: false, ..ALL }), "FPU mode changed");
+        assert!(!reenter_at_once(&cpu, Action::Resume, ExitReason::Privileged, Kept { timer: false, ..ALL }), "timer changed");
+        assert!(!reenter_at_once(&exit(2), Action::PowerOff, ExitReason::Mmio, ALL));
+        assert!(!reenter_at_once(&cpu, Action::Stop("why"), ExitReason::Unexpected, ALL));
     }
 
     #[test]

@@ -39,9 +39,9 @@
 //! included. Stores to the page's other words are lost at the next entry,
 //! and the guest reads its code as rewritten.
 use emulator::{Cp0, Cp0Reg, Cpu};
-use isa_spec::fields::RT;
-use isa_spec::patterns::{CACHE, DI, MFC0, MTC0};
-use isa_spec::Insn;
+use isa_spec::fields::{BASE, OFFSET, RT, SA};
+use isa_spec::patterns::{CACHE, DI, LW, MFC0, MTC0, SB, SLL, SW};
+use isa_spec::Pattern;
 
 use super::fast_exit::{key, STATUS_KEY};
 
@@ -95,8 +95,19 @@ pub fn writable(cpu: &Cpu) -> bool {
 
 /// `sb $zero, page + S($zero)`: the store a rewritten `di` makes.
 pub fn di_store(page: u32) -> u32 {
-    Insn::Sb { rt: 0, offset: (page + STATUS_OFFSET) as i16, base: 0 }.encode()
+    at_zero(SB, 0, page + STATUS_OFFSET)
 }
+
+/// `pattern` (a load or store) with `rt` and base `$zero` at `offset`:
+/// the spec's fields, without the general encoder (`Insn::encode` would
+/// bring every instruction's encoding into the image).
+const fn at_zero(pattern: Pattern, rt: u8, offset: u32) -> u32 {
+    pattern.value | RT.put(rt as u32) | BASE.put(0) | OFFSET.put(offset)
+}
+
+/// `nop` and `ehb`: `sll $zero, $zero, 0` and `, 3` (the spec's aliases).
+const NOP: u32 = SLL.value;
+const EHB: u32 = SLL.value | SA.put(3);
 
 /// `di` as the rewritten store does it: Status.IE = 0.
 pub fn complete_di(cpu: &mut Cpu) {
@@ -120,17 +131,16 @@ pub enum Rewrite {
 
 pub fn rewrite(word: u32, next: Option<u32>, page: u32, status_before: u32, status_after: u32) -> Rewrite {
     let rt = RT.get(word) as u8;
-    let at = |offset: u32| (page + offset) as i16;
-    let status = at(STATUS_OFFSET);
+    let status = page + STATUS_OFFSET;
     if MFC0.matches(word) {
         let reg = Cp0Reg::new((key(word) >> 3) as u8, key(word) as u8);
         match Cp0::offset(reg) {
-            Some(offset) if reg.fast_read() => Rewrite::One(Insn::Lw { rt, offset: at(offset as u32), base: 0 }.encode()),
+            Some(offset) if reg.fast_read() => Rewrite::One(at_zero(LW, rt, page + offset as u32)),
             _ => Rewrite::Keep,
         }
     } else if MTC0.matches(word) {
         if key(word) == STATUS_KEY && (status_before ^ status_after) & !Cp0::STATUS_IE == 0 {
-            Rewrite::One(Insn::Sw { rt, offset: status, base: 0 }.encode())
+            Rewrite::One(at_zero(SW, rt, status))
         } else {
             Rewrite::Keep
         }
@@ -138,13 +148,11 @@ pub fn rewrite(word: u32, next: Option<u32>, page: u32, status_before: u32, stat
         let clear = di_store(page);
         match next {
             _ if rt == 0 => Rewrite::One(clear),
-            Some(ehb) if ehb == Insn::Sll { rd: 0, rt: 0, sa: 3 }.encode() => {
-                Rewrite::Two(Insn::Lw { rt, offset: status, base: 0 }.encode(), clear)
-            }
+            Some(EHB) => Rewrite::Two(at_zero(LW, rt, status), clear),
             _ => Rewrite::Keep,
         }
     } else if CACHE.matches(word) {
-        Rewrite::One(Insn::Sll { rd: 0, rt: 0, sa: 0 }.encode())
+        Rewrite::One(NOP)
     } else {
         Rewrite::Keep
     }
@@ -160,6 +168,7 @@ pub const fn page_ok(page: u32) -> bool {
 mod tests {
     use super::*;
     use emulator::AddressMap;
+    use isa_spec::Insn;
 
     const PAGE: u32 = 0x7000;
     const T1: u8 = 9;
