@@ -472,7 +472,7 @@ mod boot {
             let fpu_view = guest.vcpu.cpu.cp0.status & (STATUS_CU1 | STATUS_FR) == fpu_view;
             let timer = guest.vcpu.timer_key() == timer_key;
             let device_load = guest.vcpu.last_exit == ExitReason::Mmio && exit_loop::device_load(&exit);
-            let lines = device_load && guest.lines_kept();
+            let lines = !guest.bus.take_lines_moved() && device_load;
             let kept = exit_loop::Kept { fpu_view, timer, lines };
             let again = exit_loop::reenter_at_once(&exit, action, guest.vcpu.last_exit, kept) && guest.vcpu.prepare_entry();
             if !again {

@@ -47,9 +47,11 @@ commands:
                        build (or find cached) the Linux guest and native kernels and
                        the initramfs, print their paths; --boot-native boots the native
                        one on QEMU Malta with a shell on the terminal
-  bench [--linux]      measure (native vs virtualized, per-exit costs, footprint,
+  bench [--linux | --profiles]
+                       measure (native vs virtualized, per-exit costs, footprint,
                        Linux's boot, decoder) and write BENCHMARKS.md; --linux: only
-                       the Linux boot, printed";
+                       the Linux boot, printed; --profiles: only the CP0 and MMIO
+                       trace profiles, printed";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

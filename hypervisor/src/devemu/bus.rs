@@ -113,6 +113,9 @@ pub struct Bus {
     board: Option<MaltaBoard>,
     /// The time device accesses happen at, in ns (see [`Bus::set_time`]).
     now_ns: u64,
+    /// An access since the last [`Bus::take_lines_moved`] may have changed
+    /// an interrupt line.
+    lines_moved: bool,
     pub stats: BusStats,
 }
 
@@ -137,6 +140,7 @@ impl Bus {
             event: None,
             board: None,
             now_ns: 0,
+            lines_moved: false,
             stats: BusStats { unmapped: 0, out_of_range: 0, rejected: 0 },
         }
     }
@@ -315,19 +319,32 @@ impl Bus {
     pub fn read(&mut self, gpa: GuestPhys, size: AccessSize) -> Result<u32, BusFault> {
         let now = self.now_ns;
         if let Some(value) = self.board.as_mut().and_then(|b| b.read(gpa.0, size, now)) {
+            self.lines_moved = true;
             return Ok(value & size.mask());
         }
         if self.open_bus(gpa, size.bytes()) {
             return Ok(size.mask());
         }
         let (_, region, offset) = self.route(gpa, size)?;
-        Ok(region.device.read(offset, size) & size.mask())
+        let level = region.device.irq_level();
+        let value = region.device.read(offset, size) & size.mask();
+        let moved = region.device.irq_level() != level;
+        self.lines_moved |= moved;
+        Ok(value)
+    }
+
+    /// Whether an access since the last call may have changed one of the
+    /// guest's interrupt lines: any store or board access, a load whose
+    /// device changed its interrupt output.
+    pub fn take_lines_moved(&mut self) -> bool {
+        core::mem::take(&mut self.lines_moved)
     }
 
     /// A device store of the low `size` bytes of `value` at `gpa`. An event
     /// the store raises is kept for [`take_event`](Self::take_event).
     pub fn write(&mut self, gpa: GuestPhys, size: AccessSize, value: u32) -> Result<(), BusFault> {
         let now = self.now_ns;
+        self.lines_moved = true;
         if let Some(board) = self.board.as_mut() {
             if board.write(gpa.0, size, value & size.mask(), now) {
                 if let Some(event) = board.take_event() {
@@ -505,8 +522,13 @@ mod tests {
         bus.write(GuestPhys(0x101), AccessSize::Byte, u32::from(IER_ERBFI)).unwrap();
         bus.device_mut(uart_id).unwrap().as_uart_mut().unwrap().receive(b'x');
         assert_eq!((bus.irq_lines(), bus.isa_lines()), (1 << 3, 0));
+        assert!(bus.take_lines_moved(), "stores may move lines");
+        // Reading LSR moves no line; reading the byte lowers it.
         assert_eq!(bus.read(GuestPhys(0x105), AccessSize::Byte).unwrap() as u8 & LSR_DR, LSR_DR);
+        assert!(!bus.take_lines_moved());
         assert_eq!(bus.read(GuestPhys(0x100), AccessSize::Byte), Ok(u32::from(b'x')));
+        assert!(bus.take_lines_moved());
+        assert!(!bus.take_lines_moved(), "taken");
         assert_eq!(bus.irq_lines(), 0);
         // A UART wired to the board's i8259 asserts its ISA input instead.
         bus.write(GuestPhys(0x201), AccessSize::Byte, u32::from(IER_ERBFI)).unwrap();

@@ -14,8 +14,8 @@ pub struct Kept {
     pub fpu_view: bool,
     /// The guest's timer deadline (`Vcpu::timer_key`).
     pub timer: bool,
-    /// The guest's interrupt lines from its devices, after the board is
-    /// brought up to date (asked only after a device load).
+    /// The guest's interrupt lines: no device access of the exit may have
+    /// moved one (`Bus::take_lines_moved`).
     pub lines: bool,
 }
 

@@ -4,7 +4,7 @@
 use super::config::{Board, GuestConfig, Irq, Refusal, RegionKind};
 use super::linux;
 use super::memory::{GuestMemory, HostRam, Image, Pack};
-use super::vcpu::{CountRate, Vcpu, DEVICE_LINES};
+use super::vcpu::{CountRate, Vcpu};
 use crate::devemu::{AttachError, Bus, IrqRoute};
 use crate::devices::malta_board::MaltaBoard;
 use crate::devices::malta_fpga::{BOARD_REVISION, BOARD_REVISION_ADDR};
@@ -345,13 +345,6 @@ impl<'a> Guest<'a> {
         self.bus.sync_board();
         let lines = self.bus.irq_lines();
         self.vcpu.set_device_lines(lines);
-    }
-
-    /// After a device access: whether the guest's interrupt lines are
-    /// still what its Cause shows (the board brought up to date first).
-    pub fn lines_kept(&mut self) -> bool {
-        self.bus.sync_board();
-        self.vcpu.device_lines() == self.bus.irq_lines() & DEVICE_LINES
     }
 
     /// The words the board puts into the guest's ROM over its image (as

@@ -295,10 +295,6 @@ pub fn shadow_asids(guest_index: usize) -> [u8; 2] {
     [base, base + 1]
 }
 
-/// The interrupt lines devices drive (bit n: Cause.IP(2 + n), `cause_ip`
-/// 2..6).
-pub const DEVICE_LINES: u8 = 0x1F;
-
 /// One VCPU: the architectural state (the emulator's `Cpu` in the guest
 /// map), its exit counters and its virtual-timer bookkeeping.
 #[derive(Clone, Debug)]
@@ -621,11 +617,6 @@ impl Vcpu {
         }
         let guest = self.cpu.cp0.compare.wrapping_sub(self.cpu.cp0.count);
         Some(self.count_rate.host_ticks(guest).wrapping_add(self.last_count))
-    }
-
-    /// The device lines Cause shows now ([`DEVICE_LINES`]).
-    pub fn device_lines(&self) -> u8 {
-        ((self.cpu.cp0.cause >> 10) as u8) & DEVICE_LINES
     }
 
     /// Sets the device interrupt lines (bit n = Cause.IP(2+n), n = 0..5),
