@@ -409,7 +409,8 @@ mod boot {
         guest.vcpu.sync_timer(cp0::count());
         // The board's next timer event, in host ticks.
         let board_event = guest.bus.next_event_ns().map(ns_to_ticks);
-        if !guest.vcpu.prepare_entry() {
+        let mut host = HostHw { tlb_entries: VM.with(|vm| vm.tlb_entries) };
+        if !guest.vcpu.prepare_entry(&guest.memory, &mut host) {
             // WAIT: until its timer or the board's, or a device interrupt
             // (the worker wakes it when input arrives).
             if guest.stuck() {
@@ -420,7 +421,7 @@ mod boot {
             return Step::Sleep(Some(wake));
         }
         let cu1 = guest.vcpu.cpu.cp0.status_cu1() != 0;
-        let tlb_entries = VM.with(|vm| {
+        VM.with(|vm| {
             if cu1 && vm.fpu_owner != Some(index) {
                 if let Some(owner) = vm.fpu_owner {
                     guestmem::save_fpu(&mut vm.fpu[owner]);
@@ -428,9 +429,7 @@ mod boot {
                 guestmem::restore_fpu(&vm.fpu[index]);
                 vm.fpu_owner = Some(index);
             }
-            vm.tlb_entries
         });
-        let mut host = HostHw { tlb_entries };
         // The next scheduler event or the guest's own timer, whichever
         // comes first, ends the guest's run.
         let now = timer::now();
@@ -474,7 +473,7 @@ mod boot {
             let device_load = guest.vcpu.last_exit == ExitReason::Mmio && exit_loop::device_load(&exit);
             let lines = !guest.bus.take_lines_moved() && device_load;
             let kept = exit_loop::Kept { fpu_view, timer, lines };
-            let again = exit_loop::reenter_at_once(&exit, action, guest.vcpu.last_exit, kept) && guest.vcpu.prepare_entry();
+            let again = exit_loop::reenter_at_once(&exit, action, guest.vcpu.last_exit, kept) && guest.vcpu.prepare_entry(&guest.memory, &mut host);
             if !again {
                 break (exit, action);
             }

@@ -495,16 +495,13 @@ impl Vcpu {
         self.cpu.kernel_mode() && self.in_paravirt_page(va) && self.paravirt.is_some_and(|pv| !pv.writable)
     }
 
-    /// The guest stopped at the second half of a rewritten `di` (an exit
-    /// came between its load and its store) with interrupts enabled: the
-    /// store is done now, as `di`, so that no interrupt the entry may
-    /// take comes between the two. (With interrupts disabled none can,
-    /// and the guest runs the store itself.)
+    /// An interrupt is about to be taken with the guest at the second half
+    /// of a rewritten `di` (an exit came between its load and its store):
+    /// the store is done first, as `di`, so that no interrupt comes
+    /// between the two. (Otherwise the guest runs the store itself.)
     fn paravirt_complete_di(&mut self, memory: &GuestMemory, host: &mut dyn Host) {
         let Some(pv) = self.paravirt else { return };
-        let status = self.cpu.cp0.status;
-        let enabled = status & (Cp0::STATUS_IE | Cp0::STATUS_EXL | Cp0::STATUS_ERL) == Cp0::STATUS_IE && !self.cpu.debug_mode;
-        if !enabled || self.resume_in_slot {
+        if self.resume_in_slot {
             return;
         }
         if self.fetch(self.cpu.pc, memory, host) == Some(paravirt::di_store(pv.page)) {
@@ -646,7 +643,11 @@ impl Vcpu {
     /// Before entering the guest: takes a pending, enabled interrupt (as the
     /// hardware would before the next instruction), waking a WAIT. Returns
     /// whether the VCPU can run (false: it waits for an interrupt).
-    pub fn prepare_entry(&mut self) -> bool {
+    /// (`memory` and `host`: for the paravirtual mode's `di`.)
+    pub fn prepare_entry(&mut self, memory: &GuestMemory, host: &mut dyn Host) -> bool {
+        if self.cpu.interrupt_pending() {
+            self.paravirt_complete_di(memory, host);
+        }
         if self.cpu.interrupt_pending() {
             let in_delay_slot = core::mem::take(&mut self.resume_in_slot);
             self.cpu.raise(Exception { in_delay_slot, ..Exception::new(ExceptionKind::Interrupt) });
@@ -758,7 +759,6 @@ impl Vcpu {
             }
             _ => (ExitReason::Unexpected, Action::Stop("unexpected host exception from the guest")),
         };
-        self.paravirt_complete_di(memory, host);
         self.counters.count(reason);
         self.last_exit = reason;
         // Nothing moved the guest: it resumes at EPC, inside the slot if BD.
@@ -1405,7 +1405,7 @@ mod tests {
         v.handle_exit(exit(1, CODE, PV_STATUS), &MEMORY, &mut bus, &mut m);
         assert_eq!(v.counters.get(ExitReason::ParavirtStore), 1);
         assert_eq!((v.cpu.cp0.status, v.cpu.pc), (im2 | Cp0::STATUS_IE, CODE + 4));
-        assert!(v.prepare_entry());
+        assert!(v.prepare_entry(&MEMORY, &mut Machine::default()));
         assert_eq!((v.cpu.cp0.epc, v.cpu.cp0.status_exl()), (CODE + 4, 1));
         // The rewritten di's store, read-only (EXL now): `di`.
         let mut d = paravirtual();
@@ -1416,10 +1416,10 @@ mod tests {
         assert_eq!((d.cpu.cp0.status, d.cpu.pc), (Cp0::STATUS_EXL, CODE + 12));
     }
 
-    /// An exit between the load and the store of a rewritten `di`, with
-    /// interrupts enabled, completes the store: no interrupt comes between.
+    /// An interrupt about to be taken between the load and the store of a
+    /// rewritten `di` completes the store first: none comes between.
     #[test]
-    fn an_exit_inside_a_rewritten_di_completes_it() {
+    fn an_interrupt_inside_a_rewritten_di_waits_for_its_store() {
         let (mut m, mut bus, mut v) = (Machine::default(), bus(), paravirtual());
         m.code(CODE, &[paravirt::di_store(PV_PAGE)]);
         let im2 = 1 << 10;
@@ -1427,13 +1427,17 @@ mod tests {
         v.cpu.cp0.cause |= im2;
         enter(&mut m, &mut v);
         v.handle_exit(exit(0, CODE, 0), &MEMORY, &mut bus, &mut m);
+        assert_eq!(v.cpu.pc, CODE, "the exit alone leaves it to the guest");
+        assert!(v.prepare_entry(&MEMORY, &mut m));
         assert_eq!((v.cpu.cp0.status, v.cpu.pc), (im2, CODE + 4));
-        assert!(!v.cpu.interrupt_pending());
-        // Without the mode the same word is the guest's own store.
+        // Without the mode the same word is the guest's own store: the
+        // interrupt is taken before it.
         let mut plain = vcpu();
         plain.cpu.cp0.status = im2 | Cp0::STATUS_IE;
+        plain.cpu.cp0.cause |= im2;
         plain.handle_exit(exit(0, CODE, 0), &MEMORY, &mut bus, &mut m);
-        assert_eq!(plain.cpu.pc, CODE);
+        assert!(plain.prepare_entry(&MEMORY, &mut m));
+        assert_eq!((plain.cpu.cp0.epc, plain.cpu.cp0.status_exl()), (CODE, 1));
     }
 
     #[test]
@@ -2026,12 +2030,12 @@ mod tests {
         v.cpu.cp0.status = 0x8001; // IM7, IE
         v.handle_exit(exit(11, CODE, 0), &MEMORY, &mut bus, &mut m);
         assert!(v.cpu.waiting);
-        assert!(!v.prepare_entry());
+        assert!(!v.prepare_entry(&MEMORY, &mut Machine::default()));
         v.sync_timer(999);
-        assert!(!v.prepare_entry());
+        assert!(!v.prepare_entry(&MEMORY, &mut Machine::default()));
         v.sync_timer(1001);
         assert_eq!(v.cpu.cp0.cause_ti(), 1);
-        assert!(v.prepare_entry());
+        assert!(v.prepare_entry(&MEMORY, &mut Machine::default()));
         assert_eq!(v.cpu.cp0.epc, CODE + 4, "EPC = WAIT + 4");
         assert_eq!(v.cpu.cp0.cause_exccode(), 0);
         // EXL blocks it; IV moves the vector.
@@ -2040,18 +2044,18 @@ mod tests {
         v.sync_timer(0);
         v.cpu.cp0.compare = 10;
         v.sync_timer(20);
-        assert!(v.prepare_entry());
+        assert!(v.prepare_entry(&MEMORY, &mut Machine::default()));
         assert_eq!(v.cpu.pc, CODE, "not taken while EXL");
         v.cpu.cp0.status = 0x8001;
         v.cpu.cp0.cause |= 1 << 23;
-        assert!(v.prepare_entry());
+        assert!(v.prepare_entry(&MEMORY, &mut Machine::default()));
         assert_eq!(v.cpu.pc, 0x200);
         // A device line drives IP2.
         let mut v = vcpu();
         v.cpu.cp0.status = 0x0401;
         v.set_device_lines(1);
         assert_eq!(v.cpu.cp0.cause & 0xFC00, 0x0400);
-        assert!(v.prepare_entry());
+        assert!(v.prepare_entry(&MEMORY, &mut Machine::default()));
         assert_eq!(v.cpu.pc, 0x180);
         // Lowering the line clears IP2; the timer's IP7 stays with TI.
         v.cpu.cp0.cause |= 1 << 30;
@@ -2066,7 +2070,7 @@ mod tests {
         let e = Exit { cause: 1 << 31, epc: 0x3000, badvaddr: 0, debug: false, lladdr: 0 };
         v.handle_exit(e, &MEMORY, &mut bus, &mut m);
         v.cpu.cp0.cause |= 1 << 8;
-        assert!(v.prepare_entry());
+        assert!(v.prepare_entry(&MEMORY, &mut Machine::default()));
         assert_eq!(v.cpu.cp0.epc, 0x3000);
         assert_eq!(v.cpu.cp0.cause_bd(), 1);
     }

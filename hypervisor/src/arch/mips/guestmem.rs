@@ -53,9 +53,12 @@ pub fn copy_cp0(pa: HostPhys, cp0: &Cp0) {
     // with no padding; the destination is the guest's own RAM (checked by
     // the caller through host_range), aligned, below the KSEG0 limit,
     // holding none of the hypervisor's objects.
+    // Word by word: `copy_nonoverlapping` would call a byte-wise memcpy.
     unsafe {
-        let from = core::ptr::from_ref(cp0).cast::<u32>();
-        core::ptr::copy_nonoverlapping(from, (KSEG0 | pa.0) as *mut u32, WORDS);
+        let (from, to) = (core::ptr::from_ref(cp0).cast::<u32>(), (KSEG0 | pa.0) as *mut u32);
+        for i in 0..WORDS {
+            to.add(i).write_volatile(from.add(i).read());
+        }
     }
 }
 
