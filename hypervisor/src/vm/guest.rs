@@ -178,7 +178,7 @@ impl<'a> Guest<'a> {
         let memory = scratch.allocate(config)?;
         image.check(&memory)?;
         if let Some(page) = config.paravirt_page {
-            let taken = |c: &crate::vm::memory::Chunk<'_>| u64::from(c.gpa) < u64::from(page) + 0x1000 && u64::from(page) < u64::from(c.gpa) + c.data.len() as u64;
+            let taken = |c: &crate::vm::memory::Chunk<'_>| u64::from(c.gpa) < u64::from(page + super::paravirt::PAGE_BYTES) && u64::from(page) < u64::from(c.gpa) + c.data.len() as u64;
             if image.chunks().any(|c| taken(&c)) {
                 return Err(Refusal::ParavirtPageTaken { page });
             }
@@ -496,6 +496,31 @@ mod tests {
         let err = Guest::build(0, &config, &mut ram, Pack::parse(&too_big).as_ref(), 0).unwrap_err();
         assert_eq!(err.to_string(), "the initramfs (65536 KiB) does not fit in RAM above the kernel");
         assert_eq!(ram.available(), HostRam::new(128 << 20).available(), "nothing allocated");
+    }
+
+    /// A paravirtual guest gets its page; one whose image has bytes in
+    /// the page is refused, nothing allocated.
+    #[test]
+    fn a_paravirtual_page_is_the_guests_and_its_image_stays_out() {
+        let regions = [R("ram", "ram", 0, 0x0100_0000), R("rom", "rom", ROM_BASE, 0x0040_0000)];
+        let dt = guest_blob(&|b| {
+            b.cells("paravirt-page", &[0x7000]);
+        }, None, &regions);
+        let fdt = fdt::Fdt::new(&dt).unwrap();
+        let config = config::guests(&fdt, &known_compatible).next().unwrap().1.unwrap();
+        let mut ram = HostRam::new(64 << 20);
+        let clear = pack(&[("a.elf", &[(0x0010_0000, &[0; 16]), (0x6FF0, &[0; 16])])]);
+        let (guest, _) = Guest::build(0, &config, &mut ram, Pack::parse(&clear).as_ref(), 0).unwrap();
+        assert_eq!(guest.vcpu.paravirt_page(), guest.memory.host_phys(0x7000));
+        assert_eq!(guest.vcpu.paravirt_rewritten(), Some(0));
+        let mut status = String::new();
+        write_status(&guest, &mut status).unwrap();
+        assert!(status.contains("\n  paravirtual: 0 instructions rewritten\n"), "{status}");
+        let before = ram.available();
+        let taken = pack(&[("a.elf", &[(0x0010_0000, &[0; 16]), (0x6FF8, &[0; 16])])]);
+        let err = Guest::build(1, &config, &mut ram, Pack::parse(&taken).as_ref(), 0).unwrap_err();
+        assert_eq!(err.to_string(), "paravirt-page 0x7000: its image has bytes there");
+        assert_eq!(ram.available(), before, "nothing allocated");
     }
 
     #[test]

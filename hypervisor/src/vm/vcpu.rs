@@ -534,25 +534,24 @@ impl Vcpu {
     fn paravirt_rewrite(&mut self, pc: u32, word: u32, status_before: u32, memory: &GuestMemory, host: &mut dyn Host) {
         let Some(pv) = self.paravirt else { return };
         let next = DI.matches(word).then(|| self.fetch(pc.wrapping_add(4), memory, host)).flatten();
-        let words = match paravirt::rewrite(word, next, pv.page, status_before, self.cpu.cp0.status) {
+        let words: &[u32] = match paravirt::rewrite(word, next, pv.page, status_before, self.cpu.cp0.status) {
             paravirt::Rewrite::Keep => return,
-            paravirt::Rewrite::One(a) => [Some(a), None],
-            paravirt::Rewrite::Two(a, b) => [Some(a), Some(b)],
+            paravirt::Rewrite::One(a) => &[a],
+            paravirt::Rewrite::Two(a, b) => &[a, b],
         };
-        // Both words' frames first: all or nothing.
-        let frame = |at: u32| memory.host_phys(self.cpu.translate(at, Access::Fetch).ok()?);
-        let frames = [frame(pc), words[1].and_then(|_| frame(pc.wrapping_add(4)))];
-        if frames[0].is_none() || (words[1].is_some() && frames[1].is_none()) {
-            return;
-        }
-        for (frame, word) in frames.into_iter().zip(words) {
-            if let (Some(pa), Some(word)) = (frame, word) {
-                host.write_code(pa, word);
-                if let Some(pv) = self.paravirt.as_mut() {
-                    pv.rewritten += 1;
-                }
+        // Every word's frame first: all or nothing.
+        let mut frames = [HostPhys(0); 2];
+        for (i, frame) in frames.iter_mut().enumerate().take(words.len()) {
+            let at = pc.wrapping_add(4 * i as u32);
+            match self.cpu.translate(at, Access::Fetch).ok().and_then(|gpa| memory.host_phys(gpa)) {
+                Some(pa) => *frame = pa,
+                None => return,
             }
         }
+        for (&frame, &word) in frames.iter().zip(words) {
+            host.write_code(frame, word);
+        }
+        self.paravirt = Some(Paravirt { rewritten: pv.rewritten + words.len() as u64, ..pv });
     }
 
     /// The guest's address map (a VCPU's CPU always has one).

@@ -146,6 +146,17 @@ core::arch::global_asm!(
     bne   \scratch, \status, 7f
     nop
 .endm
+# To `label` when the word in k0 under the mask is the value (each given
+# as its halves); t1 = the word under the mask, t2 clobbered.
+.macro to_if_word mask_hi, mask_lo, value_hi, value_lo, label
+    lui   $t1, \mask_hi
+    ori   $t1, $t1, \mask_lo
+    and   $t1, $t1, $k0
+    lui   $t2, \value_hi
+    ori   $t2, $t2, \value_lo
+    beq   $t1, $t2, \label
+    nop
+.endm
 # t1 = rt * 8 of the word in k0: the offset of rt's jump-table entry.
 .macro rt_times_8
     srl   $t1, $k0, 13
@@ -418,12 +429,8 @@ fast_return:
     andi  $t1, $t0, {exl_erl}
     beqz  $t1, fast_usable
     nop
-13: lui   $t1, {move_mask_hi}
-    ori   $t1, $t1, {move_mask_lo}
-    and   $t1, $t1, $k0
-    lui   $t2, {mfc0_hi}
-    ori   $t2, $t2, {mfc0_lo}
-    beq   $t1, $t2, 7f
+13: to_if_word {move_mask_hi}, {move_mask_lo}, {mfc0_hi}, {mfc0_lo}, 7f
+    # mtc0 (t1: the word under the same mask): Status only.
     lui   $t2, {mtc0_hi}
     ori   $t2, $t2, {mtc0_lo}
     bne   $t1, $t2, 14f
@@ -434,17 +441,8 @@ fast_return:
     nop
     b     fast_usable
     nop
-14: lui   $t1, {mfmc0_mask_hi}
-    ori   $t1, $t1, {mfmc0_mask_lo}
-    and   $t1, $t1, $k0
-    lui   $t2, {di_hi}
-    ori   $t2, $t2, {di_lo}
-    beq   $t1, $t2, 7f
-    lui   $t1, {cache_mask_hi}
-    and   $t1, $t1, $k0
-    lui   $t2, {cache_hi}
-    beq   $t1, $t2, 7f
-    nop
+14: to_if_word {mfmc0_mask_hi}, {mfmc0_mask_lo}, {di_hi}, {di_lo}, 7f
+    to_if_word {cache_mask_hi}, 0, {cache_hi}, 0, 7f
     b     fast_usable
     nop
 
