@@ -470,9 +470,7 @@ mod boot {
             *sample = Some((guest.vcpu.last_exit, out.count));
             let fpu_view = guest.vcpu.cpu.cp0.status & (STATUS_CU1 | STATUS_FR) == fpu_view;
             let timer = guest.vcpu.timer_key() == timer_key;
-            let device_load = guest.vcpu.last_exit == ExitReason::Mmio && exit_loop::device_load(&exit);
-            let lines = !guest.bus.take_lines_moved() && device_load;
-            let kept = exit_loop::Kept { fpu_view, timer, lines };
+            let kept = exit_loop::Kept { fpu_view, timer, lines: !guest.bus.take_lines_moved() };
             let again = exit_loop::reenter_at_once(&exit, action, guest.vcpu.last_exit, kept) && guest.vcpu.prepare_entry(&guest.memory, &mut host);
             if !again {
                 break (exit, action);

@@ -504,18 +504,12 @@ fn check_board<'a>(config: &GuestConfig<'a>) -> Result<(), Refusal<'a>> {
     Ok(())
 }
 
-/// `paravirt-page`: [`paravirt::page_ok`](crate::vm::paravirt::page_ok),
-/// in a segment the map's kernel mode reaches unmapped with guest-physical
-/// = virtual, and in its RAM.
+/// `paravirt-page`: [`paravirt::page_in_map`](crate::vm::paravirt::page_in_map),
+/// and in its RAM.
 fn check_paravirt_page<'a>(config: &GuestConfig<'a>, page: u32) -> Result<(), Refusal<'a>> {
-    use emulator::addrmap::Reach;
-    let same = match config.map.segment(page) {
-        Some(segment) => matches!(segment.kernel, Reach::Direct { phys, .. } if phys + (page - segment.start) == page),
-        None => false,
-    };
     let ram = config.ram();
     let in_ram = ram.contains(page) && u64::from(page) + u64::from(PAGE) <= ram.end();
-    if !crate::vm::paravirt::page_ok(page) || !same || !in_ram {
+    if !crate::vm::paravirt::page_in_map(config.map, page) || !in_ram {
         return Err(Refusal::BadParavirtPage { page });
     }
     Ok(())

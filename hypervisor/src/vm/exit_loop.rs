@@ -38,7 +38,7 @@ pub fn reenter_at_once(exit: &Exit, action: Action, reason: ExitReason, kept: Ke
 /// Whether a device access's exit is a load (TLBL or AdEL: an MMIO
 /// exit is never a fetch).
 #[inline]
-pub fn device_load(exit: &Exit) -> bool {
+fn device_load(exit: &Exit) -> bool {
     matches!(exit.code(), 2 | 4)
 }
 

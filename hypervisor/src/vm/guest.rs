@@ -177,11 +177,8 @@ impl<'a> Guest<'a> {
         let mut scratch = *ram;
         let memory = scratch.allocate(config)?;
         image.check(&memory)?;
-        if let Some(page) = config.paravirt_page {
-            let taken = |c: &crate::vm::memory::Chunk<'_>| u64::from(c.gpa) < u64::from(page + super::paravirt::PAGE_BYTES) && u64::from(page) < u64::from(c.gpa) + c.data.len() as u64;
-            if image.chunks().any(|c| taken(&c)) {
-                return Err(Refusal::ParavirtPageTaken { page });
-            }
+        if let Some(page) = config.paravirt_page.filter(|&page| image.touches(page, super::paravirt::PAGE_BYTES)) {
+            return Err(Refusal::ParavirtPageTaken { page });
         }
         let linux = match config.linux {
             Some(boot) => Some(Self::linux_start(config, boot, &image, &memory, pack)?),

@@ -238,6 +238,12 @@ impl<'a> Image<'a> {
         })
     }
 
+    /// Whether a chunk has bytes in `[gpa, gpa + len)`.
+    pub fn touches(&self, gpa: u32, len: u32) -> bool {
+        let end = u64::from(gpa) + u64::from(len);
+        self.chunks().any(|c| u64::from(c.gpa) < end && u64::from(gpa) < u64::from(c.gpa) + c.data.len() as u64)
+    }
+
     /// Checks every chunk lands in RAM or ROM of `memory`.
     pub fn check<'r>(&self, memory: &GuestMemory) -> Result<(), Refusal<'r>> {
         for chunk in self.chunks() {

@@ -38,6 +38,7 @@
 //! only IE) takes effect at the next exit, an interrupt it unmasks in IM
 //! included. Stores to the page's other words are lost at the next entry,
 //! and the guest reads its code as rewritten.
+use emulator::addrmap::{GuestMap, Reach};
 use emulator::{Cp0, Cp0Reg, Cpu};
 use isa_spec::fields::{BASE, OFFSET, RT, SA};
 use isa_spec::patterns::{CACHE, DI, LW, MFC0, MTC0, SB, SLL, SW};
@@ -162,6 +163,14 @@ pub fn rewrite(word: u32, next: Option<u32>, page: u32, status_before: u32, stat
 /// of `$zero`.
 pub const fn page_ok(page: u32) -> bool {
     page.is_multiple_of(PAGE_BYTES) && page + PAGE_BYTES <= REACH
+}
+
+/// Whether `page` can be a paravirtual page in `map`: [`page_ok`], and
+/// the map's kernel mode reaches it unmapped at the same guest-physical
+/// address (the page the guest gives up is where it is seen).
+pub fn page_in_map(map: &GuestMap, page: u32) -> bool {
+    let same = map.segment(page).is_some_and(|s| matches!(s.kernel, Reach::Direct { phys, .. } if phys + (page - s.start) == page));
+    page_ok(page) && same
 }
 
 #[cfg(test)]

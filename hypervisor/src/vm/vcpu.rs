@@ -435,16 +435,11 @@ impl Vcpu {
     }
 
     /// Turns the paravirtual mode on with the page at guest kernel VA
-    /// `page` (config-checked: [`paravirt::page_ok`], in an unmapped
-    /// segment of the guest map onto the guest's RAM). `false`: the
-    /// page is not that, nothing changed.
+    /// `page` (config-checked: [`paravirt::page_in_map`], in the guest's
+    /// RAM). `false`: the page is not that, nothing changed.
     pub fn set_paravirt(&mut self, page: u32, memory: &GuestMemory) -> bool {
-        let direct = self.map().segment(page).map(|s| (s.start, s.kernel));
-        let Some((start, Reach::Direct { phys, .. })) = direct else { return false };
-        let gpa = phys + (page - start);
-        let Some(host) = memory.host_range(gpa, paravirt::PAGE_BYTES).filter(|_| paravirt::page_ok(page) && gpa == page) else {
-            return false;
-        };
+        let host = memory.host_range(page, paravirt::PAGE_BYTES).filter(|_| paravirt::page_in_map(self.map(), page));
+        let Some(host) = host else { return false };
         self.paravirt = Some(Paravirt { page, host, writable: false, rewritten: 0 });
         true
     }
@@ -872,12 +867,7 @@ impl Vcpu {
         if !keeps_view(word) || slot.is_some_and(|w| !keeps_view(w)) {
             code = None;
         }
-        let rewritable = !bd && self.paravirt.is_some() && self.cpu.kernel_mode();
-        let status = self.cpu.cp0.status;
-        let mut outcome = self.execute(word, slot, host);
-        if rewritable && outcome == Outcome::Continue {
-            self.paravirt_rewrite(pc, word, status, memory, host);
-        }
+        let mut outcome = self.execute(word, slot, memory, host);
         if outcome == Outcome::NotEmulated {
             // An ordinary instruction the host refused (RI): the guest sees RI.
             self.inject(Exception::reserved_instruction(), bd);
@@ -892,11 +882,7 @@ impl Vcpu {
             if !keeps_view(next) {
                 code = None;
             }
-            let (at, rewritable, status) = (self.cpu.pc, self.paravirt.is_some() && self.cpu.kernel_mode(), self.cpu.cp0.status);
-            outcome = self.execute(next, None, host);
-            if rewritable && outcome == Outcome::Continue {
-                self.paravirt_rewrite(at, next, status, memory, host);
-            }
+            outcome = self.execute(next, None, memory, host);
         }
         Action::Resume
     }
@@ -930,9 +916,12 @@ impl Vcpu {
         (last.wrapping_sub(first) == 0xFFF).then_some(first)
     }
 
-    /// Emulates one trapping instruction (and its slot) and drops the
-    /// shadows it made stale.
-    fn execute(&mut self, word: u32, slot: Option<u32>, host: &mut dyn Host) -> Outcome {
+    /// Emulates one trapping instruction (and its slot), drops the shadows
+    /// it made stale and, in paravirtual mode, rewrites it (in guest kernel
+    /// mode, outside a delay slot: [`Vcpu::paravirt_rewrite`]).
+    fn execute(&mut self, word: u32, slot: Option<u32>, memory: &GuestMemory, host: &mut dyn Host) -> Outcome {
+        let (pc, status) = (self.cpu.pc, self.cpu.cp0.status);
+        let rewritable = slot.is_none() && self.paravirt.is_some() && self.cpu.kernel_mode();
         let asid = self.cpu.cp0.entryhi & emulator::ASID_MASK;
         let tlb_write = writes_tlb(word) || slot.is_some_and(writes_tlb);
         let before = tlb_write.then(|| self.cpu.tlb.entries);
@@ -954,6 +943,9 @@ impl Vcpu {
                     }
                 }
             }
+        }
+        if rewritable && outcome == Outcome::Continue {
+            self.paravirt_rewrite(pc, word, status, memory, host);
         }
         outcome
     }

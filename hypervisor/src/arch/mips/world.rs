@@ -308,9 +308,9 @@ pub fn enter(cpu: &mut Cpu, status: u32, asid: u8, views: [u8; 2], linked_sc: Op
     let linked = linked_sc.map_or(0, |va| (va & !3) | 1);
     let asids = u32::from(asid) | u32::from(views[0]) << 8 | u32::from(views[1]) << 16;
     let mirror = match mirror {
-        Some(HostPhys(pa)) => {
-            super::guestmem::copy_cp0(HostPhys(pa), &cpu.cp0);
-            super::guestmem::kseg0(pa)
+        Some(page) => {
+            super::guestmem::copy_cp0(page, &cpu.cp0);
+            super::guestmem::kseg0(page.0)
         }
         None => core::ptr::addr_of!(cpu.cp0) as u32,
     };
