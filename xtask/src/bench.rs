@@ -334,11 +334,8 @@ fn profile(hypervisor: &Path, what: &Profiled) -> Result<(Vec<(String, f64)>, f6
     let raw = image::assemble_raw(&format!("profile-{}", what.name), &PROFILE_GUEST.replace("{ops}", what.ops))?;
     let log = raw.with_extension("log");
     let pack = image::guest_pack(&[raw], "bench-profile.pack")?;
-    let mut machine = Machine::new(hypervisor);
-    for arg in image::pack_args(&pack) {
-        machine = machine.arg(arg);
-    }
-    machine = machine.arg("-d").arg("exec,nochain,in_asm").arg("-D").arg(log.display().to_string());
+    let machine = crate::qemu_tests::with_pack(Machine::new(hypervisor), &pack);
+    let machine = machine.arg("-d").arg("exec,nochain,in_asm").arg("-D").arg(log.display().to_string());
     run_machine_with(&machine, "guest0: powered off", "halt\n", Duration::ZERO)?;
 
     let mut nm = Command::new("mipsel-linux-gnu-nm");
@@ -453,15 +450,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let flash = qemu::boot_flash_path();
     std::fs::write(&flash, qemu::boot_flash_image()).map_err(|e| format!("cannot write {}: {e}", flash.display()))?;
     let native_machine = Machine::new(&native).without_boot_flash();
-    let mut virt_machine = Machine::new(&hypervisor);
-    for arg in image::pack_args(&pack) {
-        virt_machine = virt_machine.arg(arg);
-    }
+    let virt_machine = crate::qemu_tests::with_pack(Machine::new(&hypervisor), &pack);
     // The same guest in the paravirtual mode (dts/paravirt.dts).
-    let mut pv_machine = Machine::new(&image::paravirt_hypervisor()?);
-    for arg in image::pack_args(&pack) {
-        pv_machine = pv_machine.arg(arg);
-    }
+    let pv_machine = crate::qemu_tests::with_pack(Machine::new(&image::paravirt_hypervisor()?), &pack);
     let mut runs = Vec::new();
     for round in 1..=2 {
         println!("bench: round {round}: native, under the hypervisor, in its paravirtual mode (-icount {ICOUNT})");
@@ -538,15 +529,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
             pt as f64 * ipt / pops.max(1) as f64,
         );
     }
-    if let (Some(&(nt, ops)), Some(&(vt, _))) = (native_r.workloads.get("cp0"), virt_r.workloads.get("cp0")) {
-        let per = (vt as f64 - nt as f64) * ipt / ops.max(1) as f64 + 1.0;
+    // Host instructions per CP0 instruction of the cp0 workload in a run:
+    // its extra ticks over native, in host instructions, per CP0
+    // instruction, plus the instruction itself.
+    let cp0_cost = |run: &Results| {
+        let (&(nt, ops), &(t, _)) = native_r.workloads.get("cp0").zip(run.workloads.get("cp0"))?;
+        Some((t as f64 - nt as f64) * ipt / ops.max(1) as f64 + 1.0)
+    };
+    let (cp0, pv_cp0) = (cp0_cost(virt_r), cp0_cost(pv_r));
+    if let Some(per) = cp0 {
         let _ = writeln!(
             md,
             "\nTrapped and emulated `mfc0`/`mtc0` round trip, seen by the guest (whole exit, emulation, re-entry): **{per:.0} host instructions** each (cp0 workload: extra ticks × {ipt:.2} / CP0 instructions + the instruction itself)."
         );
     }
-    if let (Some(&(nt, ops)), Some(&(pt, _))) = (native_r.workloads.get("cp0"), pv_r.workloads.get("cp0")) {
-        let per = (pt as f64 - nt as f64) * ipt / ops.max(1) as f64 + 1.0;
+    if let Some(per) = pv_cp0 {
         let _ = writeln!(
             md,
             "\nIn the paravirtual mode (the `mfc0` rewritten into a load of the VCPU's page, the `mtc0 Status` into a store): **{per:.1} host instructions** per CP0 instruction, same formula."
@@ -695,9 +692,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     let compute = r("compute");
     target_row(&mut md, "compute-bound ratio ≤ 1.02", compute.map_or("—".into(), |x| format!("{x:.3}")), compute.map(|x| x <= 1.02));
-    let cp0 = native_r.workloads.get("cp0").zip(virt_r.workloads.get("cp0")).map(|(&(nt, ops), &(vt, _))| {
-        (vt as f64 - nt as f64) * ipt / ops.max(1) as f64 + 1.0
-    });
     target_row(&mut md, "#16: trapped mfc0/mtc0 round trip ≤ 150 host instructions (moonshot 100)", cp0.map_or("—".into(), |x| format!("{x:.0}")), cp0.map(|x| x <= 150.0));
     let tlb = r("tlb");
     target_row(&mut md, "#16: TLB workload ≤ 10× native (moonshot 3×)", tlb.map_or("—".into(), |x| format!("{x:.1}×")), tlb.map(|x| x <= 10.0));
@@ -709,9 +703,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
     target_row(&mut md, "#16: MMIO read ≤ 800 host instructions", mmio.map_or("—".into(), |x| format!("{x:.0}")), mmio.map(|x| x <= 800.0));
     let critical = pv_r.workloads.get("critical").zip(native_r.workloads.get("critical")).map(|(p, n)| ratio(p.0, n.0));
     target_row(&mut md, "#16: RTOS critical section ≤ 3× native with the paravirtual mode", critical.map_or("—".into(), |x| format!("{x:.2}×")), critical.map(|x| x <= 3.0));
-    let pv_cp0 = native_r.workloads.get("cp0").zip(pv_r.workloads.get("cp0")).map(|(&(nt, ops), &(pt, _))| {
-        (pt as f64 - nt as f64) * ipt / ops.max(1) as f64 + 1.0
-    });
     target_row(&mut md, "#16: a CP0 read ≤ 10 host instructions with the paravirtual mode", pv_cp0.map_or("—".into(), |x| format!("{x:.1}")), pv_cp0.map(|x| x <= 10.0));
     target_row(&mut md, "#16: image text + rodata ≤ 64 KiB", kib(text + rodata), Some(text + rodata <= 64 * 1024));
     target_row(&mut md, "#16: hypervisor RAM per guest ≤ 8 KiB besides its VCPU stack", kib(guest_slots / 4 + structs.get("FpuRegs").copied().unwrap_or(0)), Some(guest_slots / 4 + structs.get("FpuRegs").copied().unwrap_or(0) <= 8 * 1024));

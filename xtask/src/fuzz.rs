@@ -331,16 +331,18 @@ pub fn compare(hypervisor: &Path, elfs: &(PathBuf, PathBuf), params: &Params) ->
 
 /// QEMU test: the default seed, [`TEST_BLOCKS`] blocks, must agree.
 pub fn qemu_test(images: &crate::qemu_tests::Images) -> Result<(), String> {
-    let elfs = build()?;
-    let summary = compare(&images.hypervisor, &elfs, &Params::new(DEFAULT_SEED, TEST_BLOCKS))?;
-    println!("      ({summary})");
-    Ok(())
+    test_against(&images.hypervisor)
 }
 
 /// The same with the fuzz guest in the paravirtual mode (`dts/paravirt.dts`).
 pub fn qemu_test_paravirtual(_images: &crate::qemu_tests::Images) -> Result<(), String> {
+    test_against(&crate::image::paravirt_hypervisor()?)
+}
+
+/// The default seed and blocks, natively and as the only guest of `hypervisor`.
+fn test_against(hypervisor: &Path) -> Result<(), String> {
     let elfs = build()?;
-    let summary = compare(&crate::image::paravirt_hypervisor()?, &elfs, &Params::new(DEFAULT_SEED, TEST_BLOCKS))?;
+    let summary = compare(hypervisor, &elfs, &Params::new(DEFAULT_SEED, TEST_BLOCKS))?;
     println!("      ({summary})");
     Ok(())
 }
