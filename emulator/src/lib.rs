@@ -372,6 +372,21 @@ impl Cpu {
         }
     }
 
+    /// The guest-physical address of `va` when the current mode reaches
+    /// it in an unmapped segment of a guest map: what [`translate`]
+    /// gives there, for any access, without its general route; `None`
+    /// for a mapped segment, an address error or the native map.
+    ///
+    /// [`translate`]: Self::translate
+    #[inline]
+    pub fn unmapped_phys(&self, va: u32) -> Option<u32> {
+        let AddressMap::Guest(map) = self.map else { return None };
+        match map.reach(va, self.kernel_mode()) {
+            (addrmap::Reach::Direct { phys, .. }, offset) => Some(phys + offset),
+            _ => None,
+        }
+    }
+
     /// Kernel mode: Status.EXL or ERL, debug mode, or KSU = 0.
     pub fn kernel_mode(&self) -> bool {
         self.cp0.status_exl() != 0 || self.cp0.status_erl() != 0 || self.debug_mode || self.cp0.status_ksu() == 0

@@ -466,7 +466,10 @@ mod boot {
             let debug = out.vector == 0x480;
             let cause = if debug { cp0::debug() & (1 << 31) } else { out.cause };
             let exit = Exit { cause, epc: guest.vcpu.cpu.pc, badvaddr: out.badvaddr, debug, lladdr: out.lladdr };
-            let action = guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host);
+            let action = match guest.vcpu.device_exit(&exit, &guest.memory, &mut guest.bus, &mut host) {
+                Some(action) => action,
+                None => guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host),
+            };
             *sample = Some((guest.vcpu.last_exit, out.count));
             let fpu_view = guest.vcpu.cpu.cp0.status & (STATUS_CU1 | STATUS_FR) == fpu_view;
             let timer = guest.vcpu.timer_key() == timer_key;

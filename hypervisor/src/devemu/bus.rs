@@ -271,18 +271,6 @@ impl Bus {
             && !self.regions().any(|(_, r)| u64::from(gpa.0) < r.end() && u64::from(r.base.0) < end)
     }
 
-    /// Routes an access to its device: the region and the offset in it.
-    fn route(&mut self, gpa: GuestPhys, size: AccessSize) -> Result<(DeviceId, &mut Region, u32), BusFault> {
-        let id = self.check_region(gpa, size.bytes())?;
-        match self.regions[id.0].as_mut() {
-            Some(region) => {
-                let offset = gpa.0 - region.base.0;
-                Ok((id, region, offset))
-            }
-            None => Err(BusFault::Unmapped(gpa)),
-        }
-    }
-
     /// Checks that `[gpa, gpa + len)` lies inside one region or board
     /// window, counting the fault if not (for accesses made of several
     /// device accesses).
@@ -303,16 +291,24 @@ impl Bus {
     }
 
     fn check_region(&mut self, gpa: GuestPhys, len: u32) -> Result<DeviceId, BusFault> {
-        let Some(id) = self.find(gpa) else {
-            self.stats.unmapped = self.stats.unmapped.wrapping_add(1);
-            return Err(BusFault::Unmapped(gpa));
-        };
-        let inside = self.region(id).is_some_and(|r| u64::from(gpa.0) + u64::from(len) <= r.end());
-        if !inside {
-            self.stats.out_of_range = self.stats.out_of_range.wrapping_add(1);
-            return Err(BusFault::OutOfRange(gpa));
+        let id = self.find(gpa).ok_or_else(|| self.unmapped(gpa))?;
+        self.inside(id, gpa, len).map(|()| id)
+    }
+
+    /// A fault for an access no device answers, counted.
+    fn unmapped(&mut self, gpa: GuestPhys) -> BusFault {
+        self.stats.unmapped = self.stats.unmapped.wrapping_add(1);
+        BusFault::Unmapped(gpa)
+    }
+
+    /// `[gpa, gpa + len)`, which starts in region `id`, ends in it too;
+    /// the fault counted if not.
+    fn inside(&mut self, id: DeviceId, gpa: GuestPhys, len: u32) -> Result<(), BusFault> {
+        if self.region(id).is_some_and(|r| u64::from(gpa.0) + u64::from(len) <= r.end()) {
+            return Ok(());
         }
-        Ok(id)
+        self.stats.out_of_range = self.stats.out_of_range.wrapping_add(1);
+        Err(BusFault::OutOfRange(gpa))
     }
 
     /// A device load of `size` at `gpa` (value right-aligned).
@@ -322,15 +318,65 @@ impl Bus {
             self.lines_moved = true;
             return Ok(value & size.mask());
         }
-        if self.open_bus(gpa, size.bytes()) {
-            return Ok(size.mask());
+        match self.find(gpa) {
+            Some(id) => {
+                self.inside(id, gpa, size.bytes())?;
+                Ok(self.read_region(id, gpa, size))
+            }
+            None if self.open_bus(gpa, size.bytes()) => Ok(size.mask()),
+            None => Err(self.unmapped(gpa)),
         }
-        let (_, region, offset) = self.route(gpa, size)?;
+    }
+
+    /// The region `id`'s device loads `size` at `gpa` (inside it): its
+    /// interrupt output watched.
+    fn read_region(&mut self, id: DeviceId, gpa: GuestPhys, size: AccessSize) -> u32 {
+        let Some(region) = self.regions.get_mut(id.0).and_then(Option::as_mut) else { return size.mask() };
+        let offset = gpa.0 - region.base.0;
         let level = region.device.irq_level();
         let value = region.device.read(offset, size) & size.mask();
-        let moved = region.device.irq_level() != level;
-        self.lines_moved |= moved;
-        Ok(value)
+        self.lines_moved |= region.device.irq_level() != level;
+        value
+    }
+
+    /// The region `id`'s device stores the low `size` bytes of `value` at
+    /// `gpa` (inside it); an event it raises is kept.
+    fn write_region(&mut self, id: DeviceId, gpa: GuestPhys, size: AccessSize, value: u32) {
+        self.lines_moved = true;
+        let Some(region) = self.regions.get_mut(id.0).and_then(Option::as_mut) else { return };
+        region.device.write(gpa.0 - region.base.0, size, value & size.mask());
+        if let Some(event) = region.device.take_event() {
+            self.event = Some((EventSource::Region(id), event));
+        }
+    }
+
+    /// The region that alone answers a whole access of `size` at `gpa`:
+    /// none when the board may (its windows, its PM block, wherever the
+    /// guest moved that) or no region holds all of it. Counts nothing:
+    /// the lean exit ([`Bus::device_load`], [`Bus::device_store`]) leaves
+    /// such accesses to [`Bus::read`] and [`Bus::write`].
+    fn region_alone(&self, gpa: GuestPhys, size: AccessSize) -> Option<DeviceId> {
+        if self.board.as_ref().is_some_and(|b| b.answers(gpa.0, size.bytes())) {
+            return None;
+        }
+        let id = self.find(gpa)?;
+        let region = self.region(id)?;
+        (u64::from(gpa.0) + u64::from(size.bytes()) <= region.end()).then_some(id)
+    }
+
+    /// [`Bus::read`] of an access a region alone answers, else `None`
+    /// with nothing done.
+    pub fn device_load(&mut self, gpa: GuestPhys, size: AccessSize) -> Option<u32> {
+        let id = self.region_alone(gpa, size)?;
+        Some(self.read_region(id, gpa, size))
+    }
+
+    /// [`Bus::write`] of an access a region alone answers, else `None`
+    /// with nothing done.
+    pub fn device_store(&mut self, gpa: GuestPhys, size: AccessSize, value: u32) -> Option<()> {
+        let id = self.region_alone(gpa, size)?;
+        self.write_region(id, gpa, size, value);
+        Some(())
     }
 
     /// Whether an access since the last call may have changed one of the
@@ -353,15 +399,15 @@ impl Bus {
                 return Ok(());
             }
         }
-        if self.open_bus(gpa, size.bytes()) {
-            return Ok(());
+        match self.find(gpa) {
+            Some(id) => {
+                self.inside(id, gpa, size.bytes())?;
+                self.write_region(id, gpa, size, value);
+                Ok(())
+            }
+            None if self.open_bus(gpa, size.bytes()) => Ok(()),
+            None => Err(self.unmapped(gpa)),
         }
-        let (id, region, offset) = self.route(gpa, size)?;
-        region.device.write(offset, size, value & size.mask());
-        if let Some(event) = region.device.take_event() {
-            self.event = Some((EventSource::Region(id), event));
-        }
-        Ok(())
     }
 
     /// Takes the latest device event (a power-off request).

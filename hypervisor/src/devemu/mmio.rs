@@ -238,14 +238,19 @@ fn load(
     let size = size_of(access)?;
     aligned(va, size.bytes(), false)?;
     let gpa = translate(va, Access::Load).map_err(MmioError::Translation)?;
-    let raw = bus.read(gpa, size)?;
-    let value = match (size, access.signed) {
+    let value = extend(bus.read(gpa, size)?, size, access.signed);
+    set_reg(gpr, access.rt, value);
+    Ok(MmioDone { kind: access.kind, va, gpa, value })
+}
+
+/// What a load of `size` leaves in its register from the device's `raw`
+/// value: sign-extended when `signed`, else zero-extended.
+pub fn extend(raw: u32, size: AccessSize, signed: bool) -> u32 {
+    match (size, signed) {
         (AccessSize::Byte, true) => raw as u8 as i8 as i32 as u32,
         (AccessSize::Half, true) => raw as u16 as i16 as i32 as u32,
         _ => raw & size.mask(),
-    };
-    set_reg(gpr, access.rt, value);
-    Ok(MmioDone { kind: access.kind, va, gpa, value })
+    }
 }
 
 fn store(

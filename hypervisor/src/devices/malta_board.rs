@@ -261,6 +261,14 @@ impl MaltaBoard {
         (offset + len <= u32::from(PM_IO_SIZE)).then_some(offset as u16)
     }
 
+    /// Whether an access of `len` bytes at guest-physical `gpa` is the
+    /// board's: in its PM block (where the guest put it) or one of its
+    /// windows. [`read`](Self::read) and [`write`](Self::write) answer
+    /// exactly these.
+    pub fn answers(&self, gpa: u32, len: u32) -> bool {
+        self.pm_offset(gpa, len).is_some() || window_at(gpa).is_some()
+    }
+
     /// A guest load of `size` at guest-physical `gpa` in one of the
     /// board's windows at `now_ns`; `None` outside them.
     pub fn read(&mut self, gpa: u32, size: AccessSize, now_ns: u64) -> Option<u32> {

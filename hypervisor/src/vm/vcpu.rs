@@ -629,6 +629,9 @@ impl Vcpu {
     /// `privileged` instructions finished, `reflected` exceptions entered.
     #[inline]
     pub fn count_fast(&mut self, privileged: u32, reflected: u32) {
+        if privileged | reflected == 0 {
+            return;
+        }
         self.counters.0[ExitReason::FastPrivileged as usize] += u64::from(privileged);
         self.counters.0[ExitReason::FastException as usize] += u64::from(reflected);
         self.emulated += u64::from(privileged);
@@ -764,12 +767,68 @@ impl Vcpu {
         action
     }
 
+    /// The lean MMIO exit, for the exit loop to try before
+    /// [`handle_exit`](Self::handle_exit): a plain load or store (`lb lbu
+    /// lh lhu lw sb sh sw`) that took a TLB miss outside a delay slot, in
+    /// a run without `ll` and without the paravirtual page, at an aligned
+    /// address the guest reaches as one of its device regions that the
+    /// board does not answer. It does what `handle_exit` would (the access,
+    /// PC past the word, the exit counted as MMIO) without the generic
+    /// routes; `None`, with nothing changed, for anything else.
+    pub fn device_exit(&mut self, exit: &Exit, memory: &GuestMemory, bus: &mut Bus, host: &mut dyn Host) -> Option<Action> {
+        let store = match exit.code() {
+            code::TLBL => false,
+            code::TLBS => true,
+            _ => return None,
+        };
+        if exit.debug || exit.in_delay_slot() || exit.lladdr != 0 || self.paravirt.is_some() {
+            return None;
+        }
+        let gpa = self.cpu.unmapped_phys(exit.badvaddr)?;
+        if memory.host_phys(gpa).is_some() || !exit.epc.is_multiple_of(4) {
+            return None;
+        }
+        let code = self.cpu.unmapped_phys(exit.epc).and_then(|gpa| memory.host_phys(gpa));
+        let word = match code {
+            Some(pa) => host.read_word(pa),
+            None => self.fetch(exit.epc, memory, host)?,
+        };
+        let access = isa_spec::decode(word).ok()?.mem_access()?;
+        let size = AccessSize::from_bytes(u32::from(access.width))?;
+        let va = self.cpu.reg(access.base).wrapping_add(access.offset as i32 as u32);
+        if va != exit.badvaddr || !va.is_multiple_of(size.bytes()) {
+            return None;
+        }
+        match (access.kind, store) {
+            (MemKind::Load, false) => {
+                let raw = bus.device_load(GuestPhys(gpa), size)?;
+                self.cpu.set_reg(access.rt, crate::devemu::mmio::extend(raw, size, access.signed));
+            }
+            (MemKind::Store, true) => bus.device_store(GuestPhys(gpa), size, self.cpu.reg(access.rt))?,
+            _ => return None,
+        }
+        self.cpu.pc = exit.epc.wrapping_add(4);
+        self.counters.count(ExitReason::Mmio);
+        self.last_exit = ExitReason::Mmio;
+        self.resume_in_slot = false;
+        self.linked_sc = None;
+        Some(match bus.take_event() {
+            Some((_, DeviceEvent::PowerOff)) => Action::PowerOff,
+            None => Action::Resume,
+        })
+    }
+
     /// For the entry: the pending `sc`'s address (see [`pending_sc`]) and
     /// the shadow to install for it, if the guest, in the mode it enters
     /// in now, still reaches its own RAM there (taking an interrupt may
     /// have changed its mode since the exit).
+    #[inline]
     pub fn take_linked(&mut self, memory: &GuestMemory) -> Option<(u32, Shadow)> {
         let va = self.linked_sc.take()?;
+        self.linked_shadow(va, memory)
+    }
+
+    fn linked_shadow(&mut self, va: u32, memory: &GuestMemory) -> Option<(u32, Shadow)> {
         let gpa = self.guest_translate(va, Access::Load).ok()?;
         memory.host_phys(gpa)?;
         Some((va, self.shadow(va, memory)))
@@ -1912,6 +1971,65 @@ mod tests {
         assert_eq!((v.cpu.cp0.cause_exccode(), v.cpu.cp0.badvaddr), (4, 0x8000_2000));
         assert_eq!(v.cpu.pc, 0x4000_0180, "the general vector at EBase 0x40000000");
         assert_eq!(v.counters.get(ExitReason::AddressError), 1);
+    }
+
+    /// The lean MMIO exit does exactly what `handle_exit` does where it
+    /// takes the exit, and nothing at all where it leaves it: plain loads
+    /// and stores of every width to the UART and the reset device, next to
+    /// what it must leave (`ll`, `sc`, `lwl`, an FPU load, a misaligned
+    /// address, a delay slot, RAM, the board's windows and no device).
+    #[test]
+    fn the_lean_mmio_exit_is_the_full_exits_result() {
+        const UART: u32 = 0x3800_03F8; // guest KSEG1 of the UART
+        let cases: &[(&str, u32, u32, u32, bool, bool)] = &[
+            // (what, word, t0, exit code, in a slot, taken lean)
+            ("lbu t1, 5(t0)", 0x9109_0005, UART, 2, false, true),
+            ("lb t1, 5(t0)", 0x8109_0005, UART, 2, false, true),
+            ("lhu t1, 4(t0)", 0x9509_0004, UART, 2, false, true),
+            ("lh t1, 4(t0)", 0x8509_0004, UART, 2, false, true),
+            ("lw t1, 4(t0)", 0x8D09_0004, UART, 2, false, true),
+            ("lbu t1, 0(t0)", 0x9109_0000, UART, 2, false, true),
+            ("sb t1, 0(t0)", 0xA109_0000, UART, 3, false, true),
+            ("sh t1, 4(t0)", 0xA509_0004, UART, 3, false, true),
+            ("sw t1, 0(t0): reset", 0xAD09_0000, 0x3F00_0500, 3, false, true),
+            ("ll t1, 4(t0)", 0xC109_0004, UART, 2, false, false),
+            ("sc t1, 4(t0)", 0xE109_0004, UART, 3, false, false),
+            ("lwl t1, 3(t0)", 0x8909_0003, UART, 2, false, false),
+            ("lwc1 $f9, 4(t0)", 0xC509_0004, UART, 2, false, false),
+            ("lw t1, 1(t0): misaligned", 0x8D09_0001, UART, 2, false, false),
+            ("lbu t1, 5(t0) in a slot", 0x9109_0005, UART, 2, true, false),
+            ("lbu t1, 0(t0): RAM", 0x9109_0000, 0x0000_4000, 2, false, false),
+            ("lbu t1, 0(t0): the PIT", 0x9109_0000, 0x3800_0040, 2, false, false),
+            ("lbu t1, 0(t0): nothing", 0x9109_0000, 0x3000_0000, 2, false, false),
+        ];
+        for &(what, word, base, code, slot, lean) in cases {
+            let mut m = Machine::default();
+            let mut bus = bus();
+            if what.ends_with("the PIT") {
+                bus.set_board(crate::devices::malta_board::MaltaBoard::new(64 << 20, 0));
+            }
+            let mut v = vcpu();
+            m.code(CODE, &[0x1000_0010, word]); // b +0x44 ; the access
+            let epc = if slot { CODE } else { CODE + 4 };
+            v.cpu.pc = epc;
+            v.cpu.gpr[8] = base;
+            v.cpu.gpr[9] = 0x42;
+            let offset = (word & 0xFFFF) as u16 as i16 as i32 as u32;
+            let e = Exit { cause: u32::from(slot) << 31 | code << 2, epc, badvaddr: base.wrapping_add(offset), debug: false, lladdr: 0 };
+            let (mut full_m, mut full_bus, mut full_v) = (Machine { words: m.words.clone(), ..Machine::default() }, bus.clone(), v.clone());
+            let before = format!("{v:?} {bus:?}");
+            let taken = v.device_exit(&e, &MEMORY, &mut bus, &mut m);
+            assert_eq!(taken.is_some(), lean, "{what}: taken lean");
+            match taken {
+                Some(action) => {
+                    let full = full_v.handle_exit(e, &MEMORY, &mut full_bus, &mut full_m);
+                    assert_eq!(action, full, "{what}");
+                    assert_eq!(format!("{v:?}"), format!("{full_v:?}"), "{what}: the VCPU");
+                    assert_eq!(format!("{bus:?}"), format!("{full_bus:?}"), "{what}: the devices");
+                }
+                None => assert_eq!(format!("{v:?} {bus:?}"), before, "{what}: left as it was"),
+            }
+        }
     }
 
     #[test]
