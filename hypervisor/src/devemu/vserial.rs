@@ -11,7 +11,7 @@ use crate::devices::ring::ByteRing;
 use crate::devices::Uart16550;
 
 /// Bytes of output history kept per port.
-pub const HISTORY: usize = 4096;
+pub const HISTORY: usize = 1024;
 /// Longest line written to the console at once; longer lines are split.
 pub const LINE_MAX: usize = 120;
 /// Input bytes queued for the guest.
