@@ -181,7 +181,9 @@ pub fn spd_contents(ram_bytes: u64) -> [u8; SPD_SIZE] {
 /// QEMU's bit-banged 24C02 (see the module documentation).
 #[derive(Clone, Debug)]
 struct SpdEeprom {
-    contents: [u8; SPD_SIZE],
+    /// The RAM its contents describe ([`spd_contents`], made for each
+    /// byte read rather than kept: 256 bytes less per guest).
+    ram_bytes: u64,
     /// Bits clocked in this transfer, from 1 after the start; 0 idle.
     tick: u8,
     command: u8,
@@ -196,8 +198,8 @@ struct SpdEeprom {
 }
 
 impl SpdEeprom {
-    fn new(contents: [u8; SPD_SIZE]) -> SpdEeprom {
-        SpdEeprom { contents, tick: 0, command: 0, address: 0, data: 0, ack: false, scl: false, sda: false }
+    fn new(ram_bytes: u64) -> SpdEeprom {
+        SpdEeprom { ram_bytes, tick: 0, command: 0, address: 0, data: 0, ack: false, scl: false, sda: false }
     }
 
     /// The master drives the lines.
@@ -230,7 +232,7 @@ impl SpdEeprom {
                     self.data <<= 1;
                     self.tick += 1;
                     if self.tick == 17 {
-                        self.data = self.contents[usize::from(self.address)];
+                        self.data = spd_contents(self.ram_bytes)[usize::from(self.address)];
                         self.ack = true;
                         self.tick = 0;
                     }
@@ -273,7 +275,7 @@ impl MaltaFpga {
             i2cout: I2COUT_RESET,
             i2csel: 1,
             display: [b' '; DISPLAY_LEN],
-            eeprom: SpdEeprom::new(spd_contents(ram_bytes)),
+            eeprom: SpdEeprom::new(ram_bytes),
             event: None,
             malformed: 0,
         }
