@@ -10,16 +10,12 @@
 //! those kept after it go) drops them; up to 128 entries in all. A program
 //! can tell (an access through the replaced mapping hits instead of
 //! refilling), so a guest that runs as on QEMU needs them: they are
-//! [`Tlb::kept`], at most [`KEPT_MAX`] of them. Past that a replaced entry
-//! goes, as on the hardware (which keeps none): QEMU would keep up to 112,
-//! but they cost 24 bytes each in every VCPU, and no program that is
-//! correct on a real 24K reaches them.
+//! [`Tlb::kept`].
 use crate::{ASID_MASK, ENTRYLO_MASK, TLB_ENTRIES};
 
-/// How many replaced entries are kept at most (QEMU's `MIPS_TLB_MAX` of
-/// 128, the real entries included, would be 112; see the module
-/// documentation).
-pub const KEPT_MAX: usize = 16;
+/// How many replaced entries QEMU keeps at most (`MIPS_TLB_MAX` is 128,
+/// the real entries included).
+pub const KEPT_MAX: usize = 128 - TLB_ENTRIES;
 
 /// EntryHi's VPN2 field (VA bits 31:13).
 pub const VPN2_MASK: u32 = 0xFFFF_E000;
