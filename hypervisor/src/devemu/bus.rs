@@ -39,6 +39,10 @@ pub struct Region {
     pub device: Device,
     /// Index into the bus's serial ports, for a UART.
     port: Option<usize>,
+    /// One of the board's fixed windows overlaps the region (the board
+    /// answers there first); kept by `attach` and `set_board`, so that the
+    /// lean accesses need not search the windows.
+    under_board: bool,
 }
 
 impl Region {
@@ -148,6 +152,9 @@ impl Bus {
     /// Puts `board` in front of the regions (a guest with `board = "malta"`).
     pub fn set_board(&mut self, board: MaltaBoard) {
         self.board = Some(board);
+        for region in self.regions.iter_mut().flatten() {
+            region.under_board = malta_board::window_overlapping(region.base.0, region.size).is_some();
+        }
     }
 
     pub fn board(&self) -> Option<&MaltaBoard> {
@@ -218,7 +225,8 @@ impl Bus {
             }
             _ => None,
         };
-        self.regions[slot] = Some(Region { base, size, name: Name::new(name), irq, device, port });
+        let under_board = self.board.is_some() && malta_board::window_overlapping(base.0, size).is_some();
+        self.regions[slot] = Some(Region { base, size, name: Name::new(name), irq, device, port, under_board });
         Ok(DeviceId(slot))
     }
 
@@ -356,12 +364,11 @@ impl Bus {
     /// the lean exit ([`Bus::device_load`], [`Bus::device_store`]) leaves
     /// such accesses to [`Bus::read`] and [`Bus::write`].
     fn region_alone(&self, gpa: GuestPhys, size: AccessSize) -> Option<DeviceId> {
-        if self.board.as_ref().is_some_and(|b| b.answers(gpa.0, size.bytes())) {
-            return None;
-        }
         let id = self.find(gpa)?;
         let region = self.region(id)?;
-        (u64::from(gpa.0) + u64::from(size.bytes()) <= region.end()).then_some(id)
+        let inside = u64::from(gpa.0) + u64::from(size.bytes()) <= region.end();
+        let board = region.under_board || self.board.as_ref().is_some_and(|b| b.pm_answers(gpa.0, size.bytes()));
+        (inside && !board).then_some(id)
     }
 
     /// [`Bus::read`] of an access a region alone answers, else `None`
@@ -594,6 +601,37 @@ mod tests {
     /// A guest on the board: a UART on ISA IRQ 4, the i8259 pair set up as
     /// Linux does (vector bases 0x20/0x28... here 0 and 8), served through
     /// the GT-64120's interrupt-acknowledge register.
+    /// The lean accesses take a region's register as `read`/`write` do,
+    /// and leave to them whatever the board answers first: its fixed
+    /// windows (whether the region came before the board or after) and
+    /// the PIIX4 PM block once the guest moves it over the region.
+    #[test]
+    fn lean_accesses_leave_the_boards_parts_to_the_board() {
+        const ISA: u32 = malta_board::ISA_IO_BASE;
+        const LSR: GuestPhys = GuestPhys(ISA + 0x3FD);
+        let mut bus = Bus::new();
+        bus.attach(GuestPhys(ISA + 0x40), 4, "under the PIT", None, uart()).unwrap();
+        bus.set_board(MaltaBoard::new(64 << 20, 0));
+        bus.attach(GuestPhys(ISA + 0x70), 2, "under the RTC", None, Device::Reset(MaltaReset::new())).unwrap();
+        bus.attach(GuestPhys(ISA + 0x3F8), 8, "g", None, uart()).unwrap();
+        let lsr = bus.read(LSR, AccessSize::Byte).unwrap();
+        assert_eq!(bus.device_load(LSR, AccessSize::Byte), Some(lsr));
+        assert_eq!(bus.device_store(GuestPhys(ISA + 0x3FF), AccessSize::Byte, 0x5A), Some(()));
+        assert_eq!(bus.read(GuestPhys(ISA + 0x3FF), AccessSize::Byte), Ok(0x5A), "the scratch register");
+        assert_eq!(bus.device_load(GuestPhys(ISA + 0x3FD), AccessSize::Word), None, "past the region's end");
+        for port in [0x40, 0x70] {
+            assert_eq!(bus.device_load(GuestPhys(ISA + port), AccessSize::Byte), None, "port {port:#x}");
+            assert_eq!(bus.device_store(GuestPhys(ISA + port), AccessSize::Byte, 0), None, "port {port:#x}");
+        }
+        // PMBA = 0x3C0 (64 ports, over the UART), then PMREGMISC.PMIOSE.
+        for (reg, size, value) in [(0x40, AccessSize::Word, 0x3C0), (0x80, AccessSize::Byte, 1)] {
+            bus.write(GuestPhys(0x1BE0_0CF8), AccessSize::Word, 0x8000_0000 | (10 << 11) | (3 << 8) | reg).unwrap();
+            bus.write(GuestPhys(0x1BE0_0CFC), size, value).unwrap();
+        }
+        assert_eq!(bus.device_load(LSR, AccessSize::Byte), None, "the PM block answers there now");
+        assert_eq!(bus.stats, BusStats::default(), "the lean accesses count nothing");
+    }
+
     #[test]
     fn board_interrupts_reach_line_0_through_the_i8259_and_gt_iack() {
         const ISA: u32 = malta_board::ISA_IO_BASE;

@@ -81,6 +81,11 @@ pub const WINDOWS: &[Window] = &[
     Window { part: Part::Fpga, base: 0x1F00_0000, size: 0x10_0000, name: "FPGA (0x1F000000-0x1F0FFFFF)" },
 ];
 
+/// The first of [`WINDOWS`] that overlaps `[base, base + size)`.
+pub fn window_overlapping(base: u32, size: u32) -> Option<&'static Window> {
+    WINDOWS.iter().find(|w| u64::from(base) < u64::from(w.base) + u64::from(w.size) && u64::from(w.base) < u64::from(base) + u64::from(size))
+}
+
 /// The window holding guest-physical `gpa`, and the offset in it.
 pub fn window_at(gpa: u32) -> Option<(&'static Window, u32)> {
     WINDOWS.iter().find(|w| gpa.wrapping_sub(w.base) < w.size).map(|w| (w, gpa - w.base))
@@ -261,12 +266,12 @@ impl MaltaBoard {
         (offset + len <= u32::from(PM_IO_SIZE)).then_some(offset as u16)
     }
 
-    /// Whether an access of `len` bytes at guest-physical `gpa` is the
-    /// board's: in its PM block (where the guest put it) or one of its
-    /// windows. [`read`](Self::read) and [`write`](Self::write) answer
-    /// exactly these.
-    pub fn answers(&self, gpa: u32, len: u32) -> bool {
-        self.pm_offset(gpa, len).is_some() || window_at(gpa).is_some()
+    /// Whether an access of `len` bytes at `gpa` is the PM block's (the
+    /// one part of the board the guest can move; the others are
+    /// [`WINDOWS`]). [`read`](Self::read) and [`write`](Self::write) answer
+    /// it before the windows.
+    pub fn pm_answers(&self, gpa: u32, len: u32) -> bool {
+        self.pm_offset(gpa, len).is_some()
     }
 
     /// A guest load of `size` at guest-physical `gpa` in one of the

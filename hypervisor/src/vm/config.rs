@@ -485,10 +485,7 @@ fn region<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<Reg
 /// The board part whose window `region` overlaps, if any.
 fn board_part_at(board: Option<Board>, region: &Region<'_>) -> Option<&'static str> {
     let Board::Malta = board?;
-    crate::devices::malta_board::WINDOWS
-        .iter()
-        .find(|w| u64::from(region.base) < u64::from(w.base) + u64::from(w.size) && u64::from(w.base) < region.end())
-        .map(|w| w.name)
+    crate::devices::malta_board::window_overlapping(region.base, region.size).map(|w| w.name)
 }
 
 /// No region in the board's windows; ISA interrupts only with a board.

@@ -642,9 +642,10 @@ impl Vcpu {
     /// whether the VCPU can run (false: it waits for an interrupt).
     /// (`memory` and `host`: for the paravirtual mode's `di`.)
     pub fn prepare_entry(&mut self, memory: &GuestMemory, host: &mut dyn Host) -> bool {
-        if self.cpu.interrupt_pending() {
-            self.paravirt_complete_di(memory, host);
+        if !self.cpu.interrupt_pending() {
+            return !self.cpu.waiting;
         }
+        self.paravirt_complete_di(memory, host);
         if self.cpu.interrupt_pending() {
             let in_delay_slot = core::mem::take(&mut self.resume_in_slot);
             self.cpu.raise(Exception { in_delay_slot, ..Exception::new(ExceptionKind::Interrupt) });
