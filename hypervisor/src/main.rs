@@ -466,13 +466,15 @@ mod boot {
             let debug = out.vector == 0x480;
             let cause = if debug { cp0::debug() & (1 << 31) } else { out.cause };
             let exit = Exit { cause, epc: guest.vcpu.cpu.pc, badvaddr: out.badvaddr, debug, lladdr: out.lladdr };
-            let action = match guest.vcpu.device_exit(&exit, &guest.memory, &mut guest.bus, &mut host) {
-                Some(action) => action,
-                None => guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host),
+            // The lean MMIO exit changes no CP0 register: the FPU mode and
+            // the timer stay as they were.
+            let (action, lean) = match guest.vcpu.device_exit(&exit, &guest.memory, &mut guest.bus, &mut host) {
+                Some(action) => (action, true),
+                None => (guest.vcpu.handle_exit(exit, &guest.memory, &mut guest.bus, &mut host), false),
             };
             *sample = Some((guest.vcpu.last_exit, out.count));
-            let fpu_view = guest.vcpu.cpu.cp0.status & (STATUS_CU1 | STATUS_FR) == fpu_view;
-            let timer = guest.vcpu.timer_key() == timer_key;
+            let fpu_view = lean || guest.vcpu.cpu.cp0.status & (STATUS_CU1 | STATUS_FR) == fpu_view;
+            let timer = lean || guest.vcpu.timer_key() == timer_key;
             let kept = exit_loop::Kept { fpu_view, timer, lines: !guest.bus.take_lines_moved() };
             let again = exit_loop::reenter_at_once(&exit, action, guest.vcpu.last_exit, kept) && guest.vcpu.prepare_entry(&guest.memory, &mut host);
             if !again {

@@ -13,7 +13,7 @@ use crate::devices::DeviceEvent;
 use emulator::addrmap::{Access, GuestMap, GuestPhys, Reach};
 use emulator::{Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Outcome};
 use isa_spec::patterns::DI;
-use isa_spec::MemKind;
+use isa_spec::{MemAccess, MemKind};
 
 /// The host exception codes an exit is dispatched on: the spec's
 /// `ExcCode` values, as the `u32` that `Exit::code` reads from Cause.
@@ -320,6 +320,9 @@ pub struct Vcpu {
     pub linked_sc: Option<u32>,
     /// The paravirtual page, when the guest asked for one.
     paravirt: Option<Paravirt>,
+    /// The last word the lean MMIO exit emulated, decoded: a polling
+    /// loop's load is decoded once (a word's decoding never changes).
+    decoded: Option<(u32, MemAccess)>,
 }
 
 /// A VCPU's paravirtual page ([`super::paravirt`]).
@@ -431,6 +434,7 @@ impl Vcpu {
             resume_in_slot: false,
             linked_sc: None,
             paravirt: None,
+            decoded: None,
         }
     }
 
@@ -794,7 +798,10 @@ impl Vcpu {
             Some(pa) => host.read_word(pa),
             None => self.fetch(exit.epc, memory, host)?,
         };
-        let access = isa_spec::decode(word).ok()?.mem_access()?;
+        let access = match self.decoded {
+            Some((decoded, access)) if decoded == word => access,
+            _ => isa_spec::decode(word).ok()?.mem_access()?,
+        };
         let size = AccessSize::from_bytes(u32::from(access.width))?;
         let va = self.cpu.reg(access.base).wrapping_add(access.offset as i32 as u32);
         if va != exit.badvaddr || !va.is_multiple_of(size.bytes()) {
@@ -808,6 +815,7 @@ impl Vcpu {
             (MemKind::Store, true) => bus.device_store(GuestPhys(gpa), size, self.cpu.reg(access.rt))?,
             _ => return None,
         }
+        self.decoded = Some((word, access));
         self.cpu.pc = exit.epc.wrapping_add(4);
         self.counters.count(ExitReason::Mmio);
         self.last_exit = ExitReason::Mmio;
@@ -2025,6 +2033,12 @@ mod tests {
                 Some(action) => {
                     let full = full_v.handle_exit(e, &MEMORY, &mut full_bus, &mut full_m);
                     assert_eq!(action, full, "{what}");
+                    assert_eq!(v.decoded.map(|(w, _)| w), Some(word), "{what}: the word's decoding kept");
+                    // Again, from the decoding kept, then the full exit again.
+                    (v.cpu.pc, full_v.cpu.pc) = (epc, epc);
+                    let again = v.device_exit(&e, &MEMORY, &mut bus, &mut m);
+                    assert_eq!(again, Some(full_v.handle_exit(e, &MEMORY, &mut full_bus, &mut full_m)), "{what}: again");
+                    v.decoded = None; // the lean exit's own cache
                     assert_eq!(format!("{v:?}"), format!("{full_v:?}"), "{what}: the VCPU");
                     assert_eq!(format!("{bus:?}"), format!("{full_bus:?}"), "{what}: the devices");
                 }
