@@ -29,6 +29,7 @@ mod boot {
     use crate::arch::mips::once::BootArray;
     use crate::arch::mips::thread::{self, SCHED};
     use crate::arch::mips::uart::{self, Console};
+    use crate::arch::mips::host::HostHw;
     use crate::arch::mips::{self, cp0, guestmem, i8259, timer, world};
     use core::fmt::Write;
     use emulator::Cp0;
@@ -42,9 +43,9 @@ mod boot {
     use hypervisor::sched::{self, Kind, ThreadAction, ThreadId, PRIO_IDLE, PRIO_MTERM, PRIO_VCPU, PRIO_WORKER};
     use hypervisor::vm::{config, exit_loop};
     use hypervisor::vm::guest::{known_compatible, ns_to_ticks, ticks_to_ns, write_status, Guest, GuestState, LifecycleOp, TICKS_PER_MS};
-    use hypervisor::vm::memory::{HostPhys, HostRam, Pack};
+    use hypervisor::vm::memory::{HostRam, Pack};
     use hypervisor::vm::ops::{self, GuestCommand, HostTlbEntry, HostView, Times};
-    use hypervisor::vm::vcpu::{shadow_asids, Action as VcpuAction, Exit, ExitReason, Host, Shadow};
+    use hypervisor::vm::vcpu::{shadow_asids, Action as VcpuAction, Exit, ExitReason, Host};
     use hypervisor::{devtree, exitcost::ExitCosts, trap::TrapFrame};
 
     /// Per-exit-reason costs, printed when a guest powers off (zero at
@@ -293,42 +294,6 @@ mod boot {
             Err(why) => {
                 let _ = writeln!(Console::get(), "{name}: cannot start its VCPU thread: {why}");
             }
-        }
-    }
-
-    /// The host side of a VCPU exit.
-    struct HostHw {
-        tlb_entries: u32,
-    }
-
-    impl Host for HostHw {
-        fn read_word(&mut self, pa: HostPhys) -> u32 {
-            guestmem::read_word(pa)
-        }
-        fn write_word(&mut self, pa: HostPhys, value: u32) {
-            guestmem::copy_in(pa, &value.to_le_bytes());
-        }
-        fn write_code(&mut self, pa: HostPhys, value: u32) {
-            guestmem::write_code(pa, value);
-        }
-        fn install(&mut self, shadow: Shadow) {
-            if shadow.page_mask != 0 {
-                // A pair of large pages first drops the entries of its ASID
-                // it overlaps: no two host entries may match one address.
-                let asid = (shadow.entry_hi & Cp0::ENTRYHI_ASID) as u8;
-                let (start, end) = shadow.range();
-                mips::tlb::flush(self.tlb_entries, [asid, asid], start, end);
-            }
-            mips::tlb::install(shadow.entry_hi, shadow.entry_lo, shadow.page_mask);
-        }
-        fn flush(&mut self, asids: [u8; 2]) {
-            mips::tlb::flush(self.tlb_entries, asids, 0, u64::MAX);
-        }
-        fn flush_range(&mut self, asids: [u8; 2], start: u32, end: u64) {
-            mips::tlb::flush(self.tlb_entries, asids, start, end);
-        }
-        fn now_ns(&mut self) -> u64 {
-            ticks_to_ns(timer::now())
         }
     }
 

@@ -6,6 +6,7 @@ pub mod cp0;
 pub mod exceptions;
 pub mod fast_exit;
 pub mod guestmem;
+pub mod host;
 pub mod i8259;
 pub mod irq;
 pub mod mmio;
