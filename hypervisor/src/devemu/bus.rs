@@ -292,15 +292,18 @@ impl Bus {
                 return Err(BusFault::OutOfRange(gpa));
             }
         }
-        if self.open_bus(gpa, len) {
-            return Ok(());
-        }
-        self.check_region(gpa, len).map(|_| ())
+        self.region_for(gpa, len).map(|_| ())
     }
 
-    fn check_region(&mut self, gpa: GuestPhys, len: u32) -> Result<DeviceId, BusFault> {
-        let id = self.find(gpa).ok_or_else(|| self.unmapped(gpa))?;
-        self.inside(id, gpa, len).map(|()| id)
+    /// Where `[gpa, gpa + len)` goes past the board: the region holding
+    /// all of it, or `None` for the board's open ISA bus; the fault
+    /// counted if neither.
+    fn region_for(&mut self, gpa: GuestPhys, len: u32) -> Result<Option<DeviceId>, BusFault> {
+        match self.find(gpa) {
+            Some(id) => self.inside(id, gpa, len).map(|()| Some(id)),
+            None if self.open_bus(gpa, len) => Ok(None),
+            None => Err(self.unmapped(gpa)),
+        }
     }
 
     /// A fault for an access no device answers, counted.
@@ -326,13 +329,9 @@ impl Bus {
             self.lines_moved = true;
             return Ok(value & size.mask());
         }
-        match self.find(gpa) {
-            Some(id) => {
-                self.inside(id, gpa, size.bytes())?;
-                Ok(self.read_region(id, gpa, size))
-            }
-            None if self.open_bus(gpa, size.bytes()) => Ok(size.mask()),
-            None => Err(self.unmapped(gpa)),
+        match self.region_for(gpa, size.bytes())? {
+            Some(id) => Ok(self.read_region(id, gpa, size)),
+            None => Ok(size.mask()),
         }
     }
 
@@ -406,15 +405,10 @@ impl Bus {
                 return Ok(());
             }
         }
-        match self.find(gpa) {
-            Some(id) => {
-                self.inside(id, gpa, size.bytes())?;
-                self.write_region(id, gpa, size, value);
-                Ok(())
-            }
-            None if self.open_bus(gpa, size.bytes()) => Ok(()),
-            None => Err(self.unmapped(gpa)),
+        if let Some(id) = self.region_for(gpa, size.bytes())? {
+            self.write_region(id, gpa, size, value);
         }
+        Ok(())
     }
 
     /// Takes the latest device event (a power-off request).

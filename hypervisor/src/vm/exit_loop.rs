@@ -5,7 +5,7 @@
 //! without touching the host timer, the FPU, the interrupt lines or the
 //! UARTs, or goes back to its thread loop (scheduling, timers, devices).
 
-use super::vcpu::{Action, Exit, ExitReason};
+use super::vcpu::{code, Action, Exit, ExitReason};
 
 /// What the exit's handling changed that the loop must see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub fn reenter_at_once(exit: &Exit, action: Action, reason: ExitReason, kept: Ke
 /// exit is never a fetch).
 #[inline]
 fn device_load(exit: &Exit) -> bool {
-    matches!(exit.code(), 2 | 4)
+    matches!(exit.code(), code::TLBL | code::ADEL)
 }
 
 /// Whether the guest's UARTs must be pumped when the loop ends with `exit`

@@ -17,7 +17,7 @@ use isa_spec::{MemAccess, MemKind};
 
 /// The host exception codes an exit is dispatched on: the spec's
 /// `ExcCode` values, as the `u32` that `Exit::code` reads from Cause.
-mod code {
+pub(crate) mod code {
     use emulator::ExcCode;
     pub const INT: u32 = ExcCode::Int as u32;
     pub const MOD: u32 = ExcCode::Mod as u32;
@@ -541,8 +541,7 @@ impl Vcpu {
         // Every word's frame first: all or nothing.
         let mut frames = [HostPhys(0); 2];
         for (i, frame) in frames.iter_mut().enumerate().take(words.len()) {
-            let at = pc.wrapping_add(4 * i as u32);
-            match self.cpu.translate(at, Access::Fetch).ok().and_then(|gpa| memory.host_phys(gpa)) {
+            match self.code_phys(pc.wrapping_add(4 * i as u32), memory) {
                 Some(pa) => *frame = pa,
                 None => return,
             }
@@ -790,14 +789,10 @@ impl Vcpu {
             return None;
         }
         let gpa = self.cpu.unmapped_phys(exit.badvaddr)?;
-        if memory.host_phys(gpa).is_some() || !exit.epc.is_multiple_of(4) {
+        if memory.host_phys(gpa).is_some() {
             return None;
         }
-        let code = self.cpu.unmapped_phys(exit.epc).and_then(|gpa| memory.host_phys(gpa));
-        let word = match code {
-            Some(pa) => host.read_word(pa),
-            None => self.fetch(exit.epc, memory, host)?,
-        };
+        let word = self.fetch(exit.epc, memory, host)?;
         let access = match self.decoded {
             Some((decoded, access)) if decoded == word => access,
             _ => isa_spec::decode(word).ok()?.mem_access()?,
@@ -902,11 +897,21 @@ impl Vcpu {
 
     /// Fetches the instruction word at guest VA `va` through the guest view.
     pub fn fetch(&self, va: u32, memory: &GuestMemory, host: &mut dyn Host) -> Option<u32> {
+        Some(host.read_word(self.code_phys(va, memory)?))
+    }
+
+    /// The host frame of the instruction word at `va` (word-aligned, in
+    /// the guest's RAM or ROM) as the guest fetches it now; an unmapped
+    /// segment's straight from the map.
+    fn code_phys(&self, va: u32, memory: &GuestMemory) -> Option<HostPhys> {
         if !va.is_multiple_of(4) {
             return None;
         }
-        let gpa = self.cpu.translate(va, Access::Fetch).ok()?;
-        Some(host.read_word(memory.host_phys(gpa)?))
+        let gpa = match self.cpu.unmapped_phys(va) {
+            Some(gpa) => gpa,
+            None => self.cpu.translate(va, Access::Fetch).ok()?,
+        };
+        memory.host_phys(gpa)
     }
 
     /// Emulates the instruction at `cpu.pc` (with its slot when the
