@@ -11,39 +11,32 @@
 //! can tell (an access through the replaced mapping hits instead of
 //! refilling), so a guest that runs as on QEMU needs them: they are
 //! [`Tlb::kept`].
-use crate::{ASID_MASK, ENTRYLO_MASK, TLB_ENTRIES};
+use crate::{Cp0, ASID_MASK, ENTRYLO_MASK, TLB_ENTRIES};
 
 /// How many replaced entries QEMU keeps at most (`MIPS_TLB_MAX` is 128,
 /// the real entries included).
 pub const KEPT_MAX: usize = 128 - TLB_ENTRIES;
 
 /// EntryHi's VPN2 field (VA bits 31:13).
-pub const VPN2_MASK: u32 = 0xFFFF_E000;
+pub const VPN2_MASK: u32 = Cp0::ENTRYHI_VPN2;
 /// The bits of a PageMask value that can be set (Mask, 28:13).
-pub const PAGEMASK_MASK: u32 = 0x1FFF_E000;
+pub const PAGEMASK_MASK: u32 = Cp0::PAGEMASK_MASK;
 
-/// One TLB entry: a pair of pages (even, odd) at one virtual page pair.
+/// One TLB entry: a pair of pages (even, odd) at one virtual page pair,
+/// held as the register values TLBR gives back (16 bytes: QEMU's 128
+/// entries are most of a guest's state), its fields read through the
+/// spec's masks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TlbEntry {
-    /// Virtual address of the page pair, bits 31:13 (`EntryHi & 0xFFFFE000`,
-    /// not masked by the page size).
-    pub vpn2: u32,
-    pub asid: u8,
+    /// EntryHi: VPN2 (VA bits 31:13, not masked by the page size) and
+    /// ASID.
+    hi: u32,
     /// PageMask as written (bits 28:13).
-    pub page_mask: u32,
-    /// Global: the ASID is ignored.
-    pub g: bool,
-    /// Physical frame numbers (4 KiB units, EntryLo bits 25:6), with the
-    /// bits below the page size cleared.
-    pub pfn: [u32; 2],
-    /// Cache attribute (EntryLo bits 5:3).
-    pub c: [u8; 2],
-    /// Dirty (writable).
-    pub d: [bool; 2],
-    /// Valid.
-    pub v: [bool; 2],
+    mask: u32,
+    /// EntryLo0 and EntryLo1, PFN bits below the page size cleared, G the
+    /// entry's (both halves' G together) in both.
+    lo: [u32; 2],
 }
-
 /// The CP0 values that describe a TLB entry, as TLBWI reads them and TLBR
 /// writes them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -69,47 +62,77 @@ impl TlbEntry {
     /// The entry TLBWI/TLBWR write from these register values (the values
     /// are masked to what the registers can hold first).
     pub fn from_regs(regs: TlbRegs) -> TlbEntry {
-        let page_mask = regs.page_mask & PAGEMASK_MASK;
-        let pfn_keep = !(page_mask >> 13);
+        let mask = regs.page_mask & PAGEMASK_MASK;
+        // PFN bits below the page size: PageMask's bits 28:13 as PFN bits
+        // 15:0, in EntryLo's PFN field (25:6).
+        let below_page = ((mask >> 13) << Cp0::ENTRYLO0_PFN.trailing_zeros()) & Cp0::ENTRYLO0_PFN;
         let (lo0, lo1) = (regs.entry_lo0 & ENTRYLO_MASK, regs.entry_lo1 & ENTRYLO_MASK);
-        let lo = [lo0, lo1];
-        TlbEntry {
-            vpn2: regs.entry_hi & VPN2_MASK,
-            asid: (regs.entry_hi & ASID_MASK) as u8,
-            page_mask,
-            g: lo0 & lo1 & 1 != 0,
-            pfn: lo.map(|l| (l >> 6) & 0x000F_FFFF & pfn_keep),
-            c: lo.map(|l| ((l >> 3) & 0x7) as u8),
-            d: lo.map(|l| l & 0x4 != 0),
-            v: lo.map(|l| l & 0x2 != 0),
-        }
+        let g = lo0 & lo1 & Cp0::ENTRYLO0_G;
+        let lo = [lo0, lo1].map(|l| (l & !below_page & !Cp0::ENTRYLO0_G) | g);
+        TlbEntry { hi: regs.entry_hi & (VPN2_MASK | ASID_MASK), mask, lo }
     }
 
     /// The register values TLBR loads from this entry (G goes into both
     /// EntryLo registers).
     pub fn to_regs(&self) -> TlbRegs {
-        let lo = |v: bool, d: bool, c: u8, pfn: u32| {
-            u32::from(self.g) | u32::from(v) << 1 | u32::from(d) << 2 | u32::from(c & 0x7) << 3 | (pfn & 0x000F_FFFF) << 6
-        };
-        let ([v0, v1], [d0, d1], [c0, c1], [pfn0, pfn1]) = (self.v, self.d, self.c, self.pfn);
-        TlbRegs {
-            entry_hi: (self.vpn2 & VPN2_MASK) | u32::from(self.asid),
-            entry_lo0: lo(v0, d0, c0, pfn0),
-            entry_lo1: lo(v1, d1, c1, pfn1),
-            page_mask: self.page_mask & PAGEMASK_MASK,
-        }
+        TlbRegs { entry_hi: self.hi, entry_lo0: self.lo[0], entry_lo1: self.lo[1], page_mask: self.mask }
+    }
+
+    /// Virtual address of the page pair, bits 31:13 (not masked by the
+    /// page size).
+    pub fn vpn2(&self) -> u32 {
+        self.hi & VPN2_MASK
+    }
+
+    pub fn asid(&self) -> u8 {
+        (self.hi & ASID_MASK) as u8
+    }
+
+    /// PageMask as written (bits 28:13).
+    pub fn page_mask(&self) -> u32 {
+        self.mask
+    }
+
+    /// Global: the ASID is ignored.
+    pub fn g(&self) -> bool {
+        self.lo[0] & Cp0::ENTRYLO0_G != 0
+    }
+
+    fn lo(&self, page: usize) -> u32 {
+        self.lo.get(page).copied().unwrap_or(0)
+    }
+
+    /// Page `page`'s (0 even, 1 odd) physical frame number (4 KiB units),
+    /// the bits below the page size cleared.
+    pub fn pfn(&self, page: usize) -> u32 {
+        (self.lo(page) & Cp0::ENTRYLO0_PFN) >> Cp0::ENTRYLO0_PFN.trailing_zeros()
+    }
+
+    /// Page `page`'s cache attribute.
+    pub fn c(&self, page: usize) -> u8 {
+        ((self.lo(page) & Cp0::ENTRYLO0_C) >> Cp0::ENTRYLO0_C.trailing_zeros()) as u8
+    }
+
+    /// Page `page` is dirty (writable).
+    pub fn d(&self, page: usize) -> bool {
+        self.lo(page) & Cp0::ENTRYLO0_D != 0
+    }
+
+    /// Page `page` is valid.
+    pub fn v(&self, page: usize) -> bool {
+        self.lo(page) & Cp0::ENTRYLO0_V != 0
     }
 
     /// The address bits the entry compares (`~(PageMask | 0x1FFF)`).
     fn compare_mask(&self) -> u32 {
-        !(self.page_mask | 0x1FFF)
+        !(self.mask | 0x1FFF)
     }
 
     /// Whether the entry maps `vaddr` (any VA bits, ASID in the low byte of
     /// `asid`).
     pub fn matches(&self, vaddr: u32, asid: u8) -> bool {
         let mask = self.compare_mask();
-        (self.g || self.asid == asid) && (vaddr & mask) == (self.vpn2 & mask)
+        (self.g() || self.asid() == asid) && (vaddr & mask) == (self.hi & mask)
     }
 }
 
@@ -150,8 +173,10 @@ impl Tlb {
     /// only gives the same entry more rights, the kept entries go.
     pub fn write_indexed(&mut self, index: u32, entry: TlbEntry) {
         let old = self.entry(index);
-        let less = |was: [bool; 2], now: [bool; 2]| (was[0] && !now[0]) || (was[1] && !now[1]);
-        if old.vpn2 != entry.vpn2 || old.asid != entry.asid || old.g != entry.g || less(old.v, entry.v) || less(old.d, entry.d) {
+        // A V or D bit the old entry had and the new one lacks.
+        let rights = Cp0::ENTRYLO0_V | Cp0::ENTRYLO0_D;
+        let less = (old.lo[0] & !entry.lo[0] | old.lo[1] & !entry.lo[1]) & rights != 0;
+        if old.hi != entry.hi || old.g() != entry.g() || less {
             self.drop_kept(0);
         }
         self.write(index, entry);
@@ -161,7 +186,7 @@ impl Tlb {
     /// if it was global or had `asid` (EntryHi's now) and there is room.
     pub fn write_random(&mut self, index: u32, entry: TlbEntry, asid: u8) {
         let old = self.entry(index);
-        if (old.g || old.asid == asid) && self.kept_len < KEPT_MAX {
+        if (old.g() || old.asid() == asid) && self.kept_len < KEPT_MAX {
             if let Some(slot) = self.kept.get_mut(self.kept_len) {
                 *slot = old;
                 self.kept_len += 1;
@@ -219,18 +244,15 @@ impl Tlb {
         let Some(entry) = self.entries.iter().chain(self.kept()).find(|e| e.matches(vaddr, asid)) else {
             return Err(TlbFault::Refill);
         };
-        let offset_mask = (entry.page_mask | 0x1FFF) >> 1;
+        let offset_mask = (entry.mask | 0x1FFF) >> 1;
         let odd = usize::from(vaddr & (offset_mask + 1) != 0);
-        let (Some(&valid), Some(&dirty), Some(&pfn)) = (entry.v.get(odd), entry.d.get(odd), entry.pfn.get(odd)) else {
-            return Err(TlbFault::Refill);
-        };
-        if !valid {
+        if !entry.v(odd) {
             return Err(TlbFault::Invalid);
         }
-        if store && !dirty {
+        if store && !entry.d(odd) {
             return Err(TlbFault::Modified);
         }
-        Ok((pfn << 12) | (vaddr & offset_mask))
+        Ok((entry.pfn(odd) << 12) | (vaddr & offset_mask))
     }
 }
 
@@ -245,20 +267,20 @@ mod tests {
     #[test]
     fn write_and_read_back() {
         let e = TlbEntry::from_regs(regs(0x1234_6042, 0x0000_1017, 0x0000_2007, 0));
-        assert_eq!(e.vpn2, 0x1234_6000);
-        assert_eq!(e.asid, 0x42);
-        assert!(e.g, "G is EntryLo0.G & EntryLo1.G");
-        assert_eq!(e.pfn, [0x40, 0x80]);
-        assert_eq!(e.c, [2, 0]);
-        assert_eq!(e.d, [true, true]);
-        assert_eq!(e.v, [true, true]);
+        assert_eq!(e.vpn2(), 0x1234_6000);
+        assert_eq!(e.asid(), 0x42);
+        assert!(e.g(), "G is EntryLo0.G & EntryLo1.G");
+        assert_eq!([e.pfn(0), e.pfn(1)], [0x40, 0x80]);
+        assert_eq!([e.c(0), e.c(1)], [2, 0]);
+        assert_eq!([e.d(0), e.d(1)], [true, true]);
+        assert_eq!([e.v(0), e.v(1)], [true, true]);
         assert_eq!(e.to_regs(), regs(0x1234_6042, 0x0000_1017, 0x0000_2007, 0));
     }
 
     #[test]
     fn g_needs_both_halves_and_is_copied_into_both_on_read() {
         let e = TlbEntry::from_regs(regs(0, 0x1, 0x0, 0));
-        assert!(!e.g);
+        assert!(!e.g());
         assert_eq!(e.to_regs().entry_lo0, 0);
         let e = TlbEntry::from_regs(regs(0, 0x1, 0x1, 0));
         assert_eq!((e.to_regs().entry_lo0, e.to_regs().entry_lo1), (1, 1));
@@ -268,9 +290,9 @@ mod tests {
     fn vpn2_is_not_masked_but_pfn_is() {
         // 16 KiB pages: PageMask 0x6000 clears PFN bits 1:0.
         let e = TlbEntry::from_regs(regs(0x0000_E000, 0x0000_00FF << 6, 0xFFFF_FFFF, 0x6000));
-        assert_eq!(e.vpn2, 0x0000_E000);
-        assert_eq!(e.pfn[0], 0xFC);
-        assert_eq!(e.pfn[1], 0x000F_FFFC);
+        assert_eq!(e.vpn2(), 0x0000_E000);
+        assert_eq!(e.pfn(0), 0xFC);
+        assert_eq!(e.pfn(1), 0x000F_FFFC);
         assert_eq!(e.to_regs().entry_lo1, (0x000F_FFFC << 6) | 0x3E, "G is clear: EntryLo0.G was 0");
     }
 

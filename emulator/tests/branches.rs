@@ -212,7 +212,7 @@ fn privileged_slots() {
     cpu.cp0.index = 2;
     cpu.pc = PC;
     assert_eq!(cpu.execute(beq(0, 0, 0x10), Some(TLBWI)), Outcome::Continue);
-    assert_eq!(cpu.tlb.entries[2].vpn2, 0x6000);
+    assert_eq!(cpu.tlb.entries[2].vpn2(), 0x6000);
     assert_eq!(cpu.pc, TAKEN);
     // wait in the slot.
     let mut cpu = kernel_cpu();

@@ -233,12 +233,12 @@ fn an_interrupt_enabled_by_an_instruction_is_taken_before_the_next() {
 #[test]
 fn reset_keeps_tlb_and_lcg() {
     let mut cpu = kernel_cpu();
-    cpu.tlb.entries[4].vpn2 = 0x4000_0000;
+    cpu.tlb.entries[4] = emulator::TlbEntry::from_regs(emulator::TlbRegs { entry_hi: 0x4000_0000, ..Default::default() });
     cpu.lcg.seed = 77;
     cpu.gpr[5] = 9;
     cpu.cp0.status = 0x1234;
     cpu.reset();
-    assert_eq!(cpu.tlb.entries[4].vpn2, 0x4000_0000);
+    assert_eq!(cpu.tlb.entries[4].vpn2(), 0x4000_0000);
     assert_eq!(cpu.lcg.seed, 77);
     assert_eq!(cpu.gpr[5], 0);
     assert_eq!(cpu.cp0.status, 0x0040_0004);

@@ -22,8 +22,8 @@ fn tlbwi_then_tlbr_round_trip() {
     assert_eq!(run(&mut cpu, TLBWI), Outcome::Continue);
     assert_eq!(cpu.pc, 0x8000_1004);
     let e = cpu.tlb.entries[5];
-    assert_eq!((e.vpn2, e.asid, e.page_mask, e.g), (0x1234_6000, 0x42, 0x6000, true));
-    assert_eq!(e.pfn, [0x100, 0x200], "PFN low bits cleared by the page mask");
+    assert_eq!((e.vpn2(), e.asid(), e.page_mask(), e.g()), (0x1234_6000, 0x42, 0x6000, true));
+    assert_eq!([e.pfn(0), e.pfn(1)], [0x100, 0x200], "PFN low bits cleared by the page mask");
     set_tlb_regs(&mut cpu, 0, 0, 0, 0);
     assert_eq!(run(&mut cpu, TLBR), Outcome::Continue);
     assert_eq!(cpu.cp0.entryhi, 0x1234_6042);
@@ -68,14 +68,14 @@ fn tlbwr_uses_a_fresh_draw_of_the_shared_lcg() {
     assert_eq!(cpu.execute(mfc0(2, 1, 0), None), Outcome::Continue);
     assert_eq!(cpu.gpr[2], 6);
     assert_eq!(run(&mut cpu, TLBWR), Outcome::Continue);
-    assert_eq!(cpu.tlb.entries[14].vpn2, 0x4000);
+    assert_eq!(cpu.tlb.entries[14].vpn2(), 0x4000);
     assert_eq!(cpu.execute(mfc0(2, 1, 0), None), Outcome::Continue);
     assert_eq!(cpu.gpr[2], 1);
     // Wired = 15: always 15.
     cpu.cp0.wired = 15;
     set_tlb_regs(&mut cpu, 0x0000_8000, 0, 0, 0);
     assert_eq!(run(&mut cpu, TLBWR), Outcome::Continue);
-    assert_eq!(cpu.tlb.entries[15].vpn2, 0x8000);
+    assert_eq!(cpu.tlb.entries[15].vpn2(), 0x8000);
 }
 
 #[test]

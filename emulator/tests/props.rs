@@ -125,7 +125,10 @@ fn run(cpu: &mut Cpu, op: &Op) -> Result<Option<u32>, TestCaseError> {
     let outcome = cpu.execute(word, None);
     if let Op::Mtc0(reg, _) | Op::Mfc0(reg) = *op {
         if Cp0Reg::LISTED.contains(&reg) {
-            prop_assert_eq!(outcome, Outcome::Continue, "{:08x} did not run", word);
+            // An mtc0 that unmasks a pending interrupt ran, and the
+            // interrupt is taken after it.
+            let ran_then_interrupted = outcome == Outcome::Exception(emulator::ExcCode::Int) && cpu.cp0.epc == 0x8000_1004;
+            prop_assert!(outcome == Outcome::Continue || ran_then_interrupted, "{:08x} did not run: {:?}", word, outcome);
         }
     }
     if matches!(op, Op::Tlbwi | Op::Tlbp | Op::Tlbr) {
@@ -152,9 +155,9 @@ fn check_invariants(cpu: &mut Cpu, native: bool) -> Result<(), TestCaseError> {
         prop_assert_eq!(c.ebase >> 30, 0b10, "EBase {:#x}", c.ebase);
     }
     for (i, e) in cpu.tlb.entries.iter().enumerate() {
-        prop_assert!(legal_page_mask(e.page_mask), "entry {} page mask {:#x}", i, e.page_mask);
-        prop_assert!(e.pfn.iter().all(|&p| p < 1 << 20), "entry {} pfn {:?}", i, e.pfn);
-        prop_assert!(e.c.iter().all(|&c| c < 8));
+        prop_assert!(legal_page_mask(e.page_mask()), "entry {} page mask {:#x}", i, e.page_mask());
+        prop_assert!((0..2).all(|p| e.pfn(p) < 1 << 20), "entry {} {:?}", i, e);
+        prop_assert!((0..2).all(|p| e.c(p) < 8));
     }
     let wired = cpu.cp0.wired;
     let random = cpu.cp0_read(Cp0Reg::RANDOM).expect("Random is readable");
@@ -187,16 +190,11 @@ fn raw_cp0() -> impl Strategy<Value = Vec<u32>> {
 }
 
 fn arbitrary_entry() -> impl Strategy<Value = TlbEntry> {
-    (any::<(u32, u8, u32, bool)>(), any::<([u32; 2], [u8; 2], [bool; 2], [bool; 2])>(), any::<bool>()).prop_map(
-        |((vpn2, asid, page_mask, g), (pfn, c, d, v), raw)| {
-            if raw {
-                // Fields as no tlbwi could write them (any page mask, wide PFNs).
-                TlbEntry { vpn2, asid, page_mask, g, pfn, c, d, v }
-            } else {
-                TlbEntry::from_regs(TlbRegs { entry_hi: vpn2 | u32::from(asid), entry_lo0: pfn[0], entry_lo1: pfn[1], page_mask })
-            }
-        },
-    )
+    // Any register values, so page masks no tlbwi could write (PageMask's
+    // hook keeps the 24Kf's sizes) among them.
+    any::<(u32, u32, u32, u32)>().prop_map(|(entry_hi, entry_lo0, entry_lo1, page_mask)| {
+        TlbEntry::from_regs(TlbRegs { entry_hi, entry_lo0, entry_lo1, page_mask })
+    })
 }
 
 fn arbitrary_tlb() -> impl Strategy<Value = Tlb> {

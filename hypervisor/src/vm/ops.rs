@@ -323,22 +323,22 @@ pub fn write_tlb(g: &Guest<'_>, host_tlb: &[HostTlbEntry], out: &mut dyn Write) 
     let mut shown = 0;
     for index in 0..emulator::TLB_ENTRIES as u32 {
         let e = c.tlb.entry(index);
-        if !e.v[0] && !e.v[1] {
+        if !e.v(0) && !e.v(1) {
             continue;
         }
         shown += 1;
         let (start, end) = super::vcpu::entry_range(&e);
         let half = (end - u64::from(start)) / 2;
         write!(out, "  {index:>2}: va {start:#010x}-{:#010x}", end - 1)?;
-        if e.g {
+        if e.g() {
             write!(out, " global")?;
         } else {
-            write!(out, " asid {:#04x}", e.asid)?;
+            write!(out, " asid {:#04x}", e.asid())?;
         }
         for (page, name) in [(0, "even"), (1, "odd")] {
-            if e.v[page] {
-                let pa = u64::from(e.pfn[page]) << 12;
-                write!(out, " | {name} pa {pa:#010x} c{}{}", e.c[page], if e.d[page] { " D" } else { "" })?;
+            if e.v(page) {
+                let pa = u64::from(e.pfn(page)) << 12;
+                write!(out, " | {name} pa {pa:#010x} c{}{}", e.c(page), if e.d(page) { " D" } else { "" })?;
             } else {
                 write!(out, " | {name} invalid")?;
             }
@@ -456,7 +456,7 @@ mod tests {
         assert_eq!(g.lifecycle(LifecycleOp::Stop, now), Err(LifecycleError::NotRunning));
         assert_eq!(g.lifecycle(LifecycleOp::Pause, now), Err(LifecycleError::NotRunning));
         // Start after stop = reset + run.
-        g.vcpu.cpu.tlb.write(2, emulator::TlbEntry { v: [true, false], ..Default::default() });
+        g.vcpu.cpu.tlb.write(2, emulator::TlbEntry::from_regs(emulator::TlbRegs { entry_lo0: emulator::Cp0::ENTRYLO0_V, ..Default::default() }));
         g.vcpu.cpu.cp0.status = 0x10;
         let start = g.lifecycle(LifecycleOp::Start, now).unwrap();
         assert_eq!(start, Effects { drop_shadows: true, reload_image: true });

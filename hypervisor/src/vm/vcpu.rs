@@ -241,8 +241,8 @@ pub trait Host {
 
 /// The virtual range `[start, end)` a guest TLB entry maps.
 pub fn entry_range(entry: &emulator::TlbEntry) -> (u32, u64) {
-    let size = u64::from(entry.page_mask | 0x1FFF) + 1;
-    let start = entry.vpn2 & !(entry.page_mask | 0x1FFF);
+    let size = u64::from(entry.page_mask() | 0x1FFF) + 1;
+    let start = entry.vpn2() & !(entry.page_mask() | 0x1FFF);
     (start, u64::from(start) + size)
 }
 
@@ -1775,8 +1775,8 @@ mod tests {
             let va = match next() % 4 {
                 0 => next(),
                 1 => {
-                    v.cpu.cp0.entryhi = u32::from(entry.asid);
-                    entry.vpn2 | (next() & 0x1FFF)
+                    v.cpu.cp0.entryhi = u32::from(entry.asid());
+                    entry.vpn2() | (next() & 0x1FFF)
                 }
                 2 => next() & 0x01FF_FFFF,
                 _ => 0x3FC0_0000 | (next() & 0x3F_FFFF),
