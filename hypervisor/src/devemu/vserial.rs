@@ -13,6 +13,8 @@ use crate::devices::Uart16550;
 /// Bytes of output history kept per port.
 pub const HISTORY: usize = 1024;
 /// Longest line written to the console at once; longer lines are split.
+/// A line is also written when it spans the whole history (control
+/// characters the console copy leaves out), so it is all still there.
 pub const LINE_MAX: usize = 120;
 /// Input bytes queued for the guest.
 pub const INPUT_QUEUE: usize = 64;
@@ -58,8 +60,10 @@ impl fmt::Display for Name {
 pub struct VSerial {
     name: Name,
     history: ByteRing<HISTORY>,
-    line: [u8; LINE_MAX],
-    line_len: usize,
+    /// The partial line: its last `line_span` bytes of the history, of
+    /// which `line_len` are shown (the rest are control characters).
+    line_span: u16,
+    line_len: u8,
     input: ByteRing<INPUT_QUEUE>,
     /// Bound to the terminal: output goes to the console as it comes.
     raw: bool,
@@ -73,7 +77,7 @@ impl VSerial {
         VSerial {
             name: Name::new(name),
             history: ByteRing::new(),
-            line: [0; LINE_MAX],
+            line_span: 0,
             line_len: 0,
             input: ByteRing::new(),
             raw: false,
@@ -100,7 +104,7 @@ impl VSerial {
     /// the history (and whether the port is bound) stay.
     pub fn reset(&mut self) {
         self.input.clear();
-        self.line_len = 0;
+        (self.line_span, self.line_len) = (0, 0);
         self.utf8 = Utf8Out::new();
     }
 
@@ -133,16 +137,15 @@ impl VSerial {
         if self.raw {
             return self.utf8.feed(byte, console);
         }
-        match byte {
-            b'\n' => return self.emit_line(console),
-            b'\t' => {}
-            0..=0x1F | 0x7F => return Ok(()),
-            _ => {}
+        if byte == b'\n' {
+            return self.emit_line(1, console);
         }
-        self.line[self.line_len] = byte;
-        self.line_len += 1;
-        if self.line_len == LINE_MAX {
-            self.emit_line(console)?;
+        self.line_span += 1;
+        if shown(byte) {
+            self.line_len += 1;
+        }
+        if usize::from(self.line_len) == LINE_MAX || usize::from(self.line_span) == HISTORY {
+            return self.emit_line(0, console);
         }
         Ok(())
     }
@@ -150,19 +153,24 @@ impl VSerial {
     /// Writes the pending partial line, if any, as a line of its own.
     pub fn flush(&mut self, console: &mut dyn Write) -> fmt::Result {
         if self.line_len == 0 {
+            // Nothing shown (control characters at most): no line.
+            self.line_span = 0;
             return Ok(());
         }
-        self.emit_line(console)
+        self.emit_line(0, console)
     }
 
-    /// Writes the line buffer, prefixed with the port's name.
-    fn emit_line(&mut self, console: &mut dyn Write) -> fmt::Result {
-        let len = core::mem::take(&mut self.line_len);
+    /// Writes the partial line (the history's bytes before its newest
+    /// `after` ones), prefixed with the port's name.
+    fn emit_line(&mut self, after: usize, console: &mut dyn Write) -> fmt::Result {
+        let mut line = [0; LINE_MAX];
+        let len = self.pending_line(after, &mut line);
+        (self.line_span, self.line_len) = (0, 0);
         write!(console, "[{}]", self.name)?;
         if len > 0 {
             console.write_char(' ')?;
         }
-        for chunk in self.line[..len].utf8_chunks() {
+        for chunk in line.get(..len).unwrap_or(&[]).utf8_chunks() {
             console.write_str(chunk.valid())?;
             if !chunk.invalid().is_empty() {
                 console.write_char(char::REPLACEMENT_CHARACTER)?;
@@ -171,9 +179,17 @@ impl VSerial {
         console.write_char('\n')
     }
 
-    /// The partial line not yet written.
-    pub fn pending_line(&self) -> &[u8] {
-        &self.line[..self.line_len]
+    /// Copies the partial line's shown bytes into `line`, leaving out the
+    /// history's newest `after` bytes; returns how many.
+    fn pending_line(&self, after: usize, line: &mut [u8; LINE_MAX]) -> usize {
+        let span = usize::from(self.line_span);
+        let bytes = self.history.tail(span + after).take(span).filter(|&b| shown(b));
+        let mut len = 0;
+        for (slot, byte) in line.iter_mut().zip(bytes) {
+            *slot = byte;
+            len += 1;
+        }
+        len
     }
 
     /// The recent output, oldest byte first (at most [`HISTORY`] bytes).
@@ -209,6 +225,12 @@ impl VSerial {
         }
         Ok(())
     }
+}
+
+/// Whether a byte goes into the console copy of a line: `\r` and other
+/// control characters except tab are left out.
+fn shown(byte: u8) -> bool {
+    !matches!(byte, 0..=0x08 | 0x0A..=0x1F | 0x7F)
 }
 
 /// Writes a byte stream as UTF-8 text, holding back an incomplete
@@ -270,6 +292,12 @@ mod tests {
     use crate::devices::uart16550::{FCR_ENABLE, FIFO_SIZE};
     use crate::devices::{AccessSize, MmioDevice};
 
+    fn pending(port: &VSerial) -> Vec<u8> {
+        let mut line = [0; LINE_MAX];
+        let len = port.pending_line(0, &mut line);
+        line[..len].to_vec()
+    }
+
     fn feed(port: &mut VSerial, bytes: &[u8]) -> String {
         let mut out = String::new();
         for &b in bytes {
@@ -282,7 +310,7 @@ mod tests {
     fn lines_are_prefixed_and_cleaned() {
         let mut port = VSerial::new("guest0");
         assert_eq!(feed(&mut port, b"hello\r\nwor"), "[guest0] hello\n");
-        assert_eq!(port.pending_line(), b"wor");
+        assert_eq!(pending(&port), b"wor");
         assert_eq!(feed(&mut port, b"ld\x1b\x07\t!\n"), "[guest0] world\t!\n");
         assert_eq!(feed(&mut port, b"caf\xC3\xA9 \xFF\n"), "[guest0] caf\u{e9} \u{FFFD}\n");
         let mut out = String::new();
@@ -290,6 +318,9 @@ mod tests {
         port.flush(&mut out).unwrap();
         port.flush(&mut out).unwrap();
         assert_eq!(out, "[guest0] x\n");
+        feed(&mut port, b"\r");
+        port.flush(&mut out).unwrap();
+        assert_eq!(out, "[guest0] x\n", "a line of control characters alone is not written");
         assert_eq!(feed(&mut port, b"\r\n"), "[guest0]\n");
     }
 
@@ -299,7 +330,19 @@ mod tests {
         let long = [b'a'; LINE_MAX + 3];
         let out = feed(&mut port, &long);
         assert_eq!(out, format!("[g] {}\n", "a".repeat(LINE_MAX)));
-        assert_eq!(port.pending_line(), b"aaa");
+        assert_eq!(pending(&port), b"aaa");
+    }
+
+    /// A line of control characters as long as the history is written
+    /// before its first byte would leave the history.
+    #[test]
+    fn a_line_spanning_the_history_is_written() {
+        let mut port = VSerial::new("g");
+        let mut bytes = b"ab".to_vec();
+        bytes.resize(HISTORY, b'\r');
+        assert_eq!(feed(&mut port, &bytes), "[g] ab\n");
+        assert_eq!(feed(&mut port, b"\rc\n"), "[g] c\n");
+        assert!(pending(&port).is_empty());
     }
 
     #[test]

@@ -79,6 +79,11 @@ impl<const N: usize> ByteRing<N> {
     pub fn iter(&self) -> impl Iterator<Item = u8> + '_ {
         (0..self.len).map(move |i| self.buf[(self.head + i) % N])
     }
+
+    /// The newest `n` bytes (all of them if fewer), oldest first.
+    pub fn tail(&self, n: usize) -> impl Iterator<Item = u8> + '_ {
+        (self.len.saturating_sub(n)..self.len).map(move |i| self.buf[(self.head + i) % N])
+    }
 }
 
 #[cfg(test)]
@@ -96,6 +101,8 @@ mod tests {
         assert_eq!(r.iter().collect::<Vec<_>>(), [2, 3, 4]);
         r.push_overwrite(5);
         assert_eq!(r.iter().collect::<Vec<_>>(), [3, 4, 5]);
+        assert_eq!(r.tail(2).collect::<Vec<_>>(), [4, 5]);
+        assert_eq!(r.tail(7).collect::<Vec<_>>(), [3, 4, 5]);
         assert_eq!((r.pop(), r.pop(), r.pop(), r.pop()), (Some(3), Some(4), Some(5), None));
         r.push(9);
         r.clear();
