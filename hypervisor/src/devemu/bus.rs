@@ -7,8 +7,11 @@ use super::vserial::{Name, VSerial};
 use crate::devices::malta_board::{self, MaltaBoard};
 use crate::devices::{self, AccessSize, Device, DeviceEvent, DeviceParams, MmioDevice, UnknownCompatible};
 
-/// Most device regions per guest.
-pub const MAX_REGIONS: usize = 8;
+/// Most device regions per guest: the two UARTs and two more (a guest's
+/// own devices are UARTs and reset registers; the Malta board's parts are
+/// the board's). Each slot holds a whole device model, so it counts in
+/// every guest's RAM.
+pub const MAX_REGIONS: usize = 4;
 /// Most virtual serial ports (UARTs) per guest.
 pub const MAX_PORTS: usize = 2;
 /// The highest guest interrupt line (line n is Cause.IP(n + 2)).

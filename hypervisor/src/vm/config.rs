@@ -8,6 +8,7 @@ use core::fmt;
 use emulator::addrmap::{GuestMap, MAPS};
 use fdt::node::FdtNode;
 use fdt::Fdt;
+use crate::devemu::{MAX_PORTS, MAX_REGIONS as BUS_REGIONS};
 
 /// Guest-physical address of the ROM region (the reset vector's target).
 pub const ROM_BASE: u32 = 0x1FC0_0000;
@@ -259,7 +260,7 @@ impl fmt::Display for Refusal<'_> {
             ),
             Refusal::TooManyGuests => write!(f, "more than {MAX_GUESTS} guests; ignored"),
             Refusal::DeviceAttach { node } => {
-                write!(f, "region `{node}`: cannot attach the device (at most 2 UARTs and 8 devices per guest)")
+                write!(f, "region `{node}`: cannot attach the device (at most {MAX_PORTS} UARTs and {BUS_REGIONS} devices per guest)")
             }
             Refusal::DuplicateName { name } => write!(f, "name `{name}` is taken by an earlier guest node"),
             Refusal::UnknownMap { name } => {
