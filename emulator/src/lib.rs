@@ -288,6 +288,7 @@ impl Cpu {
     /// Advances Count by `ticks`; when it passes Compare, raises the timer
     /// interrupt (Cause.TI and the Cause.IP line IntCtl.IPTI names), as
     /// QEMU's timer does when Count reaches Compare. Frozen while Cause.DC.
+    #[inline]
     pub fn advance_count(&mut self, ticks: u32) {
         if self.cp0.cause_dc() != 0 || ticks == 0 {
             return;

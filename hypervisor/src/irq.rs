@@ -124,6 +124,7 @@ impl<H: Copy> IrqTable<H> {
 
     /// An interrupt on `irq`: counts it and returns its handler (`None`:
     /// counted as spurious).
+    #[cfg_attr(target_os = "none", optimize(speed))]
     pub fn dispatch(&mut self, irq: HostIrq) -> Option<H> {
         let handler = irq.index().and_then(|i| {
             let entry = &mut self.entries[i];

@@ -8,6 +8,7 @@
 //! `src/main.rs` and `src/arch/`.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
+#![cfg_attr(target_os = "none", feature(optimize_attribute))]
 
 pub mod bootenv;
 pub mod cpu;

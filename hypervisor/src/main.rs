@@ -18,7 +18,7 @@
 //! On the host this binary is an empty `main`, so `cargo build` at the
 //! workspace root works.
 #![cfg_attr(target_os = "none", no_std, no_main)]
-#![cfg_attr(target_os = "none", feature(asm_experimental_arch))]
+#![cfg_attr(target_os = "none", feature(asm_experimental_arch, optimize_attribute))]
 
 #[cfg(target_os = "none")]
 mod arch;
@@ -323,6 +323,7 @@ mod boot {
     /// while the guest waits (WAIT) or mterm holds the guests. Everything
     /// but the preemption point runs with interrupts disabled, so mterm
     /// commands never see a guest half-way through an exit.
+    #[cfg_attr(target_os = "none", optimize(speed))]
     fn vcpu_thread(index: usize) {
         let mut sample: Option<(ExitReason, u32)> = None;
         loop {
@@ -363,6 +364,8 @@ mod boot {
     /// is due (the next host interrupt ends the run with an interrupt exit).
     /// The rest (host interrupts, MMIO, WAIT, a change of the guest's timer
     /// or FPU mode, power-off, stop) return to the thread's loop.
+    // Not inlined into `vcpu_thread`'s closure, which is built for size.
+    #[cfg_attr(target_os = "none", optimize(speed), inline(never))]
     fn run_once(index: usize, guests: &mut Guests, sample: &mut Option<(ExitReason, u32)>) -> Step {
         let Some(guest) = guests.get_mut(index).and_then(Option::as_mut) else { return Step::Exit };
         match guest.state {

@@ -302,6 +302,7 @@ impl Scheduler {
     /// is reached and ends the current turn if its slice is over and
     /// another thread of its priority (or higher) is ready. Returns
     /// whether a switch is due.
+    #[cfg_attr(target_os = "none", optimize(speed))]
     pub fn tick(&mut self, now: u64) -> bool {
         for id in 0..MAX_THREADS {
             if matches!(self.threads[id], Some(Thread { state: State::Sleeping(d), .. }) if d <= now) {
@@ -329,6 +330,7 @@ impl Scheduler {
     /// time. Returns the switch to make, if the pick is another thread.
     /// A current thread that is still running competes with its old place
     /// in the queue unless its slice is over.
+    #[cfg_attr(target_os = "none", optimize(speed))]
     pub fn schedule(&mut self, now: u64) -> Option<Switch> {
         self.need_resched = false;
         let from = self.current;

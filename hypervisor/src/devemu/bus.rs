@@ -262,6 +262,7 @@ impl Bus {
     }
 
     /// The region containing `gpa`.
+    #[inline]
     pub fn find(&self, gpa: GuestPhys) -> Option<DeviceId> {
         self.regions().find(|(_, r)| r.contains(gpa)).map(|(id, _)| id)
     }
@@ -340,6 +341,7 @@ impl Bus {
 
     /// The region `id`'s device loads `size` at `gpa` (inside it): its
     /// interrupt output watched.
+    #[inline(always)]
     fn read_region(&mut self, id: DeviceId, gpa: GuestPhys, size: AccessSize) -> u32 {
         let Some(region) = self.regions.get_mut(id.0).and_then(Option::as_mut) else { return size.mask() };
         let offset = gpa.0 - region.base.0;
@@ -365,6 +367,7 @@ impl Bus {
     /// guest moved that) or no region holds all of it. Counts nothing:
     /// the lean exit ([`Bus::device_load`], [`Bus::device_store`]) leaves
     /// such accesses to [`Bus::read`] and [`Bus::write`].
+    #[inline]
     fn region_alone(&self, gpa: GuestPhys, size: AccessSize) -> Option<DeviceId> {
         let id = self.find(gpa)?;
         let region = self.region(id)?;
@@ -375,6 +378,7 @@ impl Bus {
 
     /// [`Bus::read`] of an access a region alone answers, else `None`
     /// with nothing done.
+    #[cfg_attr(target_os = "none", optimize(speed))]
     pub fn device_load(&mut self, gpa: GuestPhys, size: AccessSize) -> Option<u32> {
         let id = self.region_alone(gpa, size)?;
         Some(self.read_region(id, gpa, size))
@@ -382,6 +386,7 @@ impl Bus {
 
     /// [`Bus::write`] of an access a region alone answers, else `None`
     /// with nothing done.
+    #[cfg_attr(target_os = "none", optimize(speed))]
     pub fn device_store(&mut self, gpa: GuestPhys, size: AccessSize, value: u32) -> Option<()> {
         let id = self.region_alone(gpa, size)?;
         self.write_region(id, gpa, size, value);

@@ -531,6 +531,7 @@ impl ConfigFunction {
 
 /// Where a writable configuration byte is kept in a function's
 /// [`Writable`] bytes, or `None` if no function can write it.
+#[inline]
 const fn writable_slot(offset: usize) -> Option<usize> {
     match offset {
         0x04 | 0x05 => Some(offset - 0x04),
@@ -829,6 +830,7 @@ impl Gt64120 {
     /// Where the PIIX4's power-management I/O block decodes (ISA I/O port
     /// PMBA & 0xFFC0, 64 ports), while function 3's PMREGMISC.PMIOSE (0x80
     /// bit 0) enables it, as QEMU maps it.
+    #[inline]
     pub fn piix4_pm_base(&self) -> Option<u16> {
         let pm = &self.config[PIIX4_PM_INDEX];
         let byte = |offset: usize| writable_slot(offset).map_or(0, |slot| pm[slot]);

@@ -260,6 +260,7 @@ impl MaltaBoard {
 
     /// The offset into the PIIX4's PM I/O block of the ISA access at `gpa`
     /// of `len` bytes, when it lies there while the block is enabled.
+    #[inline]
     fn pm_offset(&self, gpa: u32, len: u32) -> Option<u16> {
         let base = ISA_IO_BASE + u32::from(self.gt.piix4_pm_base()?);
         let offset = gpa.checked_sub(base)?;
@@ -270,6 +271,7 @@ impl MaltaBoard {
     /// one part of the board the guest can move; the others are
     /// [`WINDOWS`]). [`read`](Self::read) and [`write`](Self::write) answer
     /// it before the windows.
+    #[inline]
     pub fn pm_answers(&self, gpa: u32, len: u32) -> bool {
         self.pm_offset(gpa, len).is_some()
     }

@@ -141,12 +141,15 @@ impl Device {
 }
 
 impl MmioDevice for Device {
+    #[inline]
     fn read(&mut self, offset: u32, size: AccessSize) -> u32 {
         each_device!(self, d => d.read(offset, size))
     }
+    #[inline]
     fn write(&mut self, offset: u32, size: AccessSize, value: u32) {
         each_device!(self, d => d.write(offset, size, value))
     }
+    #[inline]
     fn irq_level(&self) -> bool {
         each_device!(self, d => d.irq_level())
     }

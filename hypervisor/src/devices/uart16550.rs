@@ -244,6 +244,7 @@ impl Uart16550 {
     }
 
     /// The highest-priority pending interrupt, `IIR_NONE` if none.
+    #[inline]
     fn pending_id(&self) -> u8 {
         if self.ier & IER_ELSI != 0 && self.lsr_errors & LSR_OE != 0 {
             IIR_RLS
@@ -346,6 +347,7 @@ impl Uart16550 {
 
     /// Register index for `offset`, or `None` (counted) if the offset is
     /// not on a register boundary.
+    #[inline]
     fn register(&mut self, offset: u32, size: AccessSize) -> Option<u32> {
         let stride = 1u32 << self.reg_shift;
         if !offset.is_multiple_of(stride) || offset >= self.window() {
@@ -420,6 +422,7 @@ impl MmioDevice for Uart16550 {
         }
     }
 
+    #[inline]
     fn irq_level(&self) -> bool {
         self.pending_id() != IIR_NONE
     }

@@ -337,6 +337,7 @@ impl<'a> Guest<'a> {
 
     /// Device interrupt lines into Cause.IP2-IP6 at host time `now_ns`
     /// (the board's inputs first brought up to it).
+    #[cfg_attr(target_os = "none", optimize(speed))]
     pub fn update_irq_lines(&mut self, now_ns: u64) {
         self.bus.set_time(now_ns);
         self.bus.sync_board();

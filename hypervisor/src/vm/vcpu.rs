@@ -661,6 +661,7 @@ impl Vcpu {
     /// HI/LO are already in `self.cpu`. `memory` is this guest's RAM/ROM
     /// and `is_device` tells whether a guest-physical address belongs to
     /// an emulated device.
+    #[cfg_attr(target_os = "none", optimize(speed))]
     pub fn handle_exit(
         &mut self,
         exit: Exit,
@@ -779,6 +780,7 @@ impl Vcpu {
     /// board does not answer. It does what `handle_exit` would (the access,
     /// PC past the word, the exit counted as MMIO) without the generic
     /// routes; `None`, with nothing changed, for anything else.
+    #[cfg_attr(target_os = "none", optimize(speed))]
     pub fn device_exit(&mut self, exit: &Exit, memory: &GuestMemory, bus: &mut Bus, host: &mut dyn Host) -> Option<Action> {
         let store = match exit.code() {
             code::TLBL => false,
@@ -903,6 +905,7 @@ impl Vcpu {
     /// The host frame of the instruction word at `va` (word-aligned, in
     /// the guest's RAM or ROM) as the guest fetches it now; an unmapped
     /// segment's straight from the map.
+    #[cfg_attr(target_os = "none", optimize(speed))]
     fn code_phys(&self, va: u32, memory: &GuestMemory) -> Option<HostPhys> {
         if !va.is_multiple_of(4) {
             return None;
@@ -1085,6 +1088,7 @@ impl Vcpu {
     /// The shadow pair for the VPN2 of `va` in the current guest mode: each
     /// 4 KiB half valid when the guest view maps it to this guest's RAM or
     /// ROM, dirty when the guest view allows stores there.
+    #[cfg_attr(target_os = "none", optimize(speed))]
     pub fn shadow(&self, va: u32, memory: &GuestMemory) -> Shadow {
         if let Some(large) = self.direct_shadow(va, memory) {
             return large;

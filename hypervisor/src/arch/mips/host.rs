@@ -23,6 +23,7 @@ impl Host for HostHw {
     fn write_code(&mut self, pa: HostPhys, value: u32) {
         guestmem::write_code(pa, value);
     }
+    #[cfg_attr(target_os = "none", optimize(speed))]
     fn install(&mut self, shadow: Shadow) {
         if shadow.page_mask != 0 {
             // A pair of large pages first drops the entries of its ASID

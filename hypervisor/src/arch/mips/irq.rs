@@ -109,6 +109,7 @@ fn apply_masks() {
 /// line (IP2's handler is the i8259 driver, which dispatches the ISA line
 /// in turn), then switches threads if the scheduler asks.
 #[no_mangle]
+#[cfg_attr(target_os = "none", optimize(speed))]
 extern "C" fn interrupt_entry() {
     let pending = (cp0::cause() >> 8) as u8 & (cp0::status() >> 8) as u8;
     for line in (0..8u8).rev().filter(|l| pending & (1 << l) != 0) {
@@ -118,6 +119,7 @@ extern "C" fn interrupt_entry() {
 }
 
 /// Counts an interrupt on `irq` and calls its handler.
+#[cfg_attr(target_os = "none", optimize(speed))]
 pub fn dispatch(irq: HostIrq) {
     if let Some(handler) = IRQS.with(|t| t.dispatch(irq)) {
         handler(irq);

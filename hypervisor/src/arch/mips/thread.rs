@@ -229,6 +229,7 @@ pub fn preempt_if_needed() -> bool {
 }
 
 /// The timer fired at `now`: returns the next deadline.
+#[cfg_attr(target_os = "none", optimize(speed))]
 pub fn tick(now: u64) -> u64 {
     SCHED.with(|s| {
         s.tick(now);

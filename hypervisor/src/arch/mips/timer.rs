@@ -52,6 +52,7 @@ pub fn init() {
 
 /// The timer interrupt: time-based scheduling (wakeups, turn ends), then
 /// the next event. Writing Compare acknowledges the interrupt.
+#[cfg_attr(target_os = "none", optimize(speed))]
 fn on_timer(_: HostIrq) {
     let deadline = thread::tick(now());
     arm_at(deadline);

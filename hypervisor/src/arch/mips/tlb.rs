@@ -46,6 +46,7 @@ fn write_invalid(index: u32, entry_hi: u32) {
 /// already holding its VPN2 and ASID (TLBP), else at a random one (TLBWR;
 /// Wired is 0). The caller has invalidated any other entry of its ASID it
 /// would overlap.
+#[cfg_attr(target_os = "none", optimize(speed))]
 pub fn install(entry_hi: u32, entry_lo: [u32; 2], page_mask: u32) {
     // SAFETY: the entry maps a user-segment range (below 0x80000000, the
     // caller's shadow policy) under a guest's host ASID, to frames inside
