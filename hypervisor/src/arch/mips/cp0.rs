@@ -1,8 +1,9 @@
 //! Reading and writing the host's CP0 registers.
 
-/// Reads CP0 register `(rd, sel)`.
+/// Reads the CP0 register the spec names `$reg` (`mfc0!(STATUS)` reads
+/// `emulator::Cp0Reg::STATUS`).
 macro_rules! mfc0 {
-    ($rd:literal, $sel:literal) => {{
+    ($reg:ident) => {{
         let value: u32;
         // SAFETY: reading a CP0 register in kernel mode has no side effect on
         // memory (the registers read here have no read side effects at all).
@@ -10,9 +11,11 @@ macro_rules! mfc0 {
             core::arch::asm!(
                 ".set push",
                 ".set noat",
-                concat!("mfc0 {0}, $", stringify!($rd), ", ", stringify!($sel)),
+                "mfc0 {value}, ${rd}, {sel}",
                 ".set pop",
-                out(reg) value,
+                value = out(reg) value,
+                rd = const emulator::Cp0Reg::$reg.rd,
+                sel = const emulator::Cp0Reg::$reg.sel,
                 options(nomem, nostack, preserves_flags)
             )
         };
@@ -20,18 +23,21 @@ macro_rules! mfc0 {
     }};
 }
 
-/// Writes CP0 register `(rd, sel)`, followed by an execution hazard barrier.
-/// Only usable inside an `unsafe` block: the caller states why the write
-/// keeps the machine in a state Rust code can run in.
+/// Writes the CP0 register the spec names `$reg`, followed by an
+/// execution hazard barrier. Only usable inside an `unsafe` block: the
+/// caller states why the write keeps the machine in a state Rust code can
+/// run in.
 macro_rules! mtc0 {
-    ($rd:literal, $sel:literal, $value:expr) => {
+    ($reg:ident, $value:expr) => {
         core::arch::asm!(
             ".set push",
             ".set noat",
-            concat!("mtc0 {0}, $", stringify!($rd), ", ", stringify!($sel)),
+            "mtc0 {value}, ${rd}, {sel}",
             "ehb",
             ".set pop",
-            in(reg) $value,
+            value = in(reg) $value,
+            rd = const emulator::Cp0Reg::$reg.rd,
+            sel = const emulator::Cp0Reg::$reg.sel,
             options(nostack, preserves_flags)
         )
     };
@@ -41,41 +47,41 @@ pub(crate) use mtc0;
 pub(crate) use mfc0;
 
 pub fn prid() -> u32 {
-    mfc0!(15, 0)
+    mfc0!(PRID)
 }
 
 pub fn config0_3() -> [u32; 4] {
-    [mfc0!(16, 0), mfc0!(16, 1), mfc0!(16, 2), mfc0!(16, 3)]
+    [mfc0!(CONFIG), mfc0!(CONFIG1), mfc0!(CONFIG2), mfc0!(CONFIG3)]
 }
 
 pub fn ebase() -> u32 {
-    mfc0!(15, 1)
+    mfc0!(EBASE)
 }
 
-/// Debug (CP0 23,0): DBD tells whether the last debug exception was in a
+/// Debug: DBD tells whether the last debug exception was in a
 /// delay slot.
 pub fn debug() -> u32 {
-    mfc0!(23, 0)
+    mfc0!(DEBUG)
 }
 
 pub fn status() -> u32 {
-    mfc0!(12, 0)
+    mfc0!(STATUS)
 }
 
 pub fn index() -> u32 {
-    mfc0!(0, 0)
+    mfc0!(INDEX)
 }
 
 pub fn entry_hi() -> u32 {
-    mfc0!(10, 0)
+    mfc0!(ENTRYHI)
 }
 
 pub fn count() -> u32 {
-    mfc0!(9, 0)
+    mfc0!(COUNT)
 }
 
 pub fn cause() -> u32 {
-    mfc0!(13, 0)
+    mfc0!(CAUSE)
 }
 
 /// Sets Status.IM to `lines` (bit n = IPn). Done at boot, before the
@@ -83,10 +89,10 @@ pub fn cause() -> u32 {
 /// current at that time (the interrupt return path keeps them).
 pub fn set_interrupt_mask(lines: u8) {
     let _guard = super::irq::disable();
-    let status = (status() & !0xFF00) | (u32::from(lines) << 8);
+    let status = (status() & !emulator::Cp0::STATUS_IM) | (u32::from(lines) << emulator::Cp0::STATUS_IM.trailing_zeros());
     // SAFETY: only the interrupt mask changes, with interrupts disabled;
     // every line it enables has a registered handler.
-    unsafe { mtc0!(12, 0, status) };
+    unsafe { mtc0!(STATUS, status) };
 }
 
 /// Sets Compare at least `ticks` ahead of Count, which also acknowledges
@@ -100,7 +106,7 @@ pub fn arm_timer(ticks: u32) {
         let start = count();
         // SAFETY: Compare only schedules the timer interrupt (IP7), whose
         // handler re-arms it; writing it also acknowledges the interrupt.
-        unsafe { mtc0!(11, 0, start.wrapping_add(ahead)) };
+        unsafe { mtc0!(COMPARE, start.wrapping_add(ahead)) };
         if count().wrapping_sub(start) < ahead {
             return;
         }

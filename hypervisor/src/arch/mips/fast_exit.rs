@@ -43,8 +43,9 @@ const STATUS: usize = field(Cp0Reg::STATUS);
 const CAUSE: usize = field(Cp0Reg::CAUSE);
 const EPC: usize = field(Cp0Reg::EPC);
 const EBASE: usize = field(Cp0Reg::EBASE);
-/// Offsets in the mirror (the `Cp0` layout).
-const M_STATUS: usize = STATUS - CP0;
+/// Offsets in the mirror (the `Cp0` layout; Status's is the paravirtual
+/// page's).
+const M_STATUS: usize = hypervisor::vm::paravirt::STATUS_OFFSET as usize;
 const M_CAUSE: usize = CAUSE - CP0;
 const M_EPC: usize = EPC - CP0;
 

@@ -153,18 +153,15 @@ extern "C" {
     fn fpu_restore(regs: *const FpuRegs);
 }
 
-const CU1: u32 = 1 << 29;
-const FR: u32 = 1 << 26;
-
 fn with_fpu_64(f: impl FnOnce()) {
     let status = super::cp0::status();
     // SAFETY: enabling CU1 only makes FPU instructions legal in kernel
     // mode; FR=1 only selects the 64-bit register view of the FPU, which
     // no hypervisor code uses otherwise.
-    unsafe { super::cp0::mtc0!(12, 0, status | CU1 | FR) };
+    unsafe { super::cp0::mtc0!(STATUS, status | emulator::Cp0::STATUS_CU1 | emulator::Cp0::STATUS_FR) };
     f();
     // SAFETY: restores the previous Status.
-    unsafe { super::cp0::mtc0!(12, 0, status) };
+    unsafe { super::cp0::mtc0!(STATUS, status) };
 }
 
 /// Saves the whole FPU register file (in the FR=1 view, which reaches all

@@ -22,8 +22,8 @@ pub fn init(entries: u32) -> u32 {
     // hypervisor's. No mapping the hypervisor uses is affected (it runs
     // from unmapped KSEG0/KSEG1).
     unsafe {
-        mtc0!(6, 0, 0u32);
-        mtc0!(10, 0, 0u32);
+        mtc0!(WIRED, 0u32);
+        mtc0!(ENTRYHI, 0u32);
     }
     entries
 }
@@ -33,11 +33,11 @@ fn write_invalid(index: u32, entry_hi: u32) {
     // unmapped KSEG0; the hypervisor runs unmapped, so its own accesses do
     // not change.
     unsafe {
-        mtc0!(0, 0, index);
-        mtc0!(10, 0, entry_hi);
-        mtc0!(2, 0, 0u32);
-        mtc0!(3, 0, 0u32);
-        mtc0!(5, 0, 0u32);
+        mtc0!(INDEX, index);
+        mtc0!(ENTRYHI, entry_hi);
+        mtc0!(ENTRYLO0, 0u32);
+        mtc0!(ENTRYLO1, 0u32);
+        mtc0!(PAGEMASK, 0u32);
         core::arch::asm!("tlbwi", "ehb", options(nostack, preserves_flags));
     }
 }
@@ -54,16 +54,16 @@ pub fn install(entry_hi: u32, entry_lo: [u32; 2], page_mask: u32) {
     // own accesses change. Index, EntryHi, PageMask and the EntryLos are
     // scratch.
     unsafe {
-        mtc0!(10, 0, entry_hi & USER_ENTRY_HI);
-        mtc0!(5, 0, page_mask & 0x1FFF_E000);
-        mtc0!(2, 0, entry_lo[0]);
-        mtc0!(3, 0, entry_lo[1]);
+        mtc0!(ENTRYHI, entry_hi & USER_ENTRY_HI);
+        mtc0!(PAGEMASK, page_mask & Cp0::PAGEMASK_MASK);
+        mtc0!(ENTRYLO0, entry_lo[0]);
+        mtc0!(ENTRYLO1, entry_lo[1]);
         core::arch::asm!("tlbp", "ehb", options(nostack, preserves_flags));
     }
     let index = super::cp0::index();
     // SAFETY: as above; TLBWI replaces the matching entry, TLBWR any one.
     unsafe {
-        if index & 0x8000_0000 == 0 {
+        if index & Cp0::INDEX_P == 0 {
             core::arch::asm!("tlbwi", "ehb", options(nostack, preserves_flags));
         } else {
             core::arch::asm!("tlbwr", "ehb", options(nostack, preserves_flags));
@@ -77,12 +77,12 @@ pub fn flush(entries: u32, asids: [u8; 2], start: u32, end: u64) {
     for index in 0..entries {
         // SAFETY: TLBR only loads EntryHi, EntryLo0/1 and PageMask.
         unsafe {
-            mtc0!(0, 0, index);
+            mtc0!(INDEX, index);
             core::arch::asm!("tlbr", "ehb", options(nostack, preserves_flags));
         }
         let entry_hi = super::cp0::entry_hi();
-        let span = u64::from(mfc0!(5, 0) | 0x1FFF) + 1;
-        let asid = (entry_hi & 0xFF) as u8;
+        let span = u64::from(mfc0!(PAGEMASK) | 0x1FFF) + 1;
+        let asid = (entry_hi & Cp0::ENTRYHI_ASID) as u8;
         let first = u64::from(entry_hi) & !(span - 1);
         if asids.contains(&asid) && first < end && u64::from(start) < first + span {
             write_invalid(index, PARK_BASE + index * VPN2_STEP);
@@ -94,7 +94,7 @@ pub fn flush(entries: u32, asids: [u8; 2], start: u32, end: u64) {
 pub fn set_asid(asid: u8) {
     // SAFETY: the hypervisor runs unmapped; the ASID only selects which
     // guest shadows match in user mode.
-    unsafe { mtc0!(10, 0, u32::from(asid)) };
+    unsafe { mtc0!(ENTRYHI, u32::from(asid)) };
 }
 
 /// Host TLB entry `index` as TLBR reads it: EntryHi, EntryLo0/1, PageMask.
@@ -103,8 +103,8 @@ pub fn read(index: u32) -> (u32, [u32; 2], u32) {
     // SAFETY: TLBR only loads EntryHi, EntryLo0/1 and PageMask; the
     // hypervisor runs unmapped, so none of its accesses change.
     unsafe {
-        mtc0!(0, 0, index);
+        mtc0!(INDEX, index);
         core::arch::asm!("tlbr", "ehb", options(nostack, preserves_flags));
     }
-    (mfc0!(10, 0), [mfc0!(2, 0), mfc0!(3, 0)], mfc0!(5, 0))
+    (mfc0!(ENTRYHI), [mfc0!(ENTRYLO0), mfc0!(ENTRYLO1)], mfc0!(PAGEMASK))
 }
