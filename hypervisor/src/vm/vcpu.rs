@@ -150,7 +150,7 @@ pub struct Exit {
 
 impl Exit {
     pub fn code(&self) -> u32 {
-        (self.cause >> 2) & 0x1F
+        (self.cause & Cp0::CAUSE_EXCCODE) >> Cp0::CAUSE_EXCCODE.trailing_zeros()
     }
 
     pub fn in_delay_slot(&self) -> bool {
@@ -617,13 +617,14 @@ impl Vcpu {
     /// level-triggered. IP7 is shared with the timer (IntCtl.IPTI = 7): a
     /// device on line 5 can raise it but not lower the timer's.
     pub fn set_device_lines(&mut self, lines: u8) {
-        const IP2_TO_IP6: u32 = 0x1F << 10;
-        const IP7: u32 = 1 << 15;
-        let ip = u32::from(lines & 0x3F) << 10;
+        // Cause.IP's bits 2..7 (IP0 and IP1 are the software interrupts).
+        const IP2: u32 = Cp0::CAUSE_IP.trailing_zeros() + 2;
+        const IP2_TO_IP7: u32 = Cp0::CAUSE_IP & !(3 << Cp0::CAUSE_IP.trailing_zeros());
+        let ip = u32::from(lines & 0x3F) << IP2;
         let timer = self.cpu.cp0.cause_ti() != 0;
-        let mut cause = (self.cpu.cp0.cause & !(IP2_TO_IP6 | IP7)) | ip;
+        let mut cause = (self.cpu.cp0.cause & !IP2_TO_IP7) | ip;
         if timer {
-            cause |= IP7;
+            cause |= Cp0::CAUSE_IP7;
         }
         self.cpu.cp0.cause = cause;
     }

@@ -44,51 +44,15 @@ core::arch::global_asm!(
     .macro save_frame
     sw    $k0, {vector}($k1)
     sw    $0, 0($k1)
-    sw    $1, 4($k1)
-    sw    $2, 8($k1)
-    sw    $3, 12($k1)
-    sw    $4, 16($k1)
-    sw    $5, 20($k1)
-    sw    $6, 24($k1)
-    sw    $7, 28($k1)
-    sw    $8, 32($k1)
-    sw    $9, 36($k1)
-    sw    $10, 40($k1)
-    sw    $11, 44($k1)
-    sw    $12, 48($k1)
-    sw    $13, 52($k1)
-    sw    $14, 56($k1)
-    sw    $15, 60($k1)
-    sw    $16, 64($k1)
-    sw    $17, 68($k1)
-    sw    $18, 72($k1)
-    sw    $19, 76($k1)
-    sw    $20, 80($k1)
-    sw    $21, 84($k1)
-    sw    $22, 88($k1)
-    sw    $23, 92($k1)
-    sw    $24, 96($k1)
-    sw    $25, 100($k1)
-    sw    $28, 112($k1)
-    sw    $29, 116($k1)
-    sw    $30, 120($k1)
-    sw    $31, 124($k1)
-    mfhi  $k0
-    sw    $k0, {hi}($k1)
-    mflo  $k0
-    sw    $k0, {lo}($k1)
-    mfc0  $k0, $14, 0
-    sw    $k0, {epc}($k1)
+"#,
+    save_registers!(),
+    r#"
     mfc0  $k0, $12, 0
     sw    $k0, {status}($k1)
     mfc0  $k0, $13, 0
     sw    $k0, {cause}($k1)
     mfc0  $k0, $8, 0
     sw    $k0, {badvaddr}($k1)
-    mfc0  $k0, $31, 0
-    sw    $k0, 104($k1)
-    mfc0  $k0, $28, 1
-    sw    $k0, 108($k1)
     lui   $gp, %hi(_gp)
     addiu $gp, $gp, %lo(_gp)
     .endm
@@ -141,11 +105,11 @@ exception_save:
     mtc0  $k1, $28, 1
     # User mode (KSU != 0): a guest's exit, saved into its VCPU (world.rs).
     mfc0  $k1, $12, 0
-    andi  $k1, $k1, 0x18
+    andi  $k1, $k1, {ksu}
     bnez  $k1, 2f
     # Kernel mode and ExcCode 0 (interrupt): a thread is interrupted.
     mfc0  $k1, $13, 0
-    andi  $k1, $k1, 0x7C
+    andi  $k1, $k1, {exccode}
     bnez  $k1, exception_stack_save
     nop
     addiu $k1, $sp, -{size}
@@ -153,8 +117,8 @@ exception_save:
     # EXL off, IE off: plain kernel mode with interrupts masked, so a
     # thread switch inside leaves no exception state behind.
     mfc0  $k0, $12, 0
-    ori   $k0, $k0, 3
-    xori  $k0, $k0, 3
+    ori   $k0, $k0, {exl_ie}
+    xori  $k0, $k0, {exl_ie}
     mtc0  $k0, $12, 0
     ehb
     move  $sp, $k1
@@ -168,10 +132,10 @@ exception_save:
     # Status as interrupted (EXL set again, so the restore below is not
     # interrupted), but with today's interrupt mask.
     mfc0  $k0, $12, 0
-    andi  $k0, $k0, 0xFF00
+    andi  $k0, $k0, {im}
     lw    $at, {status}($k1)
-    ori   $at, $at, 0xFF00
-    xori  $at, $at, 0xFF00
+    ori   $at, $at, {im}
+    xori  $at, $at, {im}
     or    $k0, $k0, $at
     mtc0  $k0, $12, 0
     lw    $k0, {epc}($k1)
@@ -222,6 +186,10 @@ exception_stack_save:
     .set pop
 "#,
     size = const FRAME_SIZE,
+    ksu = const Cp0::STATUS_KSU,
+    exccode = const Cp0::CAUSE_EXCCODE,
+    exl_ie = const Cp0::STATUS_EXL | Cp0::STATUS_IE,
+    im = const Cp0::STATUS_IM,
     vector = const FRAME_VECTOR,
     hi = const FRAME_HI,
     lo = const FRAME_LO,
@@ -253,9 +221,9 @@ pub fn init() -> u32 {
     // keeps the CPU in kernel mode with interrupts off. Cause = 0 only
     // clears IV and the software interrupt bits.
     unsafe {
-        mtc0!(15, 1, ebase);
-        mtc0!(13, 0, 0u32);
-        mtc0!(12, 0, status);
+        mtc0!(EBASE, ebase);
+        mtc0!(CAUSE, 0u32);
+        mtc0!(STATUS, status);
     }
     cp0::ebase()
 }

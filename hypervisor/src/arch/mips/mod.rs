@@ -2,6 +2,57 @@
 //! host TLB, UART and board control. Each `unsafe` block sits in the
 //! smallest function that needs it.
 
+/// The one register save of an exception from any context, as assembly
+/// for `global_asm!`: stores $1-$25, $28-$31, HI, LO, EPC and the k0/k1
+/// the vector parked in DESAVE and DataLo into the frame at k1, laid out
+/// as `TrapFrame` (register n at 4n; the block's `hi`, `lo` and `epc`
+/// operands give the rest). Uses k0.
+macro_rules! save_registers {
+    () => {
+        "
+    sw    $1, 4($k1)
+    sw    $2, 8($k1)
+    sw    $3, 12($k1)
+    sw    $4, 16($k1)
+    sw    $5, 20($k1)
+    sw    $6, 24($k1)
+    sw    $7, 28($k1)
+    sw    $8, 32($k1)
+    sw    $9, 36($k1)
+    sw    $10, 40($k1)
+    sw    $11, 44($k1)
+    sw    $12, 48($k1)
+    sw    $13, 52($k1)
+    sw    $14, 56($k1)
+    sw    $15, 60($k1)
+    sw    $16, 64($k1)
+    sw    $17, 68($k1)
+    sw    $18, 72($k1)
+    sw    $19, 76($k1)
+    sw    $20, 80($k1)
+    sw    $21, 84($k1)
+    sw    $22, 88($k1)
+    sw    $23, 92($k1)
+    sw    $24, 96($k1)
+    sw    $25, 100($k1)
+    sw    $28, 112($k1)
+    sw    $29, 116($k1)
+    sw    $30, 120($k1)
+    sw    $31, 124($k1)
+    mfhi  $k0
+    sw    $k0, {hi}($k1)
+    mflo  $k0
+    sw    $k0, {lo}($k1)
+    mfc0  $k0, $14, 0
+    sw    $k0, {epc}($k1)
+    mfc0  $k0, $31, 0
+    sw    $k0, 104($k1)
+    mfc0  $k0, $28, 1
+    sw    $k0, 108($k1)
+"
+    };
+}
+
 pub mod cp0;
 pub mod exceptions;
 pub mod fast_exit;

@@ -12,7 +12,7 @@
 //! the guest's register file, and where the fast path mirrors its CP0
 //! stores (the paravirtual page, `hypervisor::vm::paravirt`).
 
-use emulator::Cpu;
+use emulator::{Cp0, Cpu};
 use hypervisor::vm::memory::HostPhys;
 use hypervisor::trap::{FRAME_EPC, FRAME_HI, FRAME_LO};
 
@@ -205,45 +205,9 @@ guest_exit:
     sw    $k0, {lladdr}($k1)
     lui   $k1, %hi(HOST_CONTEXT)
     lw    $k1, %lo(HOST_CONTEXT + {regs})($k1)
-    sw    $1, 4($k1)
-    sw    $2, 8($k1)
-    sw    $3, 12($k1)
-    sw    $4, 16($k1)
-    sw    $5, 20($k1)
-    sw    $6, 24($k1)
-    sw    $7, 28($k1)
-    sw    $8, 32($k1)
-    sw    $9, 36($k1)
-    sw    $10, 40($k1)
-    sw    $11, 44($k1)
-    sw    $12, 48($k1)
-    sw    $13, 52($k1)
-    sw    $14, 56($k1)
-    sw    $15, 60($k1)
-    sw    $16, 64($k1)
-    sw    $17, 68($k1)
-    sw    $18, 72($k1)
-    sw    $19, 76($k1)
-    sw    $20, 80($k1)
-    sw    $21, 84($k1)
-    sw    $22, 88($k1)
-    sw    $23, 92($k1)
-    sw    $24, 96($k1)
-    sw    $25, 100($k1)
-    sw    $28, 112($k1)
-    sw    $29, 116($k1)
-    sw    $30, 120($k1)
-    sw    $31, 124($k1)
-    mfhi  $k0
-    sw    $k0, {hi}($k1)
-    mflo  $k0
-    sw    $k0, {lo}($k1)
-    mfc0  $k0, $14, 0
-    sw    $k0, {epc}($k1)
-    mfc0  $k0, $31, 0
-    sw    $k0, 104($k1)
-    mfc0  $k0, $28, 1
-    sw    $k0, 108($k1)
+"#,
+    save_registers!(),
+    r#"
     lui   $t0, %hi(HOST_CONTEXT)
     addiu $t0, $t0, %lo(HOST_CONTEXT)
     lw    $t1, 48($t0)
@@ -299,12 +263,9 @@ extern "C" {
 /// `mirror`: the host frame of the VCPU's paravirtual page, if it has one.
 /// Called with interrupts disabled.
 pub fn enter(cpu: &mut Cpu, status: u32, asid: u8, views: [u8; 2], linked_sc: Option<u32>, mirror: Option<HostPhys>) -> GuestExit {
-    const KSU_USER: u32 = 2 << 3;
-    const EXL: u32 = 1 << 1;
-    const CU0: u32 = 1 << 28;
-    const BEV: u32 = 1 << 22;
+    const KSU_USER: u32 = 2 << Cp0::STATUS_KSU.trailing_zeros();
     // The guest never gets CU0, BEV or kernel mode, whatever `status` says.
-    let status = (status & !(CU0 | BEV | (3 << 3) | (1 << 2))) | KSU_USER | EXL;
+    let status = (status & !(Cp0::STATUS_CU0 | Cp0::STATUS_BEV | Cp0::STATUS_KSU | Cp0::STATUS_ERL)) | KSU_USER | Cp0::STATUS_EXL;
     let linked = linked_sc.map_or(0, |va| (va & !3) | 1);
     let asids = u32::from(asid) | u32::from(views[0]) << 8 | u32::from(views[1]) << 16;
     let mirror = match mirror {
