@@ -512,6 +512,16 @@ fn gen_exceptions(spec: &Spec) -> TokenStream {
         let code = Literal::u8_unsuffixed(c.code);
         quote! { #code => Some(ExcCode::#name), }
     });
+    let name_arms = spec.exccodes.iter().map(|c| {
+        let name = format_ident!("{}", c.name);
+        let text = &c.name;
+        quote! { ExcCode::#name => #text, }
+    });
+    let description_arms = spec.exccodes.iter().map(|c| {
+        let name = format_ident!("{}", c.name);
+        let text = c.description.as_deref().unwrap_or(&c.name);
+        quote! { ExcCode::#name => #text, }
+    });
     let kinds = spec.exceptions.iter().map(|e| {
         let kind = format_ident!("{}", e.kind);
         let doc = format!("ExcCode {}.", e.code);
@@ -563,6 +573,20 @@ fn gen_exceptions(spec: &Spec) -> TokenStream {
                 match value {
                     #(#from_arms)*
                     _ => None,
+                }
+            }
+
+            /// The spec's name of the code (`TLBL`).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    #(#name_arms)*
+                }
+            }
+
+            /// What the code means, as the spec describes it.
+            pub const fn description(self) -> &'static str {
+                match self {
+                    #(#description_arms)*
                 }
             }
         }

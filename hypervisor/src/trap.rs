@@ -2,6 +2,7 @@
 //! for an unexpected host exception.
 
 use core::fmt::{self, Write};
+use emulator::{Cp0, ExcCode};
 
 /// Registers saved by the exception entry code (`arch::mips::vectors`).
 ///
@@ -34,41 +35,12 @@ pub const FRAME_CAUSE: usize = core::mem::offset_of!(TrapFrame, cause);
 pub const FRAME_BADVADDR: usize = core::mem::offset_of!(TrapFrame, badvaddr);
 pub const FRAME_VECTOR: usize = core::mem::offset_of!(TrapFrame, vector);
 
-/// Conventional names of the 32 general-purpose registers.
-pub const REG_NAMES: [&str; 32] = [
-    "zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "t0", "t1", "t2", "t3", "t4", "t5", "t6",
-    "t7", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "t8", "t9", "k0", "k1", "gp", "sp",
-    "s8", "ra",
-];
-
-/// Short name and description of a Cause.ExcCode value (MIPS32 PRA table 9.31).
+/// Short name and description of a Cause.ExcCode value, as the spec
+/// gives them; "Res" for a code the 24Kf does not define.
 pub fn exception_name(code: u32) -> (&'static str, &'static str) {
-    match code {
-        0 => ("Int", "interrupt"),
-        1 => ("Mod", "TLB modification"),
-        2 => ("TLBL", "TLB miss or invalid, load or instruction fetch"),
-        3 => ("TLBS", "TLB miss or invalid, store"),
-        4 => ("AdEL", "address error, load or instruction fetch"),
-        5 => ("AdES", "address error, store"),
-        6 => ("IBE", "bus error, instruction fetch"),
-        7 => ("DBE", "bus error, data"),
-        8 => ("Sys", "syscall"),
-        9 => ("Bp", "breakpoint"),
-        10 => ("RI", "reserved instruction"),
-        11 => ("CpU", "coprocessor unusable"),
-        12 => ("Ov", "integer overflow"),
-        13 => ("Tr", "trap"),
-        15 => ("FPE", "floating-point exception"),
-        18 => ("C2E", "coprocessor 2 exception"),
-        19 => ("TLBRI", "TLB read-inhibit"),
-        20 => ("TLBXI", "TLB execute-inhibit"),
-        22 => ("MDMX", "MDMX unusable"),
-        23 => ("WATCH", "watch"),
-        24 => ("MCheck", "machine check"),
-        25 => ("Thread", "thread"),
-        26 => ("DSPDis", "DSP disabled"),
-        30 => ("CacheErr", "cache error"),
-        _ => ("Res", "reserved exception code"),
+    match u8::try_from(code).ok().and_then(ExcCode::from_u8) {
+        Some(code) => (code.name(), code.description()),
+        None => ("Res", "reserved exception code"),
     }
 }
 
@@ -84,7 +56,7 @@ fn vector_name(offset: u32) -> &'static str {
 
 impl TrapFrame {
     pub fn exc_code(&self) -> u32 {
-        (self.cause >> 2) & 0x1f
+        (self.cause & Cp0::CAUSE_EXCCODE) >> Cp0::CAUSE_EXCCODE.trailing_zeros()
     }
 
     /// Writes the report for an exception the hypervisor did not expect.
@@ -98,7 +70,7 @@ impl TrapFrame {
             vector_name(self.vector),
             self.vector
         )?;
-        let in_delay_slot = self.cause >> 31 == 1;
+        let in_delay_slot = self.cause & Cp0::CAUSE_BD != 0;
         writeln!(
             out,
             "EPC {:#010x}{}  BadVAddr {:#010x}  Status {:#010x}  Cause {:#010x}",
@@ -108,7 +80,7 @@ impl TrapFrame {
             self.status,
             self.cause
         )?;
-        for (row, names) in REG_NAMES.chunks(4).enumerate() {
+        for (row, names) in isa_spec::operand::GPR.chunks(4).enumerate() {
             for (col, name) in names.iter().enumerate() {
                 let sep = if col == 0 { "" } else { "  " };
                 write!(out, "{sep}{name:>4} {:08x}", self.regs[row * 4 + col])?;

@@ -4,8 +4,10 @@
 //! targets can be printed absolute.
 use core::fmt::{Formatter, Result};
 
-/// objdump's default (o32) GPR names.
-const GPR: [&str; 32] = [
+/// objdump's default (o32) GPR names, the one table of them: the
+/// disassembler, the terminal's `vcpu regs` and the host exception report
+/// print these.
+pub const GPR: [&str; 32] = [
     "zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "s0", "s1",
     "s2", "s3", "s4", "s5", "s6", "s7", "t8", "t9", "k0", "k1", "gp", "sp", "s8", "ra",
 ];

@@ -93,6 +93,8 @@ pub enum VectorRule {
 pub struct ExcCode {
     pub name: String,
     pub code: u8,
+    /// What the code means, for reports (the name if not given).
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,15 +241,24 @@ pub fn parse(text: &str) -> Result<Spec, SpecError> {
             }
             "insn" => parse_insn(line, content, &mut spec)?,
             "exccode" => {
-                let [name, code] = args else {
-                    return err(line, "expected `exccode NAME CODE`");
+                const USAGE: &str = "expected `exccode NAME CODE [\"DESCRIPTION\"]`";
+                // The description, if any, is the quoted rest of the line.
+                let (head, description) = match content.split_once('"') {
+                    Some((head, rest)) => match rest.trim_end().strip_suffix('"') {
+                        Some(text) if !text.contains('"') && !text.is_empty() => (head, Some(text.to_string())),
+                        _ => return err(line, USAGE),
+                    },
+                    None => (content, None),
+                };
+                let [_, name, code] = head.split_whitespace().collect::<Vec<_>>()[..] else {
+                    return err(line, USAGE);
                 };
                 let name = ident(line, name, "exception code")?;
                 let code = small(line, code, 31, "ExcCode")?;
                 if spec.exccodes.iter().any(|c| c.name == name || c.code == code) {
                     return err(line, format!("exception code `{name}` or its value {code} is defined twice"));
                 }
-                spec.exccodes.push(ExcCode { name, code });
+                spec.exccodes.push(ExcCode { name, code, description });
             }
             "exception" => parse_exception(line, args, &mut spec)?,
             other => return err(line, format!("unknown item `{other}`")),

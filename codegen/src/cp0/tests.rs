@@ -88,13 +88,16 @@ fn aliases_and_reserved_registers() {
 #[test]
 fn exception_table() {
     let text = spec_with(
-        "exccode Int 0\nexccode TLBL 2\nexccode CpU 11\n\
+        "exccode Int 0\nexccode TLBL 2 \"TLB miss, load\"\nexccode CpU 11\n\
          exception Interrupt Int vector=interrupt\n\
          exception TlbRefillLoad TLBL vector=refill sets=tlb\n\
          exception CoprocessorUnusable CpU vector=general sets=ce\n",
     );
     let out = pretty(generate(&text).unwrap());
     assert!(out.contains("TLBL = 2"), "{out}");
+    assert!(out.contains("ExcCode :: TLBL => \"TLBL\""), "{out}");
+    assert!(out.contains("ExcCode :: TLBL => \"TLB miss, load\""), "{out}");
+    assert!(out.contains("ExcCode :: Int => \"Int\" ,"), "a code without a description is described by its name: {out}");
     assert!(out.contains("ExceptionKind :: TlbRefillLoad => crate :: VectorRule :: Refill"), "{out}");
     assert!(out.contains("pub fn sets_tlb (self) -> bool { matches ! (self , ExceptionKind :: TlbRefillLoad) }"), "{out}");
     assert!(out.contains("pub fn sets_ce (self) -> bool { matches ! (self , ExceptionKind :: CoprocessorUnusable) }"), "{out}");
@@ -116,6 +119,9 @@ fn errors_name_the_line() {
         ("exception X Nope vector=general\n", "unknown exception code `Nope`"),
         ("exccode Int 0\nexception X Int vector=sideways\n", "unknown vector rule"),
         ("insn tlbwi tlbwi\n", "expected `insn"),
+        ("exccode Int 0 \"interrupt\n", "expected `exccode NAME CODE"),
+        ("exccode Int 0 interrupt\n", "expected `exccode NAME CODE"),
+        ("exccode Int 0 \"\"\n", "expected `exccode NAME CODE"),
         ("reg Bad-Name 0 0 reset=0 mask=0\n", "not an identifier"),
         ("reg Type 0 0 reset=0 mask=0\n", "is a Rust keyword"),
         ("reg Index 0 0 reset=0 mask=0 write=fn\n", "is a Rust keyword"),

@@ -265,12 +265,6 @@ fn write_board(b: &BoardSummary, out: &mut dyn Write) -> fmt::Result {
     writeln!(out, "    fpga display `{}` leds {:#04x}", b.display, b.leds)
 }
 
-/// The o32 ABI names of the GPRs.
-pub const GPR_NAMES: [&str; 32] = [
-    "zero", "at", "v0", "v1", "a0", "a1", "a2", "a3", "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "s0", "s1", "s2",
-    "s3", "s4", "s5", "s6", "s7", "t8", "t9", "k0", "k1", "gp", "sp", "fp", "ra",
-];
-
 /// `vcpu regs`: GPRs, HI/LO, PC and every CP0 register the spec lists, as
 /// the guest's mfc0 would read it.
 pub fn write_regs(g: &mut Guest<'_>, out: &mut dyn Write) -> fmt::Result {
@@ -282,7 +276,7 @@ pub fn write_regs(g: &mut Guest<'_>, out: &mut dyn Write) -> fmt::Result {
         write!(out, " ")?;
         for col in 0..4 {
             let r = row * 4 + col;
-            write!(out, " {:>4} {:08x}", GPR_NAMES[r], c.gpr[r])?;
+            write!(out, " {:>4} {:08x}", isa_spec::operand::GPR[r], c.gpr[r])?;
         }
         writeln!(out)?;
     }
@@ -568,7 +562,7 @@ mod tests {
         g.vcpu.cpu.cp0.epc = 0x0010_0100;
         let (_, out) = run(GuestCommand::VcpuRegs("guest0"), &mut guests, &HostView::default());
         assert!(out.starts_with("guest0/vcpu0: running\n  pc   3fc00000  hi   000000ab  lo   00000000\n"), "{out}");
-        assert!(out.contains("   gp 00000000   sp 00200000   fp 00000000   ra 00100008\n"), "{out}");
+        assert!(out.contains("   gp 00000000   sp 00200000   s8 00000000   ra 00100008\n"), "{out}");
         assert!(out.contains("  zero 00000000"), "{out}");
         assert!(out.contains("      EPC (14,0) 00100100"), "{out}");
         assert!(out.contains("   Status (12,0) 00400004"), "BEV and ERL at reset: {out}");
