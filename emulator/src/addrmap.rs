@@ -44,6 +44,12 @@
 use crate::tlb::{Tlb, TlbFault};
 use crate::{Exception, ExceptionKind};
 
+/// Whether `[a, a + a_len)` and `[b, b + b_len)` share a byte (the ends
+/// are 64-bit, so a range may reach 2^32; an empty range shares none).
+pub const fn ranges_overlap(a: u32, a_len: u64, b: u32, b_len: u64) -> bool {
+    (a as u64) < b as u64 + b_len && (b as u64) < a as u64 + a_len
+}
+
 /// A guest-physical address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GuestPhys(pub u32);
@@ -278,6 +284,15 @@ pub fn translate_native(va: u32, access: Access, mode: Mode, erl: bool, asid: u8
 mod tests {
     use super::*;
     use crate::tlb::{TlbEntry, TlbRegs};
+
+    #[test]
+    fn ranges_overlap_at_a_shared_byte_only() {
+        assert!(ranges_overlap(0x1000, 0x10, 0x100F, 4));
+        assert!(!ranges_overlap(0x1000, 0x10, 0x1010, 4), "touching is not overlapping");
+        assert!(ranges_overlap(0x0800, 0x1000, 0x1000, 1), "one inside the other");
+        assert!(!ranges_overlap(0x1000, 0, 0x1000, 4), "an empty range");
+        assert!(ranges_overlap(0xFFFF_FFF0, 0x10, 0xFFFF_FFFF, 1), "up to 2^32");
+    }
 
     fn tlb() -> Tlb {
         let mut tlb = Tlb::default();

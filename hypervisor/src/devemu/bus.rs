@@ -1,7 +1,7 @@
 //! A guest's emulated devices: non-overlapping guest-physical regions, each
 //! holding a device model, a virtual serial port per UART, and optionally
 //! the virtual Malta board, whose windows come before the regions.
-use emulator::addrmap::GuestPhys;
+use emulator::addrmap::{ranges_overlap, GuestPhys};
 
 use super::vserial::{Name, VSerial};
 use crate::devices::malta_board::{self, MaltaBoard};
@@ -213,9 +213,8 @@ impl Bus {
         if let Some(bad) = irq.filter(|&r| matches!(r, IrqRoute::Line(n) if n > MAX_IRQ_LINE) || matches!(r, IrqRoute::Isa(n) if n > 15)) {
             return Err(AttachError::BadIrq(bad));
         }
-        let end = u64::from(base.0) + u64::from(size);
         for (id, region) in self.regions() {
-            if u64::from(base.0) < region.end() && u64::from(region.base.0) < end {
+            if ranges_overlap(base.0, u64::from(size), region.base.0, u64::from(region.size)) {
                 return Err(AttachError::Overlap(id));
             }
         }
@@ -280,7 +279,7 @@ impl Bus {
         self.board.is_some()
             && malta_board::in_isa_io(gpa.0)
             && end <= u64::from(malta_board::ISA_IO_BASE) + u64::from(malta_board::ISA_IO_SIZE)
-            && !self.regions().any(|(_, r)| u64::from(gpa.0) < r.end() && u64::from(r.base.0) < end)
+            && !self.regions().any(|(_, r)| ranges_overlap(gpa.0, u64::from(len), r.base.0, u64::from(r.size)))
     }
 
     /// Checks that `[gpa, gpa + len)` lies inside one region or board

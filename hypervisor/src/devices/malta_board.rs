@@ -83,7 +83,7 @@ pub const WINDOWS: &[Window] = &[
 
 /// The first of [`WINDOWS`] that overlaps `[base, base + size)`.
 pub fn window_overlapping(base: u32, size: u32) -> Option<&'static Window> {
-    WINDOWS.iter().find(|w| u64::from(base) < u64::from(w.base) + u64::from(w.size) && u64::from(w.base) < u64::from(base) + u64::from(size))
+    WINDOWS.iter().find(|w| emulator::addrmap::ranges_overlap(base, u64::from(size), w.base, u64::from(w.size)))
 }
 
 /// The window holding guest-physical `gpa`, and the offset in it.

@@ -89,6 +89,11 @@ impl Region<'_> {
         u64::from(self.base) + u64::from(self.size)
     }
 
+    /// The two regions share a byte of guest-physical space.
+    pub fn overlaps(&self, other: &Region<'_>) -> bool {
+        emulator::addrmap::ranges_overlap(self.base, u64::from(self.size), other.base, u64::from(other.size))
+    }
+
     pub fn contains(&self, gpa: u32) -> bool {
         gpa >= self.base && u64::from(gpa) < self.end()
     }
@@ -437,7 +442,7 @@ fn add_default_devices(config: &mut GuestConfig<'_>) {
     };
     let uart = if config.board.is_some() { DEFAULT_BOARD_UART } else { DEFAULT_UART };
     for (default, prefix) in [(uart, "ns16550"), (DEFAULT_RESET, "mti,malta-reset")] {
-        let overlaps = config.regions().any(|r| u64::from(r.base) < default.end() && u64::from(default.base) < r.end())
+        let overlaps = config.regions().any(|r| r.overlaps(&default))
             || board_part_at(config.board, &default).is_some();
         if declares(config, prefix) || overlaps {
             continue;
@@ -536,7 +541,7 @@ fn check_layout<'a>(config: &GuestConfig<'a>) -> Result<(), Refusal<'a>> {
     let all = config.regions.iter().flatten();
     for (i, a) in all.clone().enumerate() {
         for b in all.clone().skip(i + 1) {
-            if u64::from(a.base) < b.end() && u64::from(b.base) < a.end() {
+            if a.overlaps(b) {
                 return Err(Refusal::Overlap { first: a.name, second: b.name });
             }
         }

@@ -240,8 +240,7 @@ impl<'a> Image<'a> {
 
     /// Whether a chunk has bytes in `[gpa, gpa + len)`.
     pub fn touches(&self, gpa: u32, len: u32) -> bool {
-        let end = u64::from(gpa) + u64::from(len);
-        self.chunks().any(|c| u64::from(c.gpa) < end && u64::from(gpa) < u64::from(c.gpa) + c.data.len() as u64)
+        self.chunks().any(|c| emulator::addrmap::ranges_overlap(gpa, u64::from(len), c.gpa, c.data.len() as u64))
     }
 
     /// Checks every chunk lands in RAM or ROM of `memory`.
