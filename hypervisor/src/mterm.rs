@@ -200,7 +200,7 @@ pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "vserial",
         args: "list | dump NAME | bind NAME",
-        about: "virtual serial ports: list; recent output (4 KiB); bind: console is that port (Ctrl-] returns to mterm)",
+        about: "virtual serial ports: list; recent output (its last 1 KiB); bind: console is that port (Ctrl-] returns to mterm)",
     },
     CommandInfo {
         name: "canaries",
@@ -400,6 +400,12 @@ pub fn execute<'l>(line: &'l str, system: &System<'_>, out: &mut dyn Write) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn help_gives_the_history_size_the_ports_keep() {
+        let kib = crate::devemu::vserial::HISTORY / 1024;
+        assert!(info("vserial").unwrap().about.contains(&format!("its last {kib} KiB")));
+    }
     use crate::bootenv::BootEnvError;
 
     #[test]
