@@ -178,7 +178,7 @@ impl<H: Copy> IrqTable<H> {
 }
 
 impl HostIrq {
-    fn to_string_buf(self) -> crate::devemu::Name {
+    fn to_string_buf(self) -> crate::devices::Name {
         let (prefix, n) = match self {
             HostIrq::Cpu(n) => ("cpu", n),
             HostIrq::Isa(n) => ("isa", n),
@@ -188,7 +188,7 @@ impl HostIrq {
         let mut buf = [0u8; 5];
         buf[..3].copy_from_slice(prefix.as_bytes());
         buf[3..3 + digits.len()].copy_from_slice(digits);
-        crate::devemu::Name::new(core::str::from_utf8(&buf[..3 + digits.len()]).unwrap_or("?"))
+        crate::devices::Name::new(core::str::from_utf8(&buf[..3 + digits.len()]).unwrap_or("?"))
     }
 }
 

@@ -12,7 +12,6 @@
 
 pub mod bootenv;
 pub mod cpu;
-pub mod devemu;
 pub mod devices;
 pub mod devtree;
 pub mod exitcost;

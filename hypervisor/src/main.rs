@@ -37,7 +37,7 @@ mod boot {
     use fdt::Fdt;
     use hypervisor::bootenv::{BootBlock, BootEnvError, BOOT_BLOCK_BASE};
     use hypervisor::cpu::{CpuInfo, Size};
-    use hypervisor::devemu::Name;
+    use hypervisor::devices::Name;
     use hypervisor::devices::ring::ByteRing;
     use hypervisor::mterm::{self, Action, LineEditor, System};
     use hypervisor::sched::{self, Kind, ThreadAction, ThreadId, PRIO_IDLE, PRIO_MTERM, PRIO_VCPU, PRIO_WORKER};

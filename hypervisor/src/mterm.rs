@@ -403,7 +403,7 @@ mod tests {
 
     #[test]
     fn help_gives_the_history_size_the_ports_keep() {
-        let kib = crate::devemu::vserial::HISTORY / 1024;
+        let kib = crate::devices::vserial::HISTORY / 1024;
         assert!(info("vserial").unwrap().about.contains(&format!("its last {kib} KiB")));
     }
     use crate::bootenv::BootEnvError;

@@ -10,7 +10,7 @@
 //! extended by the target); this module only does the bookkeeping, the
 //! context switch and the timer are `arch` code.
 
-use crate::devemu::Name;
+use crate::devices::Name;
 use crate::stack::StackUse;
 use crate::text::TextBuf;
 use core::fmt::{self, Write};

@@ -223,7 +223,7 @@ fn module_of(name: &str) -> String {
         return "(assembly and C symbols)".to_string();
     }
     let depth = match segments[0] {
-        "hypervisor" if matches!(segments[1], "devices" | "devemu" | "vm" | "arch") => 3,
+        "hypervisor" if matches!(segments[1], "devices" | "vm" | "arch") => 3,
         "hypervisor" | "emulator" => 2,
         _ => 1,
     };

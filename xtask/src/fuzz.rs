@@ -34,7 +34,7 @@ pub const TEST_BLOCKS: u32 = 4000;
 pub const CHECKPOINT: u32 = 100;
 /// Per boot; 4,000 blocks take about 2 s natively, 6 s virtualized.
 pub const TIME_LIMIT: Duration = Duration::from_secs(120);
-/// The hypervisor breaks guest lines this long (`devemu::vserial::LINE_MAX`).
+/// The hypervisor breaks guest lines this long (`devices::vserial::LINE_MAX`).
 const LINE_MAX: usize = 120;
 /// What precedes the parameter words in the image.
 const MAGIC: &[u8; 8] = b"FUZZPRM1";

@@ -1,12 +1,26 @@
-//! Emulated device models and the registry that builds them by device-tree
-//! `compatible`.
+//! A guest's emulated devices: the models, the bus that routes its loads
+//! and stores to them, and the virtual serial ports behind its UARTs.
 //!
 //! A model is a pure state machine behind [`MmioDevice`]: the guest's
 //! loads and stores arrive as `read`/`write` at an offset from the start of
 //! the device's region; the host side (console bytes, events, the
 //! interrupt line) is polled by the caller. Models never panic on what a
 //! guest does: accesses they do not understand are counted
-//! ([`MmioDevice::malformed`]) and ignored.
+//! ([`MmioDevice::malformed`]) and ignored. [`create`] builds one from a
+//! device tree's `compatible`.
+//!
+//! How the hypervisor uses them, per guest:
+//! 1. build: for each device node, [`Bus::attach_compatible`] (or
+//!    [`Bus::attach`] with a [`Device`]);
+//! 2. on a guest data access that faults on a device address:
+//!    [`emulate_mmio_word`] with the faulting word and the guest's GPRs;
+//!    on `Ok` advance the PC, on `Err` raise [`MmioError::exception`];
+//!    before it, [`Bus::set_time`]: the board's timers run on that clock;
+//! 3. after it: [`Bus::take_event`] (power off), [`Bus::sync_board`] then
+//!    [`Bus::irq_lines`] (the guest's Cause.IP2-7), [`Bus::next_event_ns`]
+//!    (when the board's inputs next change by themselves: a timer),
+//!    [`Bus::pump_serial`] (console output, input, [`VSerial`]).
+pub mod bus;
 pub mod gt64120;
 pub mod i8254;
 pub mod i8259;
@@ -14,14 +28,19 @@ pub mod malta_board;
 pub mod malta_fpga;
 pub mod malta_reset;
 pub mod mc146818;
+pub mod mmio;
 pub mod piix4_pm;
 pub mod ring;
 #[cfg(test)]
 pub mod testdev;
 pub mod uart16550;
+pub mod vserial;
 
+pub use bus::{AttachError, Bus, BusFault, BusStats, DeviceId, EventSource, IrqRoute, Region, MAX_IRQ_LINE, MAX_PORTS, MAX_REGIONS};
 pub use malta_reset::MaltaReset;
+pub use mmio::{emulate_mmio, emulate_mmio_word, MmioDone, MmioError, Overlay, Registers, Target};
 pub use uart16550::Uart16550;
+pub use vserial::{Name, VSerial};
 
 /// Width of one device access. Values travel right-aligned in a `u32`;
 /// the bytes of a wider access are in little-endian order (the byte at

@@ -8,7 +8,7 @@ use core::fmt;
 use emulator::addrmap::{GuestMap, MAPS};
 use fdt::node::FdtNode;
 use fdt::Fdt;
-use crate::devemu::{MAX_PORTS, MAX_REGIONS as BUS_REGIONS};
+use crate::devices::{MAX_PORTS, MAX_REGIONS as BUS_REGIONS};
 
 /// Guest-physical address of the ROM region (the reset vector's target).
 pub const ROM_BASE: u32 = 0x1FC0_0000;

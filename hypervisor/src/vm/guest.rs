@@ -5,7 +5,7 @@ use super::config::{Board, GuestConfig, Irq, Refusal, RegionKind};
 use super::linux;
 use super::memory::{GuestMemory, HostRam, Image, Pack};
 use super::vcpu::{CountRate, Vcpu};
-use crate::devemu::{AttachError, Bus, IrqRoute};
+use crate::devices::{AttachError, Bus, IrqRoute};
 use crate::devices::malta_board::MaltaBoard;
 use crate::devices::malta_fpga::{BOARD_REVISION, BOARD_REVISION_ADDR};
 use crate::devices::{self, DeviceParams};

@@ -9,7 +9,7 @@ use core::fmt::{self, Write};
 use super::guest::{state_name, Effects, Guest, LifecycleOp, TICKS_PER_MS};
 use super::vcpu::{ExitCounters, ExitReason};
 use crate::cpu::Size;
-use crate::devemu::IrqRoute;
+use crate::devices::IrqRoute;
 use crate::devices::malta_board::BoardSummary;
 use crate::devices::Device;
 use emulator::Cp0Reg;

@@ -7,7 +7,7 @@
 
 use super::memory::{GuestMemory, HostPhys};
 use super::paravirt;
-use crate::devemu::{emulate_mmio_word, Bus, BusFault, Overlay, Target};
+use crate::devices::{emulate_mmio_word, Bus, BusFault, Overlay, Target};
 use crate::devices::AccessSize;
 use crate::devices::DeviceEvent;
 use emulator::addrmap::{Access, GuestMap, GuestPhys, Reach};
@@ -808,7 +808,7 @@ impl Vcpu {
         match (access.kind, store) {
             (MemKind::Load, false) => {
                 let raw = bus.device_load(GuestPhys(gpa), size)?;
-                self.cpu.set_reg(access.rt, crate::devemu::mmio::extend(raw, size, access.signed));
+                self.cpu.set_reg(access.rt, crate::devices::mmio::extend(raw, size, access.signed));
             }
             (MemKind::Store, true) => bus.device_store(GuestPhys(gpa), size, self.cpu.reg(access.rt))?,
             _ => return None,
@@ -1312,7 +1312,7 @@ mod tests {
     fn bus() -> Bus {
         let mut bus = Bus::new();
         let params = DeviceParams::default();
-        bus.attach_compatible(["ns16550a"], &params, GuestPhys(0x1800_03F8), 8, "g", Some(crate::devemu::IrqRoute::Line(0))).unwrap();
+        bus.attach_compatible(["ns16550a"], &params, GuestPhys(0x1800_03F8), 8, "g", Some(crate::devices::IrqRoute::Line(0))).unwrap();
         bus.attach_compatible(["mti,malta-reset"], &params, GuestPhys(0x1F00_0500), 4, "reset", None).unwrap();
         bus
     }

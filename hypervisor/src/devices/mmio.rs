@@ -352,7 +352,7 @@ mod tests {
     use super::*;
     use crate::devices::testdev::{Logged, Recorder};
     use crate::devices::{Device, MaltaReset, Uart16550};
-    use crate::devemu::IrqRoute;
+    use crate::devices::IrqRoute;
 
     #[test]
     fn an_overlay_reads_its_writes_and_the_link_over_the_registers() {
@@ -650,7 +650,7 @@ mod tests {
         gpr[T0 as usize] = 0x1F00_0500 + ALIAS;
         gpr[T1 as usize] = 0x42;
         emulate_mmio_word(i_type(0x2B, T0, T1, 0), &mut gpr, &mut bus, translate).unwrap();
-        assert_eq!(bus.take_event(), Some((crate::devemu::bus::EventSource::Region(id), crate::devices::DeviceEvent::PowerOff)));
+        assert_eq!(bus.take_event(), Some((crate::devices::bus::EventSource::Region(id), crate::devices::DeviceEvent::PowerOff)));
     }
 
     #[test]
@@ -661,7 +661,7 @@ mod tests {
         gpr[T0 as usize] = 0x1F00_0500 + ALIAS;
         gpr[T1 as usize] = 0x142; // sb stores the low byte, 0x42
         emulate_mmio_word(i_type(0x28, T0, T1, 0), &mut gpr, &mut bus, translate).unwrap();
-        assert_eq!(bus.take_event(), Some((crate::devemu::bus::EventSource::Region(id), crate::devices::DeviceEvent::PowerOff)));
+        assert_eq!(bus.take_event(), Some((crate::devices::bus::EventSource::Region(id), crate::devices::DeviceEvent::PowerOff)));
     }
 
     #[test]
