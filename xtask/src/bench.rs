@@ -200,7 +200,7 @@ fn parse_symbols(table: &str) -> Vec<(String, u64, char)> {
 
 /// The image's code and read-only data (`nm` symbol types T, t, R, r, W,
 /// w, V, v) summed by where it comes from: a crate, or for the hypervisor
-/// and the emulator their module (`hypervisor::devices::i8254`), largest
+/// and the emulator their module (`hypervisor::devices::malta`: the board), largest
 /// first. Symbols without a Rust path (assembly, `memcpy`, `kmain`) are one
 /// group.
 fn group_by_module(symbols: &[(String, u64, char)]) -> Vec<(String, u64)> {
@@ -736,13 +736,13 @@ mod tests {
 
     #[test]
     fn groups_code_by_module() {
-        let nm = "80100000 00000010 T kmain\n80100010 00000100 T <hypervisor::devices::i8254::I8254>::write_port\n\
+        let nm = "80100000 00000010 T kmain\n80100010 00000100 T <hypervisor::devices::malta::i8254::I8254>::write_port\n\
                   80100110 00000020 t hypervisor::mterm::parse\n80100130 00000008 r <hypervisor::vm::config::Refusal as core::fmt::Display>::fmt\n\
                   80100140 00000040 T core::fmt::write\n80100180 00000004 b hypervisor::boot::COSTS\n80100190 00000030 T <emulator::Cpu>::run\n";
         assert_eq!(
             group_by_module(&parse_symbols(nm)),
             [
-                ("hypervisor::devices::i8254".to_string(), 0x100),
+                ("hypervisor::devices::malta".to_string(), 0x100),
                 ("core".to_string(), 0x40),
                 ("emulator::Cpu".to_string(), 0x30),
                 ("hypervisor::mterm".to_string(), 0x20),

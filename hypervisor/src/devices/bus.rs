@@ -4,7 +4,7 @@
 use emulator::addrmap::{ranges_overlap, GuestPhys};
 
 use super::vserial::{Name, VSerial};
-use crate::devices::malta_board::{self, MaltaBoard};
+use crate::devices::malta::{self, MaltaBoard};
 use crate::devices::{self, AccessSize, Device, DeviceEvent, DeviceParams, MmioDevice, UnknownCompatible};
 
 /// Most device regions per guest: the two UARTs and two more (a guest's
@@ -116,7 +116,7 @@ pub struct Bus {
     ports: [Option<VSerial>; MAX_PORTS],
     /// Events raised by devices and not yet taken.
     event: Option<(EventSource, DeviceEvent)>,
-    /// The board's parts, answering its windows ([`malta_board::WINDOWS`]).
+    /// The board's parts, answering its windows ([`malta::WINDOWS`]).
     board: Option<MaltaBoard>,
     /// The time device accesses happen at, in ns (see [`Bus::set_time`]).
     now_ns: u64,
@@ -156,7 +156,7 @@ impl Bus {
     pub fn set_board(&mut self, board: MaltaBoard) {
         self.board = Some(board);
         for region in self.regions.iter_mut().flatten() {
-            region.under_board = malta_board::window_overlapping(region.base.0, region.size).is_some();
+            region.under_board = malta::window_overlapping(region.base.0, region.size).is_some();
         }
     }
 
@@ -227,7 +227,7 @@ impl Bus {
             }
             _ => None,
         };
-        let under_board = self.board.is_some() && malta_board::window_overlapping(base.0, size).is_some();
+        let under_board = self.board.is_some() && malta::window_overlapping(base.0, size).is_some();
         self.regions[slot] = Some(Region { base, size, name: Name::new(name), irq, device, port, under_board });
         Ok(DeviceId(slot))
     }
@@ -269,7 +269,7 @@ impl Bus {
     /// A device answers at `gpa`: a board window, a region, or the
     /// board's open ISA bus.
     pub fn claims(&self, gpa: GuestPhys) -> bool {
-        self.find(gpa).is_some() || (self.board.is_some() && (malta_board::window_at(gpa.0).is_some() || malta_board::in_isa_io(gpa.0)))
+        self.find(gpa).is_some() || (self.board.is_some() && (malta::window_at(gpa.0).is_some() || malta::in_isa_io(gpa.0)))
     }
 
     /// `[gpa, gpa + len)` is on the board's open ISA bus: inside the ISA
@@ -277,8 +277,8 @@ impl Bus {
     fn open_bus(&self, gpa: GuestPhys, len: u32) -> bool {
         let end = u64::from(gpa.0) + u64::from(len);
         self.board.is_some()
-            && malta_board::in_isa_io(gpa.0)
-            && end <= u64::from(malta_board::ISA_IO_BASE) + u64::from(malta_board::ISA_IO_SIZE)
+            && malta::in_isa_io(gpa.0)
+            && end <= u64::from(malta::ISA_IO_BASE) + u64::from(malta::ISA_IO_SIZE)
             && !self.regions().any(|(_, r)| ranges_overlap(gpa.0, u64::from(len), r.base.0, u64::from(r.size)))
     }
 
@@ -287,7 +287,7 @@ impl Bus {
     /// device accesses).
     pub fn check(&mut self, gpa: GuestPhys, len: u32) -> Result<(), BusFault> {
         if self.board.is_some() {
-            if let Some((window, offset)) = malta_board::window_at(gpa.0) {
+            if let Some((window, offset)) = malta::window_at(gpa.0) {
                 if u64::from(offset) + u64::from(len) <= u64::from(window.size) {
                     return Ok(());
                 }
@@ -608,7 +608,7 @@ mod tests {
     /// the PIIX4 PM block once the guest moves it over the region.
     #[test]
     fn lean_accesses_leave_the_boards_parts_to_the_board() {
-        const ISA: u32 = malta_board::ISA_IO_BASE;
+        const ISA: u32 = malta::ISA_IO_BASE;
         const LSR: GuestPhys = GuestPhys(ISA + 0x3FD);
         let mut bus = Bus::new();
         bus.attach(GuestPhys(ISA + 0x40), 4, "under the PIT", None, uart()).unwrap();
@@ -635,7 +635,7 @@ mod tests {
 
     #[test]
     fn board_interrupts_reach_line_0_through_the_i8259_and_gt_iack() {
-        const ISA: u32 = malta_board::ISA_IO_BASE;
+        const ISA: u32 = malta::ISA_IO_BASE;
         const IACK: u32 = 0x1BE0_0C34;
         let b = |bus: &mut Bus, port: u32, v: u8| bus.write(GuestPhys(ISA + port), AccessSize::Byte, u32::from(v)).unwrap();
         let mut bus = Bus::new();

@@ -21,15 +21,9 @@
 //!    (when the board's inputs next change by themselves: a timer),
 //!    [`Bus::pump_serial`] (console output, input, [`VSerial`]).
 pub mod bus;
-pub mod gt64120;
-pub mod i8254;
-pub mod i8259;
-pub mod malta_board;
-pub mod malta_fpga;
+pub mod malta;
 pub mod malta_reset;
-pub mod mc146818;
 pub mod mmio;
-pub mod piix4_pm;
 pub mod ring;
 #[cfg(test)]
 pub mod testdev;

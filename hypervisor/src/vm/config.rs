@@ -60,7 +60,7 @@ pub enum Irq {
 pub enum Board {
     /// QEMU's Malta: the PIIX4's i8259 pair, PIT, RTC, the GT-64120 and
     /// the FPGA registers, at their Malta addresses
-    /// ([`crate::devices::malta_board::WINDOWS`]).
+    /// ([`crate::devices::malta::WINDOWS`]).
     Malta,
 }
 
@@ -491,7 +491,7 @@ fn region<'a>(node: FdtNode<'_, 'a>, known: &dyn Fn(&str) -> bool) -> Result<Reg
 /// The board part whose window `region` overlaps, if any.
 fn board_part_at(board: Option<Board>, region: &Region<'_>) -> Option<&'static str> {
     let Board::Malta = board?;
-    crate::devices::malta_board::window_overlapping(region.base, region.size).map(|w| w.name)
+    crate::devices::malta::window_overlapping(region.base, region.size).map(|w| w.name)
 }
 
 /// No region in the board's windows; ISA interrupts only with a board.

@@ -6,8 +6,8 @@ use super::linux;
 use super::memory::{GuestMemory, HostRam, Image, Pack};
 use super::vcpu::{CountRate, Vcpu};
 use crate::devices::{AttachError, Bus, IrqRoute};
-use crate::devices::malta_board::MaltaBoard;
-use crate::devices::malta_fpga::{BOARD_REVISION, BOARD_REVISION_ADDR};
+use crate::devices::malta::MaltaBoard;
+use crate::devices::malta::fpga::{BOARD_REVISION, BOARD_REVISION_ADDR};
 use crate::devices::{self, DeviceParams};
 use emulator::addrmap::GuestPhys;
 

@@ -10,7 +10,7 @@ use super::guest::{state_name, Effects, Guest, LifecycleOp, TICKS_PER_MS};
 use super::vcpu::{ExitCounters, ExitReason};
 use crate::cpu::Size;
 use crate::devices::IrqRoute;
-use crate::devices::malta_board::BoardSummary;
+use crate::devices::malta::BoardSummary;
 use crate::devices::Device;
 use emulator::Cp0Reg;
 

@@ -2025,7 +2025,7 @@ mod tests {
             let mut m = Machine::default();
             let mut bus = bus();
             if what.ends_with("the PIT") {
-                bus.set_board(crate::devices::malta_board::MaltaBoard::new(64 << 20, 0));
+                bus.set_board(crate::devices::malta::MaltaBoard::new(64 << 20, 0));
             }
             let mut v = vcpu();
             m.code(CODE, &[0x1000_0010, word]); // b +0x44 ; the access

@@ -2,7 +2,7 @@
 //! boot so that the guests' virtual RTCs start at the host's time.
 
 use super::mmio::HostRegion;
-use hypervisor::devices::mc146818::{Mc146818, A_UIP, CMOS_SIZE, REG_A};
+use hypervisor::devices::malta::mc146818::{Mc146818, A_UIP, CMOS_SIZE, REG_A};
 
 const RTC: HostRegion = HostRegion::fixed(0x1800_0070, 2);
 const INDEX: u32 = 0;

@@ -142,7 +142,7 @@
 //! (registers at 0x1BE00000), PCI0 I/O 0x18000000-0x181FFFFF, memory 0
 //! 0x10000000-0x17FFFFFF, memory 1 0x18200000-0x1BDFFFFF (and so the
 //! remap registers). [`Gt64120::boot_setup`] makes the same writes.
-use super::{AccessSize, MmioDevice};
+use crate::devices::{AccessSize, MmioDevice};
 
 /// Size of the register window.
 pub const WINDOW: u32 = 0x1000;

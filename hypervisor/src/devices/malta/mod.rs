@@ -92,12 +92,19 @@ pub fn window_at(gpa: u32) -> Option<(&'static Window, u32)> {
 }
 
 
-use super::gt64120::{Gt64120, Gt64120Read, Gt64120Summary};
-use super::i8254::{self, I8254};
-use super::i8259::{self, I8259Pair};
-use super::malta_fpga::{DisplayText, MaltaFpga};
-use super::mc146818::{self, Mc146818};
-use super::piix4_pm::{Piix4Pm, PM_IO_SIZE};
+pub mod fpga;
+pub mod gt64120;
+pub mod i8254;
+pub mod i8259;
+pub mod mc146818;
+pub mod piix4_pm;
+
+use self::fpga::{DisplayText, MaltaFpga};
+use self::gt64120::{Gt64120, Gt64120Read, Gt64120Summary};
+use self::i8254::I8254;
+use self::i8259::I8259Pair;
+use self::mc146818::Mc146818;
+use self::piix4_pm::{Piix4Pm, PM_IO_SIZE};
 use super::{AccessSize, DeviceEvent, MmioDevice};
 
 /// ISA IRQ of PIT counter 0.
@@ -451,7 +458,7 @@ mod tests {
         assert!(b.write(0x1BE0_0CFC, AccessSize::Byte, 0x01, 0));
         assert_eq!(b.gt.piix4_pm_base(), Some(0x1000));
         assert_eq!(b.read(0x1800_1000, AccessSize::Half, 0), Some(0), "PMSTS: no power button");
-        assert!(b.write(0x1800_1004, AccessSize::Half, u32::from(crate::devices::piix4_pm::SUS_EN), 0));
+        assert!(b.write(0x1800_1004, AccessSize::Half, u32::from(crate::devices::malta::piix4_pm::SUS_EN), 0));
         assert_eq!(b.take_event(), Some(DeviceEvent::PowerOff));
         assert_eq!(b.malformed(), 0, "PM registers take halfwords");
         // A reset leaves PMREGMISC as the firmware does: the block is off.

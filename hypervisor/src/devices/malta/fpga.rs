@@ -60,7 +60,7 @@
 //! Checked against QEMU with a register script (`qemu_trace` test,
 //! `traces/fpga_trace.S`): the same values everywhere (the display cannot
 //! be read back on QEMU either, so it is checked by the unit tests only).
-use super::{AccessSize, DeviceEvent, MmioDevice};
+use crate::devices::{AccessSize, DeviceEvent, MmioDevice};
 
 /// Size of the register block.
 pub const WINDOW: u32 = 0x10_0000;
