@@ -5,6 +5,9 @@
 //! Hardware access goes through [`Host`], implemented by `arch::mips` on
 //! the target and by a model in the tests.
 
+mod shadow;
+
+pub use shadow::{entry_range, flush_matches, page_bytes, shadow_asids, Shadow};
 use super::memory::{GuestMemory, HostPhys};
 use super::paravirt;
 use crate::devices::{emulate_mmio_word, Bus, BusFault, Overlay, Target};
@@ -177,42 +180,6 @@ impl Exit {
     }
 }
 
-/// A host TLB entry pair for a shadow mapping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shadow {
-    /// VPN2 | host ASID.
-    pub entry_hi: u32,
-    pub entry_lo: [u32; 2],
-    /// The host PageMask: 0 for a pair of 4 KiB pages; larger pages only
-    /// for an unmapped segment ([`Vcpu::shadow`]).
-    pub page_mask: u32,
-}
-
-impl Shadow {
-    /// The virtual range `[start, end)` the pair covers.
-    pub fn range(&self) -> (u32, u64) {
-        let start = self.entry_hi & !0x1FFF;
-        (start, u64::from(start) + 2 * page_bytes(self.page_mask))
-    }
-}
-
-/// The bytes of one page of a pair with `page_mask`.
-pub const fn page_bytes(page_mask: u32) -> u64 {
-    // The mask with the pair's offset bits set is one less than the pair.
-    ((page_mask | 0x1FFF) as u64 + 1) >> 1
-}
-
-/// A shadow half's EntryLo (the spec's fields): host frame `pa`, cacheable
-/// (C = 3), valid, dirty when `dirty`; G = 0, so the ASID matters.
-fn shadow_lo(pa: u32, dirty: bool) -> u32 {
-    let field = |mask: u32, value: u32| (value << mask.trailing_zeros()) & mask;
-    field(Cp0::ENTRYLO0_PFN, pa >> 12) | field(Cp0::ENTRYLO0_C, 3) | field(Cp0::ENTRYLO0_D, u32::from(dirty)) | Cp0::ENTRYLO0_V
-}
-
-/// The page sizes a shadow of an unmapped segment may use, largest first
-/// (24Kf sizes; 1 MiB pages: a pair covers 2 MiB of a kernel's KSEG0).
-const DIRECT_PAGE_MASKS: [u32; 4] = [0x001F_E000, 0x0007_E000, 0x0001_E000, 0x0000_6000];
-
 /// What the VCPU needs from the machine.
 pub trait Host {
     /// A word of host-physical memory; only called with addresses
@@ -237,13 +204,6 @@ pub trait Host {
     fn now_ns(&mut self) -> u64 {
         0
     }
-}
-
-/// The virtual range `[start, end)` a guest TLB entry maps.
-pub fn entry_range(entry: &emulator::TlbEntry) -> (u32, u64) {
-    let size = u64::from(entry.page_mask() | 0x1FFF) + 1;
-    let start = entry.vpn2() & !(entry.page_mask() | 0x1FFF);
-    (start, u64::from(start) + size)
 }
 
 /// What the caller must do after an exit.
@@ -286,13 +246,6 @@ fn keeps_view(word: u32) -> bool {
 fn writes_tlb(word: u32) -> bool {
     use isa_spec::patterns::{TLBWI, TLBWR};
     TLBWI.matches(word) || TLBWR.matches(word)
-}
-
-/// The host ASIDs a guest's shadows use: one for its kernel view, one for
-/// its user view. ASID 0 is the hypervisor's (it runs unmapped).
-pub fn shadow_asids(guest_index: usize) -> [u8; 2] {
-    let base = 2 + 2 * (guest_index as u8 & 0x3F);
-    [base, base + 1]
 }
 
 /// One VCPU: the architectural state (the emulator's `Cpu` in the guest
@@ -1084,58 +1037,6 @@ impl Vcpu {
 
     fn guest_translate(&self, va: u32, access: Access) -> Result<u32, Exception> {
         self.cpu.translate(va, access)
-    }
-
-    /// The shadow pair for the VPN2 of `va` in the current guest mode: each
-    /// 4 KiB half valid when the guest view maps it to this guest's RAM or
-    /// ROM, dirty when the guest view allows stores there.
-    #[cfg_attr(target_os = "none", optimize(speed))]
-    pub fn shadow(&self, va: u32, memory: &GuestMemory) -> Shadow {
-        if let Some(large) = self.direct_shadow(va, memory) {
-            return large;
-        }
-        let even = va & !0x1FFF;
-        let mut entry_lo = [0u32; 2];
-        for (half, lo) in entry_lo.iter_mut().enumerate() {
-            let page = even + half as u32 * 0x1000;
-            let Ok(gpa) = self.guest_translate(page, Access::Load) else { continue };
-            let Some(HostPhys(pa)) = memory.host_phys(gpa) else { continue };
-            let dirty = self.guest_translate(page, Access::Store).is_ok() && !self.paravirt_read_only(page);
-            *lo = shadow_lo(pa, dirty);
-        }
-        Shadow { entry_hi: even | u32::from(self.host_asid()), entry_lo, page_mask: 0 }
-    }
-
-    /// A shadow of large pages for `va` in an unmapped segment of the
-    /// current mode (its translation does not depend on the guest's TLB):
-    /// the largest of [`DIRECT_PAGE_MASKS`] whose pair lies in that one
-    /// segment and, guest-physically, in one of the guest's RAM or ROM
-    /// regions, its host frames aligned to the page size. Both halves are
-    /// then valid and writable, and map exactly what the 4 KiB shadows of
-    /// each of their pages would. `None`: no such size (the caller makes a
-    /// 4 KiB pair).
-    fn direct_shadow(&self, va: u32, memory: &GuestMemory) -> Option<Shadow> {
-        let segment = self.map().segment(va)?;
-        let reach = if self.cpu.kernel_mode() { segment.kernel } else { segment.user };
-        let Reach::Direct { phys, .. } = reach else { return None };
-        if segment.start >= emulator::addrmap::GUEST_LIMIT {
-            return None; // emulated access by access, never mapped
-        }
-        DIRECT_PAGE_MASKS.iter().find_map(|&page_mask| {
-            let pair = 2 * page_bytes(page_mask);
-            let start = u64::from(va) & !(pair - 1);
-            let inside = start >= u64::from(segment.start) && start + pair - 1 <= u64::from(segment.last);
-            let gpa = (start - u64::from(segment.start)) as u32 + phys;
-            // The paravirtual page has a 4 KiB shadow of its own.
-            let paravirt = self.cpu.kernel_mode() && self.paravirt.is_some_and(|pv| (start..start + pair).contains(&u64::from(pv.page)));
-            let HostPhys(pa) = memory.host_range(gpa, pair as u32).filter(|_| inside && !paravirt)?;
-            let half = page_bytes(page_mask) as u32;
-            (pa % half == 0).then(|| Shadow {
-                entry_hi: start as u32 | u32::from(self.host_asid()),
-                entry_lo: [shadow_lo(pa, true), shadow_lo(pa + half, true)],
-                page_mask,
-            })
-        })
     }
 
     /// Emulates the load or store at EPC (in the delay slot of the branch

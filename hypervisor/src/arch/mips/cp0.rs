@@ -72,10 +72,6 @@ pub fn index() -> u32 {
     mfc0!(INDEX)
 }
 
-pub fn entry_hi() -> u32 {
-    mfc0!(ENTRYHI)
-}
-
 pub fn count() -> u32 {
     mfc0!(COUNT)
 }

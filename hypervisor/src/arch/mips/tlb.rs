@@ -1,7 +1,10 @@
-//! Host TLB initialization.
+//! Host TLB primitives: park every entry, install a shadow, invalidate the
+//! entries a change drops, read an entry back. Which entries those are is
+//! the shadow policy's (`hypervisor::vm::vcpu::shadow`, host-tested).
 
 use super::cp0::{mfc0, mtc0};
 use emulator::Cp0;
+use hypervisor::vm::vcpu::flush_matches;
 
 /// First EntryHi used to park invalid entries: KSEG0 is unmapped, so an
 /// entry there never matches a translated address.
@@ -71,8 +74,10 @@ pub fn install(entry_hi: u32, entry_lo: [u32; 2], page_mask: u32) {
     }
 }
 
-/// Invalidates every host TLB entry whose ASID is one of `asids` and whose
-/// pages (of its own size) overlap `[start, end)`.
+/// Invalidates every host TLB entry the shadow policy says a change of
+/// `[start, end)` for these host ASIDs drops
+/// ([`hypervisor::vm::vcpu::flush_matches`]).
+#[cfg_attr(target_os = "none", optimize(speed))]
 pub fn flush(entries: u32, asids: [u8; 2], start: u32, end: u64) {
     for index in 0..entries {
         // SAFETY: TLBR only loads EntryHi, EntryLo0/1 and PageMask.
@@ -80,11 +85,7 @@ pub fn flush(entries: u32, asids: [u8; 2], start: u32, end: u64) {
             mtc0!(INDEX, index);
             core::arch::asm!("tlbr", "ehb", options(nostack, preserves_flags));
         }
-        let entry_hi = super::cp0::entry_hi();
-        let span = u64::from(mfc0!(PAGEMASK) | 0x1FFF) + 1;
-        let asid = (entry_hi & Cp0::ENTRYHI_ASID) as u8;
-        let first = u64::from(entry_hi) & !(span - 1);
-        if asids.contains(&asid) && first < end && u64::from(start) < first + span {
+        if flush_matches(mfc0!(ENTRYHI), mfc0!(PAGEMASK), asids, start, end) {
             write_invalid(index, PARK_BASE + index * VPN2_STEP);
         }
     }
