@@ -318,7 +318,42 @@ fn gen_cp0(spec: &Spec) -> TokenStream {
             }
         }
     });
+    // One typed view per register with fields: the field getters on any
+    // raw value (a host register read, a saved Cause), not only on `Cp0`.
+    let views = spec.regs.iter().filter(|r| spec.fields.iter().any(|f| f.reg == r.name)).map(|reg| {
+        let view = format_ident!("{}", reg.name);
+        let getters = spec.fields.iter().filter(|f| f.reg == reg.name).map(|f| {
+            let width = u32::from(f.hi - f.lo) + 1;
+            let low_mask: u32 = if width == 32 { u32::MAX } else { (1u32 << width) - 1 };
+            let getter = format_ident!("{}", snake(&f.name));
+            let low_lit = hex(low_mask);
+            let lo = Literal::u32_unsuffixed(u32::from(f.lo));
+            let bits = if f.hi == f.lo { format!("bit {}", f.lo) } else { format!("bits {}:{}", f.hi, f.lo) };
+            let doc = format!("{}.{} ({}), shifted down.", f.reg, f.name, bits);
+            quote! {
+                #[doc = #doc]
+                pub const fn #getter(self) -> u32 {
+                    (self.0 >> #lo) & #low_lit
+                }
+            }
+        });
+        let doc = format!("A value of {} read through the spec's fields.", reg.name);
+        quote! {
+            #[doc = #doc]
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            pub struct #view(pub u32);
+
+            impl #view {
+                #(#getters)*
+            }
+        }
+    });
     quote! {
+        /// Typed views of CP0 register values: `view::Cause(raw).exccode()`.
+        pub mod view {
+            #(#views)*
+        }
+
         /// The CP0 register file: one field per spec register, holding the
         /// stored value (what mfc0 returns unless a read hook says otherwise).
         #[derive(Clone, Debug, PartialEq, Eq)]

@@ -472,3 +472,14 @@ fn add_addi_sub_trap_on_overflow() {
     assert_eq!(cpu.execute(beql(0, 0, 4), Some(add)), Outcome::Exception(ExcCode::Ov));
     assert_eq!((cpu.cp0.epc, cpu.cp0.cause_bd()), (0x8000_1000, 1));
 }
+
+/// The generated views read the spec's fields out of any raw value.
+#[test]
+fn views_read_fields_of_raw_values() {
+    use emulator::view::{Cause, EntryHi, Status};
+    let cause = Cause(0x8000_0000 | (2 << 28) | (9 << 2));
+    assert_eq!((cause.bd(), cause.ce(), cause.exccode()), (1, 2, 9));
+    assert_eq!(Status(0x1000_0013).ksu(), 2);
+    assert_eq!(Status(0x1000_0013).cu0(), 1);
+    assert_eq!((EntryHi(0x0040_2042).vpn2(), EntryHi(0x0040_2042).asid()), (0x0040_2042 >> 13, 0x42));
+}

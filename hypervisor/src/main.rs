@@ -432,7 +432,11 @@ mod boot {
             // Vector 0x480: a debug exception (SDBBP), left as one from user
             // mode by `__debug_exception`; BD is Debug.DBD.
             let debug = out.vector == 0x480;
-            let cause = if debug { cp0::debug() & (1 << 31) } else { out.cause };
+            let cause = match debug {
+                true if emulator::view::Debug(cp0::debug()).dbd() != 0 => Cp0::CAUSE_BD,
+                true => 0,
+                false => out.cause,
+            };
             let exit = Exit { cause, epc: guest.vcpu.cpu.pc, badvaddr: out.badvaddr, debug, lladdr: out.lladdr };
             // The lean MMIO exit changes no CP0 register: the FPU mode and
             // the timer stay as they were.

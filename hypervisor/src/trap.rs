@@ -2,7 +2,7 @@
 //! for an unexpected host exception.
 
 use core::fmt::{self, Write};
-use emulator::{Cp0, ExcCode};
+use emulator::{view, ExcCode};
 
 /// Registers saved by the exception entry code (`arch::mips::vectors`).
 ///
@@ -56,7 +56,7 @@ fn vector_name(offset: u32) -> &'static str {
 
 impl TrapFrame {
     pub fn exc_code(&self) -> u32 {
-        (self.cause & Cp0::CAUSE_EXCCODE) >> Cp0::CAUSE_EXCCODE.trailing_zeros()
+        view::Cause(self.cause).exccode()
     }
 
     /// Writes the report for an exception the hypervisor did not expect.
@@ -70,7 +70,7 @@ impl TrapFrame {
             vector_name(self.vector),
             self.vector
         )?;
-        let in_delay_slot = self.cause & Cp0::CAUSE_BD != 0;
+        let in_delay_slot = view::Cause(self.cause).bd() != 0;
         writeln!(
             out,
             "EPC {:#010x}{}  BadVAddr {:#010x}  Status {:#010x}  Cause {:#010x}",

@@ -14,7 +14,7 @@ use crate::devices::{emulate_mmio_word, Bus, BusFault, Overlay, Target};
 use crate::devices::AccessSize;
 use crate::devices::DeviceEvent;
 use emulator::addrmap::{Access, GuestMap, GuestPhys, Reach};
-use emulator::{Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Outcome};
+use emulator::{view, Cp0, Cp0Reg, Cpu, Exception, ExceptionKind, Outcome};
 use isa_spec::patterns::DI;
 use isa_spec::{MemAccess, MemKind};
 
@@ -153,11 +153,11 @@ pub struct Exit {
 
 impl Exit {
     pub fn code(&self) -> u32 {
-        (self.cause & Cp0::CAUSE_EXCCODE) >> Cp0::CAUSE_EXCCODE.trailing_zeros()
+        view::Cause(self.cause).exccode()
     }
 
     pub fn in_delay_slot(&self) -> bool {
-        self.cause & (1 << 31) != 0
+        view::Cause(self.cause).bd() != 0
     }
 
     /// What the faulting access at BadVAddr was: a store (`store`), the
@@ -176,7 +176,7 @@ impl Exit {
     }
 
     pub fn ce(&self) -> u8 {
-        ((self.cause >> 28) & 3) as u8
+        view::Cause(self.cause).ce() as u8
     }
 }
 
