@@ -11,6 +11,7 @@
 //! can tell (an access through the replaced mapping hits instead of
 //! refilling), so a guest that runs as on QEMU needs them: they are
 //! [`Tlb::kept`].
+use crate::view::EntryLo0;
 use crate::{Cp0, ASID_MASK, ENTRYLO_MASK, TLB_ENTRIES};
 
 /// How many replaced entries QEMU keeps at most (`MIPS_TLB_MAX` is 128,
@@ -105,22 +106,22 @@ impl TlbEntry {
     /// Page `page`'s (0 even, 1 odd) physical frame number (4 KiB units),
     /// the bits below the page size cleared.
     pub fn pfn(&self, page: usize) -> u32 {
-        (self.lo(page) & Cp0::ENTRYLO0_PFN) >> Cp0::ENTRYLO0_PFN.trailing_zeros()
+        EntryLo0(self.lo(page)).pfn()
     }
 
     /// Page `page`'s cache attribute.
     pub fn c(&self, page: usize) -> u8 {
-        ((self.lo(page) & Cp0::ENTRYLO0_C) >> Cp0::ENTRYLO0_C.trailing_zeros()) as u8
+        EntryLo0(self.lo(page)).c() as u8
     }
 
     /// Page `page` is dirty (writable).
     pub fn d(&self, page: usize) -> bool {
-        self.lo(page) & Cp0::ENTRYLO0_D != 0
+        EntryLo0(self.lo(page)).d() != 0
     }
 
     /// Page `page` is valid.
     pub fn v(&self, page: usize) -> bool {
-        self.lo(page) & Cp0::ENTRYLO0_V != 0
+        EntryLo0(self.lo(page)).v() != 0
     }
 
     /// The address bits the entry compares (`~(PageMask | 0x1FFF)`).
