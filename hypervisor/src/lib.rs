@@ -10,18 +10,11 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(target_os = "none", feature(optimize_attribute))]
 
-pub mod bootenv;
-pub mod cpu;
 pub mod devices;
-pub mod devtree;
-pub mod exitcost;
-pub mod hostmem;
-pub mod irq;
+pub mod host;
+pub mod kernel;
 pub mod mterm;
-pub mod sched;
-pub mod stack;
 pub mod text;
-pub mod trap;
 pub mod vm;
 
 /// Name printed by the banner and `version`.

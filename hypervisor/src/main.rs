@@ -35,18 +35,20 @@ mod boot {
     use emulator::Cp0;
     use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
     use fdt::Fdt;
-    use hypervisor::bootenv::{BootBlock, BootEnvError, BOOT_BLOCK_BASE};
-    use hypervisor::cpu::{CpuInfo, Size};
+    use hypervisor::host::bootenv::{BootBlock, BootEnvError, BOOT_BLOCK_BASE};
+    use hypervisor::host::cpu::{CpuInfo, Size};
     use hypervisor::devices::Name;
     use hypervisor::devices::ring::ByteRing;
     use hypervisor::mterm::{self, Action, LineEditor, System};
-    use hypervisor::sched::{self, Kind, ThreadAction, ThreadId, PRIO_IDLE, PRIO_MTERM, PRIO_VCPU, PRIO_WORKER};
+    use hypervisor::kernel::sched::{self, Kind, ThreadAction, ThreadId, PRIO_IDLE, PRIO_MTERM, PRIO_VCPU, PRIO_WORKER};
     use hypervisor::vm::{config, exit_loop};
     use hypervisor::vm::guest::{known_compatible, ns_to_ticks, ticks_to_ns, write_status, Guest, GuestState, LifecycleOp, TICKS_PER_MS};
     use hypervisor::vm::memory::{HostRam, Pack};
     use hypervisor::vm::ops::{self, GuestCommand, HostTlbEntry, HostView, Times};
     use hypervisor::vm::vcpu::{shadow_asids, Action as VcpuAction, Exit, ExitReason, Host};
-    use hypervisor::{devtree, exitcost::ExitCosts, trap::TrapFrame};
+    use hypervisor::host::devtree;
+    use hypervisor::kernel::trap::TrapFrame;
+    use hypervisor::vm::exitcost::ExitCosts;
 
     /// Per-exit-reason costs, printed when a guest powers off (zero at
     /// boot, so in .bss).

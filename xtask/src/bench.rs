@@ -6,7 +6,7 @@
 //! (`-kernel`) and as guest0 of the hypervisor, both under QEMU's
 //! `-icount shift=0`, each twice to check that the figures repeat. Every
 //! workload times itself with Count; the hypervisor prints its per-exit
-//! samples (`hypervisor/src/exitcost.rs`) when the guest powers off.
+//! samples (`hypervisor/src/vm/exitcost.rs`) when the guest powers off.
 
 use crate::qemu::{self, Machine, QEMU};
 use crate::{image, process, setup};
@@ -160,7 +160,7 @@ fn asm_length(disassembly: &str, symbol: &str, until: &str, slot: bool) -> Optio
     None
 }
 
-/// Thread slots (`hypervisor::sched::MAX_THREADS`), each with its stack.
+/// Thread slots (`hypervisor::kernel::sched::MAX_THREADS`), each with its stack.
 const THREAD_SLOTS: u64 = 12;
 
 /// Section sizes of an ELF (`objdump -h`).
@@ -223,7 +223,7 @@ fn module_of(name: &str) -> String {
         return "(assembly and C symbols)".to_string();
     }
     let depth = match segments[0] {
-        "hypervisor" if matches!(segments[1], "devices" | "vm" | "arch") => 3,
+        "hypervisor" if matches!(segments[1], "devices" | "vm" | "arch" | "host" | "kernel") => 3,
         "hypervisor" | "emulator" => 2,
         _ => 1,
     };

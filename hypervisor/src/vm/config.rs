@@ -552,7 +552,7 @@ fn check_layout<'a>(config: &GuestConfig<'a>) -> Result<(), Refusal<'a>> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::devtree::tests::Builder;
+    use crate::host::devtree::tests::Builder;
 
     pub fn known(c: &str) -> bool {
         matches!(c, "ns16550a" | "mti,malta-reset")

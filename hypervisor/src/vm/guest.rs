@@ -434,7 +434,7 @@ mod tests {
     /// is image 0 and its initramfs image `initrd`.
     fn linux_config(initrd: u32) -> GuestConfig<'static> {
         let regions = [R("ram", "ram", 0, 0x0400_0000), R("rom", "rom", ROM_BASE, 0x0040_0000)];
-        let linux = move |b: &mut crate::devtree::tests::Builder| {
+        let linux = move |b: &mut crate::host::devtree::tests::Builder| {
             b.str("address-map", "kvm-guest").str("board", "malta");
             b.begin("linux").str("bootargs", "console=ttyS0").cells("initrd", &[initrd]).end();
         };

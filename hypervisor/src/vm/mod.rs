@@ -3,6 +3,7 @@
 //! TLB writes are in `arch::mips`.
 pub mod config;
 pub mod exit_loop;
+pub mod exitcost;
 pub mod fast_exit;
 pub mod memory;
 pub mod vcpu;

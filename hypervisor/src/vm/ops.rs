@@ -8,7 +8,7 @@ use core::fmt::{self, Write};
 
 use super::guest::{state_name, Effects, Guest, LifecycleOp, TICKS_PER_MS};
 use super::vcpu::{ExitCounters, ExitReason};
-use crate::cpu::Size;
+use crate::host::cpu::Size;
 use crate::devices::IrqRoute;
 use crate::devices::malta::BoardSummary;
 use crate::devices::Device;

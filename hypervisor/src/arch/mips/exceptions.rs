@@ -2,7 +2,7 @@
 //! saves the registers into a `TrapFrame` before calling Rust.
 
 use super::cp0::{self, mtc0};
-use hypervisor::trap::{
+use hypervisor::kernel::trap::{
     FRAME_BADVADDR, FRAME_CAUSE, FRAME_EPC, FRAME_HI, FRAME_LO, FRAME_SIZE, FRAME_STATUS,
     FRAME_VECTOR,
 };

@@ -9,7 +9,7 @@
 
 use super::irq::{self, IRQS};
 use super::mmio::HostRegion;
-use hypervisor::irq::{HostIrq, CPU_LINE_I8259};
+use hypervisor::kernel::irq::{HostIrq, CPU_LINE_I8259};
 
 const MASTER: HostRegion = HostRegion::fixed(0x1800_0020, 2);
 const SLAVE: HostRegion = HostRegion::fixed(0x1800_00A0, 2);

@@ -10,7 +10,7 @@
 
 use super::{cp0, i8259, thread};
 use core::cell::RefCell;
-use hypervisor::irq::{HostIrq, IrqError, IrqTable};
+use hypervisor::kernel::irq::{HostIrq, IrqError, IrqTable};
 
 /// A host interrupt handler (runs with interrupts disabled).
 pub type Handler = fn(HostIrq);

@@ -1,9 +1,9 @@
 //! Device windows of the host address space, for drivers: a window is
-//! checked against the Malta I/O ranges (`hypervisor::hostmem`) once, when
+//! checked against the Malta I/O ranges (`hypervisor::host::memory`) once, when
 //! it is mapped, and reached through uncached KSEG1; every access is
 //! bounds-checked against the window.
 
-use hypervisor::hostmem::{self, MapError};
+use hypervisor::host::memory::{self as hostmem, MapError};
 
 const KSEG1: u32 = 0xA000_0000;
 

@@ -69,7 +69,7 @@ pub mod tlb;
 pub mod uart;
 pub mod world;
 
-use hypervisor::bootenv::{BOOT_BLOCK_BASE, BOOT_BLOCK_SIZE};
+use hypervisor::host::bootenv::{BOOT_BLOCK_BASE, BOOT_BLOCK_SIZE};
 use hypervisor::mterm::Fault;
 
 // Entry from QEMU's Malta boot code, with a0 = argc, a1 = argv, a2 = envp.
@@ -110,12 +110,12 @@ _start:
     nop
     .set pop
 "#,
-    pattern = const hypervisor::stack::PATTERN,
+    pattern = const hypervisor::kernel::stack::PATTERN,
 );
 
 /// The boot stack's high-water mark (boot runs on it until the first
 /// thread starts; `_start` filled it with the stack pattern).
-pub fn boot_stack_use() -> hypervisor::stack::StackUse {
+pub fn boot_stack_use() -> hypervisor::kernel::stack::StackUse {
     extern "C" {
         static __stack_bottom: u32;
         static __stack_top: u32;
@@ -126,7 +126,7 @@ pub fn boot_stack_use() -> hypervisor::stack::StackUse {
         // SAFETY: reads one word of the boot stack (link.ld), inside it.
         unsafe { bottom.add(i).read_volatile() }
     });
-    hypervisor::stack::StackUse { used: hypervisor::stack::high_water(words, size), size }
+    hypervisor::kernel::stack::StackUse { used: hypervisor::kernel::stack::high_water(words, size), size }
 }
 
 /// Malta FPGA software-reset register (physical 0x1F000500), through KSEG1.

@@ -1,8 +1,8 @@
 //! Hypervisor threads on the CPU: a fixed pool of stacks (one per thread
-//! slot, filled with `hypervisor::stack::PATTERN` at spawn; the lowest
+//! slot, filled with `hypervisor::kernel::stack::PATTERN` at spawn; the lowest
 //! words must still hold it at every switch), the
 //! context switch, and the glue between the scheduling policy
-//! (`hypervisor::sched`, host-tested) and the hardware.
+//! (`hypervisor::kernel::sched`, host-tested) and the hardware.
 //!
 //! A switch saves the callee-saved registers on the old thread's stack and
 //! loads the new one's; it always happens with interrupts disabled and no
@@ -16,8 +16,8 @@ use super::irq::{self, IrqCell};
 use super::timer;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, Ordering};
-use hypervisor::sched::{Kind, SchedError, Scheduler, Switch, ThreadId, MAX_THREADS};
-use hypervisor::stack::{self, StackUse, GUARD_WORDS, PATTERN};
+use hypervisor::kernel::sched::{Kind, SchedError, Scheduler, Switch, ThreadId, MAX_THREADS};
+use hypervisor::kernel::stack::{self, StackUse, GUARD_WORDS, PATTERN};
 
 /// The scheduling policy's state.
 pub static SCHED: IrqCell<Scheduler> = IrqCell::new(Scheduler::new());

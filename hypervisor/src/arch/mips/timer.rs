@@ -8,7 +8,7 @@
 
 use super::irq::{self, IrqCell};
 use super::{cp0, thread};
-use hypervisor::irq::{HostIrq, CPU_LINE_TIMER};
+use hypervisor::kernel::irq::{HostIrq, CPU_LINE_TIMER};
 use hypervisor::vm::guest::TICKS_PER_MS;
 
 /// The longest the timer is programmed ahead: 1 s (Count wraps in 25 s).

@@ -16,8 +16,8 @@ use super::mmio::HostRegion;
 use super::thread;
 use core::fmt;
 use hypervisor::devices::ring::ByteRing;
-use hypervisor::irq::HostIrq;
-use hypervisor::sched::ThreadId;
+use hypervisor::kernel::irq::HostIrq;
+use hypervisor::kernel::sched::ThreadId;
 
 const UART: HostRegion = HostRegion::fixed(0x1800_03F8, 8);
 /// The ISA interrupt of UART0 on QEMU's Malta.

@@ -14,7 +14,7 @@
 
 use emulator::{Cp0, Cpu};
 use hypervisor::vm::memory::HostPhys;
-use hypervisor::trap::{FRAME_EPC, FRAME_HI, FRAME_LO};
+use hypervisor::kernel::trap::{FRAME_EPC, FRAME_HI, FRAME_LO};
 
 /// Callee-saved registers s0-s7, s8, gp, sp, ra, then Status, then the
 /// guest's register file (`&mut Cpu`), then the host ASIDs of its kernel

@@ -86,7 +86,7 @@ pub fn write_summary(fdt: &Fdt<'_>, out: &mut dyn Write) -> fmt::Result {
                     out,
                     "  memory: {} at {base:#x}, {}",
                     node.name,
-                    crate::cpu::Size(size)
+                    crate::host::cpu::Size(size)
                 )?,
                 None => writeln!(out, "  memory: {} (no usable reg)", node.name)?,
             }

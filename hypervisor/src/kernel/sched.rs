@@ -11,7 +11,7 @@
 //! context switch and the timer are `arch` code.
 
 use crate::devices::Name;
-use crate::stack::StackUse;
+use crate::kernel::stack::StackUse;
 use crate::text::TextBuf;
 use core::fmt::{self, Write};
 
