@@ -391,7 +391,7 @@ impl Scheduler {
 
     /// `thread list`.
     pub fn write_list(&self, now: u64, ticks_per_ms: u64, out: &mut dyn Write) -> fmt::Result {
-        writeln!(out, "{:>2} {:<16} {:<6} {:>4} {:<16} {:>9} {:>9} {}", "id", "name", "kind", "prio", "state", "scheduled", "run ms", "stack")?;
+        writeln!(out, "{:>2} {:<16} {:<6} {:>4} {:<16} {:>9} {:>9} stack", "id", "name", "kind", "prio", "state", "scheduled", "run ms")?;
         for (id, t) in self.threads() {
             let mut state = StateName(t.state, t.paused, now);
             if id == self.current {

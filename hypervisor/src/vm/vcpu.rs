@@ -954,6 +954,8 @@ impl Vcpu {
         let rewritable = slot.is_none() && self.paravirt.is_some() && self.cpu.kernel_mode();
         let asid = self.cpu.cp0.entryhi & emulator::ASID_MASK;
         let tlb_write = writes_tlb(word) || slot.is_some_and(writes_tlb);
+        // Lazily: the copy is the whole guest TLB, wanted only for a TLB write.
+        #[allow(clippy::unnecessary_lazy_evaluations)]
         let before = tlb_write.then(|| self.cpu.tlb.entries);
         let outcome = self.cpu.execute(word, slot);
         self.emulated += 1 + u64::from(slot.is_some());
