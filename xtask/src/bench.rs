@@ -223,7 +223,7 @@ fn module_of(name: &str) -> String {
         return "(assembly and C symbols)".to_string();
     }
     let depth = match segments[0] {
-        "hypervisor" if matches!(segments[1], "devices" | "vm" | "arch" | "host" | "kernel") => 3,
+        "hypervisor" if matches!(segments[1], "devices" | "vm" | "arch" | "host" | "kernel" | "threads") => 3,
         "hypervisor" | "emulator" => 2,
         _ => 1,
     };
@@ -615,7 +615,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let symbols = symbols(&hypervisor)?;
     let symbol = |name: &str| symbols.iter().find(|(n, _, _)| n == name).map_or(0, |&(_, size, _)| size);
     let thread_stacks = symbol("hypervisor::arch::mips::thread::STACKS");
-    let guest_slots = symbol("hypervisor::boot::GUEST_SLOTS");
+    let guest_slots = symbol("hypervisor::threads::GUEST_SLOTS");
     let _ = writeln!(md, "| part | bytes | |");
     let _ = writeln!(md, "|---|---:|---|");
     let _ = writeln!(md, "| text (.vectors + .text) | {text} | {} |", kib(text));
@@ -638,7 +638,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         thread_stacks / THREAD_SLOTS
     );
     println!("bench: footprint: text {}, rodata {}, data {}, bss {} (thread stacks {}), boot + exception stacks {}; per guest {}", kib(text), kib(rodata), kib(data), kib(bss), kib(thread_stacks), kib(stack), kib(per_guest));
-    let _ = writeln!(md, "\nPer guest and per VCPU (`DW_AT_byte_size` from the image's debug information; the guests live in `GUEST_SLOTS`, `[Option<Guest>; MAX_GUESTS]` in .bss, filled at boot; the FPU save areas in `main.rs`'s `Vm`):\n");
+    let _ = writeln!(md, "\nPer guest and per VCPU (`DW_AT_byte_size` from the image's debug information; the guests live in `GUEST_SLOTS`, `[Option<Guest>; MAX_GUESTS]` in .bss, filled at boot; the FPU save areas in `threads/mod.rs`'s `Vm`):\n");
     let _ = writeln!(md, "| structure | bytes |");
     let _ = writeln!(md, "|---|---:|");
     for (name, size) in &structs {
