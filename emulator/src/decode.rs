@@ -1,6 +1,8 @@
-//! What `execute` does with a word: QEMU 7.2's checks for the COP0 opcode
-//! space (REFERENCE-24Kf.md §2.3) in front of the spec's decoder.
-use isa_spec::{ControlFlow, Insn};
+//! What `execute` does with a word: QEMU 7.2's checks for the coprocessor
+//! opcode spaces (REFERENCE-24Kf.md §2.3) in front of the spec's decoder,
+//! which knows the bits QEMU ignores (`-` in the spec) and the words it
+//! refuses.
+use isa_spec::{patterns, ControlFlow, Insn};
 
 use crate::{memory, Cpu, Exception};
 
@@ -22,58 +24,21 @@ pub(crate) enum Class {
     NotEmulated,
 }
 
-const OP_COP0: u32 = 0x10;
-const OP_CACHE: u32 = 0x2F;
-const OP_SPECIAL3: u32 = 0x1F;
-const FUNCT_RDHWR: u32 = 0x3B;
-
-/// What QEMU makes of a COP0-opcode word before the spec's decoder sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Cop0Word {
-    /// Decode this word: the original with the bits QEMU ignores cleared.
-    Canonical(u32),
-    Nop,
-    Reserved,
-    NotEmulated,
+/// The primary opcode (bits 31:26) of a spec pattern whose opcode is fixed.
+const fn opcode(pattern: &isa_spec::Pattern) -> u32 {
+    pattern.value >> 26
 }
 
-fn cop0_word(word: u32) -> Cop0Word {
-    let rs = (word >> 21) & 0x1F;
-    match rs {
-        // MFC0 / MTC0: sel is bits 2:0, bits 10:3 are ignored.
-        0x00 | 0x04 => Cop0Word::Canonical(word & !0x0000_07F8),
-        // RDPGPR / WRPGPR: bits 10:0 are ignored.
-        0x0A | 0x0E => Cop0Word::Canonical(word & !0x0000_07FF),
-        // MFMC0: only DI and EI, exactly.
-        0x0B => match word & 0xFFFF {
-            0x6000 | 0x6020 => Cop0Word::Canonical(word),
-            _ => Cop0Word::Reserved,
-        },
-        // MFTR / MTTR: QEMU executes them although the 24Kf has no MT.
-        0x08 | 0x0C => Cop0Word::NotEmulated,
-        // CO: bits 24:21 must be 0, bits 20:6 are ignored, funct selects.
-        0x10 => {
-            let funct = word & 0x3F;
-            match funct {
-                0x01 | 0x02 | 0x06 | 0x08 | 0x1F | 0x20 => Cop0Word::Canonical(0x4200_0000 | funct),
-                // ERET; bit 6 set is ERETNC, which needs Release 5.
-                0x18 if word & 0x40 == 0 => Cop0Word::Canonical(0x4200_0018),
-                // TLBINV / TLBINVF.
-                0x03 | 0x04 => Cop0Word::Nop,
-                _ => Cop0Word::Reserved,
-            }
-        }
-        _ => Cop0Word::Reserved,
-    }
-}
-
-/// `nop`, `ssnop` and `ehb`: no effect at all, so also emulated (a branch
-/// with one of them in its delay slot is fully emulated).
-const NOPS: [u32; 3] = [0x0000_0000, 0x0000_0040, 0x0000_00C0];
+/// The COP0 opcode space and CACHE: QEMU checks CP0 access (CU0 or kernel
+/// mode) for any word in them before it decodes further.
+const OP_COP0: u32 = opcode(&patterns::MFC0);
+const OP_CACHE: u32 = opcode(&patterns::CACHE);
 
 /// Classifies `word` for a CPU in state `cpu` (the mode decides CpU).
 pub(crate) fn classify(cpu: &Cpu, word: u32) -> Class {
-    if NOPS.contains(&word) {
+    // nop, ssnop and ehb: no effect at all, so also emulated (a branch
+    // with one of them in its delay slot is fully emulated).
+    if isa_spec::is_no_effect_word(word) {
         return Class::Nop;
     }
     let opcode = word >> 26;
@@ -81,30 +46,17 @@ pub(crate) fn classify(cpu: &Cpu, word: u32) -> Class {
         if !cpu.cp0_usable() {
             return Class::Raise(Exception::coprocessor_unusable(0));
         }
-        if opcode == OP_CACHE {
-            return match isa_spec::decode(word) {
-                Ok(insn) if Cpu::emulates(&insn) => Class::Privileged(insn),
-                _ => Class::Nop,
-            };
-        }
-        return match cop0_word(word) {
-            Cop0Word::Canonical(canonical) => match isa_spec::decode(canonical) {
-                Ok(insn) if Cpu::emulates(&insn) => Class::Privileged(insn),
-                _ => Class::Raise(Exception::reserved_instruction()),
-            },
-            Cop0Word::Nop => Class::Nop,
-            Cop0Word::Reserved => Class::Raise(Exception::reserved_instruction()),
-            Cop0Word::NotEmulated => Class::NotEmulated,
-        };
-    }
-    if opcode == OP_SPECIAL3 && word & 0x3F == FUNCT_RDHWR {
-        // QEMU: rs and bits 10:9 are ignored; a nonzero sel (bits 8:6)
-        // needs Release 6.
-        if word & 0x0000_01C0 != 0 {
-            return Class::Raise(Exception::reserved_instruction());
-        }
-        return match isa_spec::decode(word & !0x03E0_0600) {
+        // The spec's patterns give what QEMU ignores (MFC0's bits 10:3,
+        // CO's 20:6) and what it refuses (ERETNC, MFMC0 other than di/ei,
+        // CO with bits 24:21 set): `decode` answers both.
+        return match isa_spec::decode(word) {
             Ok(insn) if Cpu::emulates(&insn) => Class::Privileged(insn),
+            // A cache operation the emulator does not model does nothing.
+            _ if opcode == OP_CACHE => Class::Nop,
+            // Without Config4.IE, QEMU executes them as nops.
+            Ok(Insn::Tlbinv | Insn::Tlbinvf) => Class::Nop,
+            // QEMU executes them although the 24Kf has no MT ASE.
+            Ok(Insn::Mftr { .. } | Insn::Mttr { .. }) => Class::NotEmulated,
             _ => Class::Raise(Exception::reserved_instruction()),
         };
     }
@@ -140,28 +92,54 @@ fn is_fpu(word: u32) -> bool {
     matches!(opcode, 0x11 | 0x13 | 0x31 | 0x35 | 0x39 | 0x3D) || (opcode == 0 && word & 0x3F == 0x01)
 }
 
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{AddressMap, Cp0};
+
+    /// What `classify` makes of `word` in kernel mode, by name.
+    fn class(word: u32) -> &'static str {
+        match classify(&Cpu::new(AddressMap::Native), word) {
+            Class::Privileged(insn) => insn.name(),
+            Class::Nop => "nop",
+            Class::Raise(_) => "RI",
+            Class::NotEmulated => "not emulated",
+            Class::Branch(_) | Class::StoreConditionalFails { .. } => "other",
+        }
+    }
 
     #[test]
-    fn cop0_canonical_forms() {
-        // mfc0 $8, $12, 0 with junk in bits 10:3.
-        assert_eq!(cop0_word(0x4008_67F8), Cop0Word::Canonical(0x4008_6000));
-        assert_eq!(cop0_word(0x4088_6002), Cop0Word::Canonical(0x4088_6002));
+    fn cop0_words_as_qemu_reads_them() {
+        // mfc0 $8, $12, 0 with junk in bits 10:3 (the spec's `-` bits).
+        assert_eq!(class(0x4008_67F8), "mfc0");
+        assert_eq!(class(0x4088_6002), "mtc0");
         // tlbwi with junk in bits 20:6; with bit 21 set it is RI.
-        assert_eq!(cop0_word(0x421F_FFC2), Cop0Word::Canonical(0x4200_0002));
-        assert_eq!(cop0_word(0x4220_0002), Cop0Word::Reserved);
-        assert_eq!(cop0_word(0x4200_0018), Cop0Word::Canonical(0x4200_0018));
-        assert_eq!(cop0_word(0x4200_0058), Cop0Word::Reserved, "ERETNC");
-        assert_eq!(cop0_word(0x4200_0003), Cop0Word::Nop);
-        assert_eq!(cop0_word(0x4200_0005), Cop0Word::Reserved);
-        assert_eq!(cop0_word(0x4168_6000), Cop0Word::Canonical(0x4168_6000), "di $8");
-        assert_eq!(cop0_word(0x4168_6020), Cop0Word::Canonical(0x4168_6020), "ei $8");
-        assert_eq!(cop0_word(0x4168_6001), Cop0Word::Reserved);
-        assert_eq!(cop0_word(0x4160_0BC1), Cop0Word::Reserved, "dmt");
-        assert_eq!(cop0_word(0x4040_0000), Cop0Word::Reserved, "mfhc0");
-        assert_eq!(cop0_word(0x4020_0000), Cop0Word::Reserved, "dmfc0");
-        assert_eq!(cop0_word(0x4100_0000), Cop0Word::NotEmulated, "mftr");
+        assert_eq!(class(0x421F_FFC2), "tlbwi");
+        assert_eq!(class(0x4220_0002), "RI");
+        assert_eq!(class(0x4200_0018), "eret");
+        assert_eq!(class(0x4200_0058), "RI", "ERETNC");
+        assert_eq!(class(0x4200_0003), "nop", "tlbinv");
+        assert_eq!(class(0x4200_0005), "RI");
+        assert_eq!(class(0x4168_6000), "di", "di $8");
+        assert_eq!(class(0x4168_6020), "ei", "ei $8");
+        assert_eq!(class(0x4168_6001), "RI");
+        assert_eq!(class(0x4160_0BC1), "RI", "dmt");
+        assert_eq!(class(0x4040_0000), "RI", "mfhc0");
+        assert_eq!(class(0x4020_0000), "RI", "dmfc0");
+        assert_eq!(class(0x4100_0000), "not emulated", "mftr");
+        // rdhwr $3, $29: rs and bits 10:9 ignored, a nonzero sel is RI.
+        assert_eq!(class(0x7C03_E83B), "rdhwr");
+        assert_eq!(class(0x7FE3_EE3B), "rdhwr");
+        assert_eq!(class(0x7C03_E87B), "RI");
+        // sll $0, $0, 0 with rs set (ignored) is still a nop.
+        assert_eq!(class(0x0000_0000), "nop");
+        assert_eq!(class(0x0020_0000), "nop");
+        assert_eq!(class(0x0000_00C0), "nop", "ehb");
+        // In user mode without CU0, every COP0 word is CpU first.
+        let mut user = Cpu::new(AddressMap::Native);
+        user.cp0.status = 2 << Cp0::STATUS_KSU.trailing_zeros();
+        assert!(!user.cp0_usable());
+        assert!(matches!(classify(&user, 0x4220_0002), Class::Raise(e) if e == Exception::coprocessor_unusable(0)));
     }
 }
