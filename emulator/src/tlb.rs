@@ -376,7 +376,7 @@ mod tests {
         assert!(tlb.kept().is_empty());
         // TLBR drops them; at most KEPT_MAX are kept.
         for i in 0..KEPT_MAX as u32 + 5 {
-            tlb.write(1, pair(0x0100_0000 + (i << 13) | 5, 0x6));
+            tlb.write(1, pair((0x0100_0000 + (i << 13)) | 5, 0x6));
             tlb.write_random(1, TlbEntry::default(), 5);
         }
         assert_eq!(tlb.kept().len(), KEPT_MAX);

@@ -338,6 +338,7 @@ proptest! {
         let map = if kvm { &addrmap::KVM_GUEST } else { &addrmap::SHIFTED };
         // The unmapped kernel segments the mode may use; the first address
         // it may not use at all, apart from those.
+        #[allow(clippy::single_range_in_vec_init)] // a list of segments, here of one
         let direct: &[core::ops::Range<u32>] = match (kvm, kernel) {
             (false, true) => &[0x0000_0000..0x4000_0000],
             (true, true) => &[0x4000_0000..0x6000_0000, 0x8000_0000..0xC000_0000],

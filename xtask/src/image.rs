@@ -271,6 +271,28 @@ pub fn pack_args(pack: &Path) -> [String; 2] {
     ["-device".into(), format!("loader,file={},addr={PACK_BASE:#x},force-raw=on", pack.display())]
 }
 
+/// `print`, appended to every raw guest by [`assemble_raw`]: writes `$a0`
+/// as 8 hex digits and a newline to the UART at `$s0` (polling LSR.THRE);
+/// clobbers t1-t4 and a0. Named labels, so a guest's numeric labels never
+/// resolve into it.
+const PRINT_HEX: &str = include_str!("../../guests/raw/print-hex.S");
+
+/// Assembles `source`, followed by [`PRINT_HEX`], into a raw binary
+/// (`.text` only) for a guest's ROM.
+pub fn assemble_raw(name: &str, source: &str) -> Result<PathBuf, String> {
+    let dir = target_dir().join("raw-guests");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let (asm, object, raw) = (dir.join(format!("{name}.S")), dir.join(format!("{name}.o")), dir.join(format!("{name}.bin")));
+    std::fs::write(&asm, format!("{source}\n{PRINT_HEX}")).map_err(|e| format!("cannot write {}: {e}", asm.display()))?;
+    let mut assemble = Command::new("mipsel-linux-gnu-as");
+    assemble.args(["-EL", "-march=24kf", "-o"]).arg(&object).arg(&asm);
+    process::output(assemble)?;
+    let mut copy = Command::new("mipsel-linux-gnu-objcopy");
+    copy.args(["-O", "binary", "-j", ".text"]).arg(&object).arg(&raw);
+    process::output(copy)?;
+    Ok(raw)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,26 +339,4 @@ mod tests {
         assert!(read_guest_image(&dir.join("missing")).unwrap_err().starts_with("cannot read guest image"));
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-/// `print`, appended to every raw guest by [`assemble_raw`]: writes `$a0`
-/// as 8 hex digits and a newline to the UART at `$s0` (polling LSR.THRE);
-/// clobbers t1-t4 and a0. Named labels, so a guest's numeric labels never
-/// resolve into it.
-const PRINT_HEX: &str = include_str!("../../guests/raw/print-hex.S");
-
-/// Assembles `source`, followed by [`PRINT_HEX`], into a raw binary
-/// (`.text` only) for a guest's ROM.
-pub fn assemble_raw(name: &str, source: &str) -> Result<PathBuf, String> {
-    let dir = target_dir().join("raw-guests");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let (asm, object, raw) = (dir.join(format!("{name}.S")), dir.join(format!("{name}.o")), dir.join(format!("{name}.bin")));
-    std::fs::write(&asm, format!("{source}\n{PRINT_HEX}")).map_err(|e| format!("cannot write {}: {e}", asm.display()))?;
-    let mut assemble = Command::new("mipsel-linux-gnu-as");
-    assemble.args(["-EL", "-march=24kf", "-o"]).arg(&object).arg(&asm);
-    process::output(assemble)?;
-    let mut copy = Command::new("mipsel-linux-gnu-objcopy");
-    copy.args(["-O", "binary", "-j", ".text"]).arg(&object).arg(&raw);
-    process::output(copy)?;
-    Ok(raw)
 }
