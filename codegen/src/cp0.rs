@@ -318,8 +318,9 @@ fn gen_cp0(spec: &Spec) -> TokenStream {
             }
         }
     });
-    // One typed view per register with fields: the field getters on any
-    // raw value (a host register read, a saved Cause), not only on `Cp0`.
+    // One typed view per register with fields: the field getters and
+    // setters on any raw value (a host register read, a saved Cause), not
+    // only on `Cp0`.
     let views = spec.regs.iter().filter(|r| spec.fields.iter().any(|f| f.reg == r.name)).map(|reg| {
         let view = format_ident!("{}", reg.name);
         let getters = spec.fields.iter().filter(|f| f.reg == reg.name).map(|f| {
@@ -330,10 +331,18 @@ fn gen_cp0(spec: &Spec) -> TokenStream {
             let lo = Literal::u32_unsuffixed(u32::from(f.lo));
             let bits = if f.hi == f.lo { format!("bit {}", f.lo) } else { format!("bits {}:{}", f.hi, f.lo) };
             let doc = format!("{}.{} ({}), shifted down.", f.reg, f.name, bits);
+            let setter = format_ident!("with_{}", snake(&f.name));
+            let set_doc = format!("The value with {}.{} ({}) set to `field` (cut to its width).", f.reg, f.name, bits);
             quote! {
                 #[doc = #doc]
                 pub const fn #getter(self) -> u32 {
                     (self.0 >> #lo) & #low_lit
+                }
+
+                #[doc = #set_doc]
+                #[must_use]
+                pub const fn #setter(self, field: u32) -> Self {
+                    Self((self.0 & !(#low_lit << #lo)) | ((field & #low_lit) << #lo))
                 }
             }
         });

@@ -483,3 +483,18 @@ fn views_read_fields_of_raw_values() {
     assert_eq!(Status(0x1000_0013).cu0(), 1);
     assert_eq!((EntryHi(0x0040_2042).vpn2(), EntryHi(0x0040_2042).asid()), (0x0040_2042 >> 13, 0x42));
 }
+
+/// The setters write one field of a raw value, cut to its width, and
+/// leave the others.
+#[test]
+fn views_set_fields_of_raw_values() {
+    use emulator::view::{Cause, EntryLo0, Status};
+    assert_eq!(Cause(0).with_exccode(9).0, 9 << 2);
+    assert_eq!(Cause(0xFFFF_FFFF).with_exccode(0).0, 0xFFFF_FF83);
+    assert_eq!(Cause(0).with_exccode(0x25).0, 5 << 2, "cut to 5 bits");
+    assert_eq!(Status(0x1000_0001).with_ksu(2).0, 0x1000_0011);
+    assert_eq!(Status(0xFFFF_FFFF).with_im(0x84).0, 0xFFFF_84FF);
+    let lo = EntryLo0(0).with_pfn(0x0001_2345).with_c(3).with_d(1).with_v(1);
+    assert_eq!((lo.pfn(), lo.c(), lo.d(), lo.v(), lo.g()), (0x0001_2345, 3, 1, 1, 0));
+    assert_eq!(lo.0, (0x12345 << 6) | (3 << 3) | 0b110);
+}

@@ -114,7 +114,7 @@ pub const REFLECTED: [(ExcCode, ExceptionKind); 3] =
 /// debug mode. EPC, Cause.BD and ExcCode, Status.EXL, and PC = EBase +
 /// 0x180; `false` (nothing changed) otherwise.
 pub fn reflect(cpu: &mut Cpu, cause: u32) -> bool {
-    let code = (cause & Cp0::CAUSE_EXCCODE) >> Cp0::CAUSE_EXCCODE.trailing_zeros();
+    let code = emulator::view::Cause(cause).exccode();
     if !REFLECTED.iter().any(|&(c, _)| c as u32 == code) {
         return false;
     }

@@ -571,11 +571,10 @@ impl Vcpu {
     /// device on line 5 can raise it but not lower the timer's.
     pub fn set_device_lines(&mut self, lines: u8) {
         // Cause.IP's bits 2..7 (IP0 and IP1 are the software interrupts).
-        const IP2: u32 = Cp0::CAUSE_IP.trailing_zeros() + 2;
-        const IP2_TO_IP7: u32 = Cp0::CAUSE_IP & !(3 << Cp0::CAUSE_IP.trailing_zeros());
-        let ip = u32::from(lines & 0x3F) << IP2;
+        let cause = emulator::view::Cause(self.cpu.cp0.cause);
+        let ip = (cause.ip() & 0b11) | u32::from(lines & 0x3F) << 2;
         let timer = self.cpu.cp0.cause_ti() != 0;
-        let mut cause = (self.cpu.cp0.cause & !IP2_TO_IP7) | ip;
+        let mut cause = cause.with_ip(ip).0;
         if timer {
             cause |= Cp0::CAUSE_IP7;
         }

@@ -85,7 +85,7 @@ pub fn cause() -> u32 {
 /// current at that time (the interrupt return path keeps them).
 pub fn set_interrupt_mask(lines: u8) {
     let _guard = super::irq::disable();
-    let status = (status() & !emulator::Cp0::STATUS_IM) | (u32::from(lines) << emulator::Cp0::STATUS_IM.trailing_zeros());
+    let status = emulator::view::Status(status()).with_im(u32::from(lines)).0;
     // SAFETY: only the interrupt mask changes, with interrupts disabled;
     // every line it enables has a registered handler.
     unsafe { mtc0!(STATUS, status) };

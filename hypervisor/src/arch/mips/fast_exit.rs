@@ -51,7 +51,7 @@ const M_EPC: usize = EPC - CP0;
 
 /// An ExcCode in Cause's field.
 const fn code(code: ExcCode) -> u32 {
-    (code as u32) << Cp0::CAUSE_EXCCODE.trailing_zeros()
+    emulator::view::Cause(0).with_exccode(code as u32).0
 }
 /// Cause bits that must read CpU, CE = 0, BD = 0.
 const CAUSE_CHECK: u32 = Cp0::CAUSE_BD | Cp0::CAUSE_CE | Cp0::CAUSE_EXCCODE;

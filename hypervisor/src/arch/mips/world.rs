@@ -263,7 +263,7 @@ extern "C" {
 /// `mirror`: the host frame of the VCPU's paravirtual page, if it has one.
 /// Called with interrupts disabled.
 pub fn enter(cpu: &mut Cpu, status: u32, asid: u8, views: [u8; 2], linked_sc: Option<u32>, mirror: Option<HostPhys>) -> GuestExit {
-    const KSU_USER: u32 = 2 << Cp0::STATUS_KSU.trailing_zeros();
+    const KSU_USER: u32 = emulator::view::Status(0).with_ksu(2).0;
     // The guest never gets CU0, BEV or kernel mode, whatever `status` says.
     let status = (status & !(Cp0::STATUS_CU0 | Cp0::STATUS_BEV | Cp0::STATUS_KSU | Cp0::STATUS_ERL)) | KSU_USER | Cp0::STATUS_EXL;
     let linked = linked_sc.map_or(0, |va| (va & !3) | 1);

@@ -42,8 +42,7 @@ pub const fn page_bytes(page_mask: u32) -> u64 {
 /// A shadow half's EntryLo (the spec's fields): host frame `pa`, cacheable
 /// (C = 3), valid, dirty when `dirty`; G = 0, so the ASID matters.
 fn shadow_lo(pa: u32, dirty: bool) -> u32 {
-    let field = |mask: u32, value: u32| (value << mask.trailing_zeros()) & mask;
-    field(Cp0::ENTRYLO0_PFN, pa >> 12) | field(Cp0::ENTRYLO0_C, 3) | field(Cp0::ENTRYLO0_D, u32::from(dirty)) | Cp0::ENTRYLO0_V
+    emulator::view::EntryLo0(0).with_pfn(pa >> 12).with_c(3).with_d(u32::from(dirty)).with_v(1).0
 }
 
 /// The page sizes a shadow of an unmapped segment may use, largest first
