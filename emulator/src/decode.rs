@@ -96,7 +96,7 @@ fn is_fpu(word: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AddressMap, Cp0};
+    use crate::AddressMap;
 
     /// What `classify` makes of `word` in kernel mode, by name.
     fn class(word: u32) -> &'static str {
@@ -138,7 +138,7 @@ mod tests {
         assert_eq!(class(0x0000_00C0), "nop", "ehb");
         // In user mode without CU0, every COP0 word is CpU first.
         let mut user = Cpu::new(AddressMap::Native);
-        user.cp0.status = 2 << Cp0::STATUS_KSU.trailing_zeros();
+        user.cp0.status = crate::view::Status(0).with_ksu(2).0;
         assert!(!user.cp0_usable());
         assert!(matches!(classify(&user, 0x4220_0002), Class::Raise(e) if e == Exception::coprocessor_unusable(0)));
     }

@@ -66,7 +66,7 @@ impl TlbEntry {
         let mask = regs.page_mask & PAGEMASK_MASK;
         // PFN bits below the page size: PageMask's bits 28:13 as PFN bits
         // 15:0, in EntryLo's PFN field (25:6).
-        let below_page = ((mask >> 13) << Cp0::ENTRYLO0_PFN.trailing_zeros()) & Cp0::ENTRYLO0_PFN;
+        let below_page = EntryLo0(0).with_pfn(mask >> 13).0;
         let (lo0, lo1) = (regs.entry_lo0 & ENTRYLO_MASK, regs.entry_lo1 & ENTRYLO_MASK);
         let g = lo0 & lo1 & Cp0::ENTRYLO0_G;
         let lo = [lo0, lo1].map(|l| (l & !below_page & !Cp0::ENTRYLO0_G) | g);
