@@ -47,26 +47,26 @@ core::arch::global_asm!(
 "#,
     save_registers!(),
     r#"
-    mfc0  $k0, $12, 0
+    mfc0  $k0, ${c0_status}, {c0_status_sel}
     sw    $k0, {status}($k1)
-    mfc0  $k0, $13, 0
+    mfc0  $k0, ${c0_cause}, {c0_cause_sel}
     sw    $k0, {cause}($k1)
-    mfc0  $k0, $8, 0
+    mfc0  $k0, ${c0_badvaddr}, {c0_badvaddr_sel}
     sw    $k0, {badvaddr}($k1)
     lui   $gp, %hi(_gp)
     addiu $gp, $gp, %lo(_gp)
     .endm
 __ebase:
     .org 0x000
-    mtc0  $k0, $31, 0
+    mtc0  $k0, ${c0_desave}, {c0_desave_sel}
     j     exception_save
     ori   $k0, $zero, 0x000
     .org 0x180
-    mtc0  $k0, $31, 0
+    mtc0  $k0, ${c0_desave}, {c0_desave_sel}
     j     exception_save
     ori   $k0, $zero, 0x180
     .org 0x200
-    mtc0  $k0, $31, 0
+    mtc0  $k0, ${c0_desave}, {c0_desave_sel}
     j     exception_save
     ori   $k0, $zero, 0x200
     # The EJTAG debug exception: the boot flash's debug vector 0xBFC00480
@@ -82,33 +82,33 @@ __ebase:
     .org 0x480
     .globl __debug_exception
 __debug_exception:
-    mfc0  $k0, $12, 0
+    mfc0  $k0, ${c0_status}, {c0_status_sel}
     andi  $k0, $k0, 0x18
     bnez  $k0, 1f
     nop
     j     vcpu_enter_debug
     nop
-1:  mfc0  $k0, $24, 0
-    mtc0  $k0, $14, 0
-    mfc0  $k0, $12, 0
+1:  mfc0  $k0, ${c0_depc}, {c0_depc_sel}
+    mtc0  $k0, ${c0_epc}, {c0_epc_sel}
+    mfc0  $k0, ${c0_status}, {c0_status_sel}
     ori   $k0, $k0, 2
-    mtc0  $k0, $12, 0
+    mtc0  $k0, ${c0_status}, {c0_status_sel}
     lui   $k0, %hi(__debug_exit)
     addiu $k0, $k0, %lo(__debug_exit)
-    mtc0  $k0, $24, 0
+    mtc0  $k0, ${c0_depc}, {c0_depc_sel}
     ehb
     deret
 __debug_exit:
     j     exception_save
     ori   $k0, $zero, 0x480
 exception_save:
-    mtc0  $k1, $28, 1
+    mtc0  $k1, ${c0_datalo}, {c0_datalo_sel}
     # User mode (KSU != 0): a guest's exit, saved into its VCPU (world.rs).
-    mfc0  $k1, $12, 0
+    mfc0  $k1, ${c0_status}, {c0_status_sel}
     andi  $k1, $k1, {ksu}
     bnez  $k1, 2f
     # Kernel mode and ExcCode 0 (interrupt): a thread is interrupted.
-    mfc0  $k1, $13, 0
+    mfc0  $k1, ${c0_cause}, {c0_cause_sel}
     andi  $k1, $k1, {exccode}
     bnez  $k1, exception_stack_save
     nop
@@ -116,10 +116,10 @@ exception_save:
     save_frame
     # EXL off, IE off: plain kernel mode with interrupts masked, so a
     # thread switch inside leaves no exception state behind.
-    mfc0  $k0, $12, 0
+    mfc0  $k0, ${c0_status}, {c0_status_sel}
     ori   $k0, $k0, {exl_ie}
     xori  $k0, $k0, {exl_ie}
-    mtc0  $k0, $12, 0
+    mtc0  $k0, ${c0_status}, {c0_status_sel}
     ehb
     move  $sp, $k1
     jal   interrupt_entry
@@ -131,15 +131,15 @@ exception_save:
     mtlo  $k0
     # Status as interrupted (EXL set again, so the restore below is not
     # interrupted), but with today's interrupt mask.
-    mfc0  $k0, $12, 0
+    mfc0  $k0, ${c0_status}, {c0_status_sel}
     andi  $k0, $k0, {im}
     lw    $at, {status}($k1)
     ori   $at, $at, {im}
     xori  $at, $at, {im}
     or    $k0, $k0, $at
-    mtc0  $k0, $12, 0
+    mtc0  $k0, ${c0_status}, {c0_status_sel}
     lw    $k0, {epc}($k1)
-    mtc0  $k0, $14, 0
+    mtc0  $k0, ${c0_epc}, {c0_epc_sel}
     ehb
     lw    $1, 4($k1)
     lw    $2, 8($k1)
@@ -197,9 +197,23 @@ exception_stack_save:
     status = const FRAME_STATUS,
     cause = const FRAME_CAUSE,
     badvaddr = const FRAME_BADVADDR,
+    c0_badvaddr = const Cp0Reg::BADVADDR.rd,
+    c0_badvaddr_sel = const Cp0Reg::BADVADDR.sel,
+    c0_cause = const Cp0Reg::CAUSE.rd,
+    c0_cause_sel = const Cp0Reg::CAUSE.sel,
+    c0_datalo = const Cp0Reg::DATALO.rd,
+    c0_datalo_sel = const Cp0Reg::DATALO.sel,
+    c0_depc = const Cp0Reg::DEPC.rd,
+    c0_depc_sel = const Cp0Reg::DEPC.sel,
+    c0_desave = const Cp0Reg::DESAVE.rd,
+    c0_desave_sel = const Cp0Reg::DESAVE.sel,
+    c0_epc = const Cp0Reg::EPC.rd,
+    c0_epc_sel = const Cp0Reg::EPC.sel,
+    c0_status = const Cp0Reg::STATUS.rd,
+    c0_status_sel = const Cp0Reg::STATUS.sel,
 );
 
-use emulator::Cp0;
+use emulator::{Cp0, Cp0Reg};
 const STATUS_BEV: u32 = Cp0::STATUS_BEV;
 const STATUS_KSU: u32 = Cp0::STATUS_KSU;
 const STATUS_ERL: u32 = Cp0::STATUS_ERL;

@@ -166,15 +166,15 @@ core::arch::global_asm!(
 guest_fast:
     xori  $k0, $k0, 0x180
     bnez  $k0, 8f
-    mfc0  $k1, $13, 0
+    mfc0  $k1, ${c0_cause}, {c0_cause_sel}
     lui   $k0, {cause_check_hi}
     ori   $k0, $k0, {cause_check_lo}
     and   $k1, $k1, $k0
     xori  $k1, $k1, {cause_cpu}
     bnez  $k1, 10f
-    mfc0  $k1, $17, 0
+    mfc0  $k1, ${c0_lladdr}, {c0_lladdr_sel}
     bnez  $k1, 9f
-    mfc0  $k0, $14, 0
+    mfc0  $k0, ${c0_epc}, {c0_epc_sel}
     andi  $k1, $k0, 3
     bnez  $k1, 9f
     nop
@@ -247,7 +247,7 @@ fast_usable:
     ori   $t1, $zero, 1
     sw    $t1, {lladdr}($k1)
     sw    $t1, {cp0_lladdr}($k1)
-    mtc0  $t2, $14, 0
+    mtc0  $t2, ${c0_epc}, {c0_epc_sel}
     # The host ASID of the view the guest returns to: kernel if KSU = 0.
     andi  $t1, $t0, {ksu}
     lui   $t2, %hi(HOST_CONTEXT)
@@ -255,7 +255,7 @@ fast_usable:
     beqz  $t1, 1f
     lw    $t0, {kernel_asid}($t2)
     lw    $t0, {user_asid}($t2)
-1:  mtc0  $t0, $10, 0
+1:  mtc0  $t0, ${c0_entryhi}, {c0_entryhi_sel}
     b     fast_counted
     nop
 
@@ -353,20 +353,20 @@ fast_set_rt:
 
 fast_done:
     # PC steps over the word; one more fast exit; back to the guest.
-    mfc0  $t0, $14, 0
+    mfc0  $t0, ${c0_epc}, {c0_epc_sel}
     addiu $t0, $t0, 4
-    mtc0  $t0, $14, 0
+    mtc0  $t0, ${c0_epc}, {c0_epc_sel}
 fast_counted:
     count {fast}
 fast_return:
     restore_scratch
-    mfc0  $k0, $31, 0
-    mfc0  $k1, $28, 1
+    mfc0  $k0, ${c0_desave}, {c0_desave_sel}
+    mfc0  $k1, ${c0_datalo}, {c0_datalo_sel}
     ehb
     eret
 
 10: # syscall, break or trap: entered in the guest (vm::fast_exit::reflect).
-    mfc0  $k1, $13, 0
+    mfc0  $k1, ${c0_cause}, {c0_cause_sel}
     andi  $k1, $k1, {exccode}
     xori  $k0, $k1, {sys}
     beqz  $k0, 11f
@@ -374,9 +374,9 @@ fast_return:
     beqz  $k0, 11f
     xori  $k0, $k1, {tr}
     bnez  $k0, 9f
-11: mfc0  $k1, $17, 0
+11: mfc0  $k1, ${c0_lladdr}, {c0_lladdr_sel}
     bnez  $k1, 9f
-    mfc0  $k0, $14, 0
+    mfc0  $k0, ${c0_epc}, {c0_epc_sel}
     andi  $k1, $k0, 1
     bnez  $k1, 9f
     save_scratch
@@ -396,7 +396,7 @@ fast_return:
     ori   $t0, $t0, {exl}
     sw    $t0, {status}($k1)
     mirror $t0, {m_status}, $t1
-    mfc0  $t1, $13, 0
+    mfc0  $t1, ${c0_cause}, {c0_cause_sel}
     lui   $t2, {bd_hi}
     ori   $t2, $t2, {exccode}
     and   $t1, $t1, $t2
@@ -411,11 +411,11 @@ fast_return:
     srl   $t0, $t0, 12
     sll   $t0, $t0, 12
     addiu $t0, $t0, 0x180
-    mtc0  $t0, $14, 0
+    mtc0  $t0, ${c0_epc}, {c0_epc_sel}
     lui   $t2, %hi(HOST_CONTEXT)
     addiu $t2, $t2, %lo(HOST_CONTEXT)
     lw    $t0, {kernel_asid}($t2)
-    mtc0  $t0, $10, 0
+    mtc0  $t0, ${c0_entryhi}, {c0_entryhi_sel}
     count {reflected}
     b     fast_return
     nop
@@ -471,9 +471,9 @@ fast_get_gpr:
     move  $t0, $\n
     .endr
     b     fast_have_rt
-    mfc0  $t0, $31, 0
+    mfc0  $t0, ${c0_desave}, {c0_desave_sel}
     b     fast_have_rt
-    mfc0  $t0, $28, 1
+    mfc0  $t0, ${c0_datalo}, {c0_datalo_sel}
     .irp n, 28, 29, 30, 31
     b     fast_have_rt
     move  $t0, $\n
@@ -499,9 +499,9 @@ fast_set_gpr:
     move  $\n, $t0
     .endr
     b     fast_done
-    mtc0  $t0, $31, 0
+    mtc0  $t0, ${c0_desave}, {c0_desave_sel}
     b     fast_done
-    mtc0  $t0, $28, 1
+    mtc0  $t0, ${c0_datalo}, {c0_datalo_sel}
     .irp n, 28, 29, 30, 31
     b     fast_done
     move  $\n, $t0
@@ -569,6 +569,18 @@ fast_set_gpr:
     index = const INDEX,
     fast_table = sym CP0_FAST,
     fast_mask = sym CP0_FAST_MASK,
+    c0_cause = const Cp0Reg::CAUSE.rd,
+    c0_cause_sel = const Cp0Reg::CAUSE.sel,
+    c0_datalo = const Cp0Reg::DATALO.rd,
+    c0_datalo_sel = const Cp0Reg::DATALO.sel,
+    c0_desave = const Cp0Reg::DESAVE.rd,
+    c0_desave_sel = const Cp0Reg::DESAVE.sel,
+    c0_entryhi = const Cp0Reg::ENTRYHI.rd,
+    c0_entryhi_sel = const Cp0Reg::ENTRYHI.sel,
+    c0_epc = const Cp0Reg::EPC.rd,
+    c0_epc_sel = const Cp0Reg::EPC.sel,
+    c0_lladdr = const Cp0Reg::LLADDR.rd,
+    c0_lladdr_sel = const Cp0Reg::LLADDR.sel,
 );
 
 // `cache`'s pattern is all in the upper half (one `lui` compares it).

@@ -1,12 +1,17 @@
 //! MIPS32r2 on QEMU Malta: entry point, CP0 access, exception vectors,
 //! host TLB, UART and board control. Each `unsafe` block sits in the
 //! smallest function that needs it.
+//!
+//! The assembly names CP0 registers by the spec: `mfc0 $k0, ${c0_epc},
+//! {c0_epc_sel}`, each block taking `c0_<reg> = const Cp0Reg::<REG>.rd`
+//! and `c0_<reg>_sel = const Cp0Reg::<REG>.sel` for the registers it uses.
 
 /// The one register save of an exception from any context, as assembly
 /// for `global_asm!`: stores $1-$25, $28-$31, HI, LO, EPC and the k0/k1
 /// the vector parked in DESAVE and DataLo into the frame at k1, laid out
 /// as `TrapFrame` (register n at 4n; the block's `hi`, `lo` and `epc`
-/// operands give the rest). Uses k0.
+/// operands give the rest, and `c0_epc`, `c0_desave`, `c0_datalo` with
+/// their `_sel`s). Uses k0.
 macro_rules! save_registers {
     () => {
         "
@@ -43,11 +48,11 @@ macro_rules! save_registers {
     sw    $k0, {hi}($k1)
     mflo  $k0
     sw    $k0, {lo}($k1)
-    mfc0  $k0, $14, 0
+    mfc0  $k0, ${c0_epc}, {c0_epc_sel}
     sw    $k0, {epc}($k1)
-    mfc0  $k0, $31, 0
+    mfc0  $k0, ${c0_desave}, {c0_desave_sel}
     sw    $k0, 104($k1)
-    mfc0  $k0, $28, 1
+    mfc0  $k0, ${c0_datalo}, {c0_datalo_sel}
     sw    $k0, 108($k1)
 "
     };

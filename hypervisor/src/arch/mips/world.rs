@@ -12,7 +12,7 @@
 //! the guest's register file, and where the fast path mirrors its CP0
 //! stores (the paravirtual page, `hypervisor::vm::paravirt`).
 
-use emulator::{Cp0, Cpu};
+use emulator::{Cp0, Cp0Reg, Cpu};
 use hypervisor::vm::memory::HostPhys;
 use hypervisor::kernel::trap::{FRAME_EPC, FRAME_HI, FRAME_LO};
 
@@ -146,7 +146,7 @@ vcpu_enter:
     sw    $gp, 36($t0)
     sw    $sp, 40($t0)
     sw    $ra, 44($t0)
-    mfc0  $t1, $12, 0
+    mfc0  $t1, ${c0_status}, {c0_status_sel}
     sw    $t1, 48($t0)
     sw    $a0, {regs}($t0)
     lui   $t1, %hi(GUEST_EXIT + {fast})
@@ -159,12 +159,12 @@ vcpu_enter:
     srl   $t1, $t1, 8
     sw    $t1, {user_asid}($t0)
     andi  $a2, $a2, 0xFF
-    mtc0  $a2, $10, 0
+    mtc0  $a2, ${c0_entryhi}, {c0_entryhi_sel}
     bnez  $a3, 1f
     nop
     lw    $t1, {epc}($a0)
-    mtc0  $t1, $14, 0
-    mtc0  $a1, $12, 0
+    mtc0  $t1, ${c0_epc}, {c0_epc_sel}
+    mtc0  $a1, ${c0_status}, {c0_status_sel}
     ehb
     load_guest
     eret
@@ -174,10 +174,10 @@ vcpu_enter_debug:
     ehb
     ll    $t1, -1($a3)
     lw    $t1, {epc}($a0)
-    mtc0  $t1, $24, 0
+    mtc0  $t1, ${c0_depc}, {c0_depc_sel}
     li    $t1, ~2
     and   $a1, $a1, $t1
-    mtc0  $a1, $12, 0
+    mtc0  $a1, ${c0_status}, {c0_status_sel}
     ehb
     load_guest
     deret
@@ -197,11 +197,11 @@ guest_exit:
     lui   $k1, %hi(GUEST_EXIT)
     addiu $k1, $k1, %lo(GUEST_EXIT)
     sw    $k0, {vector}($k1)
-    mfc0  $k0, $13, 0
+    mfc0  $k0, ${c0_cause}, {c0_cause_sel}
     sw    $k0, {cause}($k1)
-    mfc0  $k0, $8, 0
+    mfc0  $k0, ${c0_badvaddr}, {c0_badvaddr_sel}
     sw    $k0, {badvaddr}($k1)
-    mfc0  $k0, $17, 0
+    mfc0  $k0, ${c0_lladdr}, {c0_lladdr_sel}
     sw    $k0, {lladdr}($k1)
     lui   $k1, %hi(HOST_CONTEXT)
     lw    $k1, %lo(HOST_CONTEXT + {regs})($k1)
@@ -212,9 +212,9 @@ guest_exit:
     addiu $t0, $t0, %lo(HOST_CONTEXT)
     lw    $t1, 48($t0)
     lui   $t2, %hi(GUEST_EXIT)
-    mfc0  $t3, $9, 0
+    mfc0  $t3, ${c0_count}, {c0_count_sel}
     sw    $t3, %lo(GUEST_EXIT + {count})($t2)
-    mtc0  $t1, $12, 0
+    mtc0  $t1, ${c0_status}, {c0_status_sel}
     ehb
     lw    $s0, 0($t0)
     lw    $s1, 4($t0)
@@ -245,6 +245,26 @@ guest_exit:
     reflected = const EXIT_REFLECTED,
     kernel_asid = const HOST_KERNEL_ASID,
     user_asid = const HOST_USER_ASID,
+    c0_badvaddr = const Cp0Reg::BADVADDR.rd,
+    c0_badvaddr_sel = const Cp0Reg::BADVADDR.sel,
+    c0_cause = const Cp0Reg::CAUSE.rd,
+    c0_cause_sel = const Cp0Reg::CAUSE.sel,
+    c0_count = const Cp0Reg::COUNT.rd,
+    c0_count_sel = const Cp0Reg::COUNT.sel,
+    c0_datalo = const Cp0Reg::DATALO.rd,
+    c0_datalo_sel = const Cp0Reg::DATALO.sel,
+    c0_depc = const Cp0Reg::DEPC.rd,
+    c0_depc_sel = const Cp0Reg::DEPC.sel,
+    c0_desave = const Cp0Reg::DESAVE.rd,
+    c0_desave_sel = const Cp0Reg::DESAVE.sel,
+    c0_entryhi = const Cp0Reg::ENTRYHI.rd,
+    c0_entryhi_sel = const Cp0Reg::ENTRYHI.sel,
+    c0_epc = const Cp0Reg::EPC.rd,
+    c0_epc_sel = const Cp0Reg::EPC.sel,
+    c0_lladdr = const Cp0Reg::LLADDR.rd,
+    c0_lladdr_sel = const Cp0Reg::LLADDR.sel,
+    c0_status = const Cp0Reg::STATUS.rd,
+    c0_status_sel = const Cp0Reg::STATUS.sel,
 );
 
 extern "C" {
