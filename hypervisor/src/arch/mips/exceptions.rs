@@ -83,7 +83,7 @@ __ebase:
     .globl __debug_exception
 __debug_exception:
     mfc0  $k0, ${c0_status}, {c0_status_sel}
-    andi  $k0, $k0, 0x18
+    andi  $k0, $k0, {ksu}
     bnez  $k0, 1f
     nop
     j     vcpu_enter_debug
@@ -91,7 +91,7 @@ __debug_exception:
 1:  mfc0  $k0, ${c0_depc}, {c0_depc_sel}
     mtc0  $k0, ${c0_epc}, {c0_epc_sel}
     mfc0  $k0, ${c0_status}, {c0_status_sel}
-    ori   $k0, $k0, 2
+    ori   $k0, $k0, {exl}
     mtc0  $k0, ${c0_status}, {c0_status_sel}
     lui   $k0, %hi(__debug_exit)
     addiu $k0, $k0, %lo(__debug_exit)
@@ -188,6 +188,7 @@ exception_stack_save:
     size = const FRAME_SIZE,
     ksu = const Cp0::STATUS_KSU,
     exccode = const Cp0::CAUSE_EXCCODE,
+    exl = const Cp0::STATUS_EXL,
     exl_ie = const Cp0::STATUS_EXL | Cp0::STATUS_IE,
     im = const Cp0::STATUS_IM,
     vector = const FRAME_VECTOR,

@@ -175,7 +175,7 @@ vcpu_enter_debug:
     ll    $t1, -1($a3)
     lw    $t1, {epc}($a0)
     mtc0  $t1, ${c0_depc}, {c0_depc_sel}
-    li    $t1, ~2
+    li    $t1, {not_exl}
     and   $a1, $a1, $t1
     mtc0  $a1, ${c0_status}, {c0_status_sel}
     ehb
@@ -245,6 +245,7 @@ guest_exit:
     reflected = const EXIT_REFLECTED,
     kernel_asid = const HOST_KERNEL_ASID,
     user_asid = const HOST_USER_ASID,
+    not_exl = const !Cp0::STATUS_EXL as i32,
     c0_badvaddr = const Cp0Reg::BADVADDR.rd,
     c0_badvaddr_sel = const Cp0Reg::BADVADDR.sel,
     c0_cause = const Cp0Reg::CAUSE.rd,
