@@ -32,7 +32,7 @@ use hypervisor::kernel::trap::{
 //   describes the newest fault.
 // The debug vector (SDBBP) comes through the boot flash to
 // `__debug_exception` at EBase + 0x480 (below).
-core::arch::global_asm!(
+cp0_global_asm!(
     r#"
     .section .vectors, "ax"
     .globl __ebase
@@ -184,7 +184,7 @@ exception_stack_save:
 2:  j     guest_fast
     nop
     .set pop
-"#,
+"#;
     size = const FRAME_SIZE,
     ksu = const Cp0::STATUS_KSU,
     exccode = const Cp0::CAUSE_EXCCODE,
@@ -198,23 +198,9 @@ exception_stack_save:
     status = const FRAME_STATUS,
     cause = const FRAME_CAUSE,
     badvaddr = const FRAME_BADVADDR,
-    c0_badvaddr = const Cp0Reg::BADVADDR.rd,
-    c0_badvaddr_sel = const Cp0Reg::BADVADDR.sel,
-    c0_cause = const Cp0Reg::CAUSE.rd,
-    c0_cause_sel = const Cp0Reg::CAUSE.sel,
-    c0_datalo = const Cp0Reg::DATALO.rd,
-    c0_datalo_sel = const Cp0Reg::DATALO.sel,
-    c0_depc = const Cp0Reg::DEPC.rd,
-    c0_depc_sel = const Cp0Reg::DEPC.sel,
-    c0_desave = const Cp0Reg::DESAVE.rd,
-    c0_desave_sel = const Cp0Reg::DESAVE.sel,
-    c0_epc = const Cp0Reg::EPC.rd,
-    c0_epc_sel = const Cp0Reg::EPC.sel,
-    c0_status = const Cp0Reg::STATUS.rd,
-    c0_status_sel = const Cp0Reg::STATUS.sel,
 );
 
-use emulator::{Cp0, Cp0Reg};
+use emulator::Cp0;
 const STATUS_BEV: u32 = Cp0::STATUS_BEV;
 const STATUS_KSU: u32 = Cp0::STATUS_KSU;
 const STATUS_ERL: u32 = Cp0::STATUS_ERL;

@@ -82,7 +82,7 @@ const fn lo(value: u32) -> u32 {
     value & 0xFFFF
 }
 
-core::arch::global_asm!(
+cp0_global_asm!(
     r#"
     .text
     .globl guest_fast
@@ -509,7 +509,7 @@ fast_set_gpr:
     # 32 entries of 8 bytes (.org fails if there are more).
     .org fast_set_gpr + 256
     .set pop
-"#,
+"#;
     regs = const HOST_REGS,
     fast = const EXIT_FAST,
     reflected = const EXIT_REFLECTED,
@@ -569,18 +569,6 @@ fast_set_gpr:
     index = const INDEX,
     fast_table = sym CP0_FAST,
     fast_mask = sym CP0_FAST_MASK,
-    c0_cause = const Cp0Reg::CAUSE.rd,
-    c0_cause_sel = const Cp0Reg::CAUSE.sel,
-    c0_datalo = const Cp0Reg::DATALO.rd,
-    c0_datalo_sel = const Cp0Reg::DATALO.sel,
-    c0_desave = const Cp0Reg::DESAVE.rd,
-    c0_desave_sel = const Cp0Reg::DESAVE.sel,
-    c0_entryhi = const Cp0Reg::ENTRYHI.rd,
-    c0_entryhi_sel = const Cp0Reg::ENTRYHI.sel,
-    c0_epc = const Cp0Reg::EPC.rd,
-    c0_epc_sel = const Cp0Reg::EPC.sel,
-    c0_lladdr = const Cp0Reg::LLADDR.rd,
-    c0_lladdr_sel = const Cp0Reg::LLADDR.sel,
 );
 
 // `cache`'s pattern is all in the upper half (one `lui` compares it).

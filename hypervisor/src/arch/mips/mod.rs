@@ -2,9 +2,43 @@
 //! host TLB, UART and board control. Each `unsafe` block sits in the
 //! smallest function that needs it.
 //!
-//! The assembly names CP0 registers by the spec: `mfc0 $k0, ${c0_epc},
-//! {c0_epc_sel}`, each block taking `c0_<reg> = const Cp0Reg::<REG>.rd`
-//! and `c0_<reg>_sel = const Cp0Reg::<REG>.sel` for the registers it uses.
+//! The assembly names CP0 registers by the spec, through
+//! `cp0_global_asm!`: `mfc0 $k0, ${c0_epc}, {c0_epc_sel}`.
+
+/// `global_asm!` with the CP0 registers the assembly names, by the spec:
+/// `mfc0 $k0, ${c0_epc}, {c0_epc_sel}` (`Cp0Reg::EPC.rd` and `.sel`).
+/// Templates first, then `;`, then the block's own operands. The list
+/// is in one place; a comment line in the assembly uses every entry, so
+/// a block need not use them all.
+macro_rules! cp0_global_asm {
+    ($($template:expr),+ ; $($operands:tt)*) => {
+        core::arch::global_asm!(
+            $($template,)+
+            "# CP0 registers by the spec: BADVADDR ${c0_badvaddr},{c0_badvaddr_sel} CAUSE ${c0_cause},{c0_cause_sel} COUNT ${c0_count},{c0_count_sel} DATALO ${c0_datalo},{c0_datalo_sel} DEPC ${c0_depc},{c0_depc_sel} DESAVE ${c0_desave},{c0_desave_sel} ENTRYHI ${c0_entryhi},{c0_entryhi_sel} EPC ${c0_epc},{c0_epc_sel} LLADDR ${c0_lladdr},{c0_lladdr_sel} STATUS ${c0_status},{c0_status_sel}",
+            $($operands)*
+            c0_badvaddr = const emulator::Cp0Reg::BADVADDR.rd,
+            c0_badvaddr_sel = const emulator::Cp0Reg::BADVADDR.sel,
+            c0_cause = const emulator::Cp0Reg::CAUSE.rd,
+            c0_cause_sel = const emulator::Cp0Reg::CAUSE.sel,
+            c0_count = const emulator::Cp0Reg::COUNT.rd,
+            c0_count_sel = const emulator::Cp0Reg::COUNT.sel,
+            c0_datalo = const emulator::Cp0Reg::DATALO.rd,
+            c0_datalo_sel = const emulator::Cp0Reg::DATALO.sel,
+            c0_depc = const emulator::Cp0Reg::DEPC.rd,
+            c0_depc_sel = const emulator::Cp0Reg::DEPC.sel,
+            c0_desave = const emulator::Cp0Reg::DESAVE.rd,
+            c0_desave_sel = const emulator::Cp0Reg::DESAVE.sel,
+            c0_entryhi = const emulator::Cp0Reg::ENTRYHI.rd,
+            c0_entryhi_sel = const emulator::Cp0Reg::ENTRYHI.sel,
+            c0_epc = const emulator::Cp0Reg::EPC.rd,
+            c0_epc_sel = const emulator::Cp0Reg::EPC.sel,
+            c0_lladdr = const emulator::Cp0Reg::LLADDR.rd,
+            c0_lladdr_sel = const emulator::Cp0Reg::LLADDR.sel,
+            c0_status = const emulator::Cp0Reg::STATUS.rd,
+            c0_status_sel = const emulator::Cp0Reg::STATUS.sel,
+        );
+    };
+}
 
 /// The one register save of an exception from any context, as assembly
 /// for `global_asm!`: stores $1-$25, $28-$31, HI, LO, EPC and the k0/k1

@@ -12,7 +12,7 @@
 //! the guest's register file, and where the fast path mirrors its CP0
 //! stores (the paravirtual page, `hypervisor::vm::paravirt`).
 
-use emulator::{Cp0, Cp0Reg, Cpu};
+use emulator::{Cp0, Cpu};
 use hypervisor::vm::memory::HostPhys;
 use hypervisor::kernel::trap::{FRAME_EPC, FRAME_HI, FRAME_LO};
 
@@ -73,7 +73,7 @@ const _: () = {
     assert!(core::mem::offset_of!(Cpu, lo) == FRAME_LO);
     assert!(core::mem::offset_of!(Cpu, pc) == FRAME_EPC);
 };
-core::arch::global_asm!(
+cp0_global_asm!(
     r#"
 # The guest's HI, LO and GPRs from the Cpu at a0 (k1 last: it is the base).
 .macro load_guest
@@ -231,7 +231,7 @@ guest_exit:
     jr    $ra
     nop
     .set pop
-"#,
+"#;
     regs = const HOST_REGS,
     epc = const FRAME_EPC,
     hi = const FRAME_HI,
@@ -246,26 +246,6 @@ guest_exit:
     kernel_asid = const HOST_KERNEL_ASID,
     user_asid = const HOST_USER_ASID,
     not_exl = const !Cp0::STATUS_EXL as i32,
-    c0_badvaddr = const Cp0Reg::BADVADDR.rd,
-    c0_badvaddr_sel = const Cp0Reg::BADVADDR.sel,
-    c0_cause = const Cp0Reg::CAUSE.rd,
-    c0_cause_sel = const Cp0Reg::CAUSE.sel,
-    c0_count = const Cp0Reg::COUNT.rd,
-    c0_count_sel = const Cp0Reg::COUNT.sel,
-    c0_datalo = const Cp0Reg::DATALO.rd,
-    c0_datalo_sel = const Cp0Reg::DATALO.sel,
-    c0_depc = const Cp0Reg::DEPC.rd,
-    c0_depc_sel = const Cp0Reg::DEPC.sel,
-    c0_desave = const Cp0Reg::DESAVE.rd,
-    c0_desave_sel = const Cp0Reg::DESAVE.sel,
-    c0_entryhi = const Cp0Reg::ENTRYHI.rd,
-    c0_entryhi_sel = const Cp0Reg::ENTRYHI.sel,
-    c0_epc = const Cp0Reg::EPC.rd,
-    c0_epc_sel = const Cp0Reg::EPC.sel,
-    c0_lladdr = const Cp0Reg::LLADDR.rd,
-    c0_lladdr_sel = const Cp0Reg::LLADDR.sel,
-    c0_status = const Cp0Reg::STATUS.rd,
-    c0_status_sel = const Cp0Reg::STATUS.sel,
 );
 
 extern "C" {
