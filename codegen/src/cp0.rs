@@ -14,7 +14,7 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
 pub use parse::{parse, Spec, SpecError};
-use parse::{Fast, ProfileValue, Reg, VectorRule};
+use parse::{Fast, Field, ProfileValue, Reg, VectorRule};
 
 /// `cp0!("path")`: reads the spec (path relative to `CARGO_MANIFEST_DIR`)
 /// and generates the model, or a `compile_error!` naming `file:LINE`.
@@ -249,6 +249,22 @@ fn reg_pattern(spec: &Spec, reg: &Reg) -> TokenStream {
     quote!(#(#pairs)|*)
 }
 
+/// Where a CP0 field sits: its bits shifted down (`low_mask`), and
+/// "bit N" / "bits H:L" for the docs.
+struct FieldBits {
+    low_mask: u32,
+    text: String,
+}
+
+impl FieldBits {
+    fn of(f: &Field) -> Self {
+        let width = u32::from(f.hi - f.lo) + 1;
+        let low_mask = if width == 32 { u32::MAX } else { (1u32 << width) - 1 };
+        let text = if f.hi == f.lo { format!("bit {}", f.lo) } else { format!("bits {}:{}", f.hi, f.lo) };
+        Self { low_mask, text }
+    }
+}
+
 fn gen_cp0(spec: &Spec) -> TokenStream {
     let fields = spec.regs.iter().map(|r| {
         let ident = field_ident(r);
@@ -288,33 +304,35 @@ fn gen_cp0(spec: &Spec) -> TokenStream {
         let value = hex(r.reset);
         quote! { #pat => Some(#value), }
     });
+    // `Cp0`'s field accessors read and write through the register's view,
+    // which holds the bit arithmetic.
     let accessors = spec.fields.iter().map(|f| {
         let Some(reg) = spec.regs.iter().find(|r| r.name == f.reg) else {
             return TokenStream::new();
         };
         let reg_ident = field_ident(reg);
-        let width = u32::from(f.hi - f.lo) + 1;
-        let low_mask: u32 = if width == 32 { u32::MAX } else { (1u32 << width) - 1 };
-        let mask = low_mask << f.lo;
+        let bits = FieldBits::of(f);
+        let view = format_ident!("{}", reg.name);
         let const_name = format_ident!("{}_{}", upper(&f.reg), upper(&f.name));
         let getter = format_ident!("{}_{}", snake(&f.reg), snake(&f.name));
         let setter = format_ident!("set_{}_{}", snake(&f.reg), snake(&f.name));
-        let (mask_lit, low_lit) = (hex(mask), hex(low_mask));
-        let lo = Literal::u32_unsuffixed(u32::from(f.lo));
-        let bits = if f.hi == f.lo { format!("bit {}", f.lo) } else { format!("bits {}:{}", f.hi, f.lo) };
-        let const_doc = format!("{}.{}: {}.", f.reg, f.name, bits);
-        let get_doc = format!("{}.{} ({}), shifted down.", f.reg, f.name, bits);
-        let set_doc = format!("Sets {}.{} ({}) to the low bits of `value`.", f.reg, f.name, bits);
+        let (view_getter, view_setter) = (format_ident!("{}", snake(&f.name)), format_ident!("with_{}", snake(&f.name)));
+        let mask_lit = hex(bits.low_mask << f.lo);
+        let const_doc = format!("{}.{}: {}.", f.reg, f.name, bits.text);
+        let get_doc = format!("{}.{} ({}), shifted down.", f.reg, f.name, bits.text);
+        let set_doc = format!("Sets {}.{} ({}) to the low bits of `value`.", f.reg, f.name, bits.text);
         quote! {
             #[doc = #const_doc]
             pub const #const_name: u32 = #mask_lit;
             #[doc = #get_doc]
+            #[inline]
             pub fn #getter(&self) -> u32 {
-                (self.#reg_ident >> #lo) & #low_lit
+                view::#view(self.#reg_ident).#view_getter()
             }
             #[doc = #set_doc]
+            #[inline]
             pub fn #setter(&mut self, value: u32) {
-                self.#reg_ident = (self.#reg_ident & !#mask_lit) | ((value & #low_lit) << #lo);
+                self.#reg_ident = view::#view(self.#reg_ident).#view_setter(value).0;
             }
         }
     });
@@ -324,29 +342,29 @@ fn gen_cp0(spec: &Spec) -> TokenStream {
     let views = spec.regs.iter().filter(|r| spec.fields.iter().any(|f| f.reg == r.name)).map(|reg| {
         let view = format_ident!("{}", reg.name);
         let getters = spec.fields.iter().filter(|f| f.reg == reg.name).map(|f| {
-            let width = u32::from(f.hi - f.lo) + 1;
-            let low_mask: u32 = if width == 32 { u32::MAX } else { (1u32 << width) - 1 };
+            let bits = FieldBits::of(f);
             let getter = format_ident!("{}", snake(&f.name));
-            let low_lit = hex(low_mask);
+            let low_lit = hex(bits.low_mask);
             let lo = Literal::u32_unsuffixed(u32::from(f.lo));
-            let bits = if f.hi == f.lo { format!("bit {}", f.lo) } else { format!("bits {}:{}", f.hi, f.lo) };
-            let doc = format!("{}.{} ({}), shifted down.", f.reg, f.name, bits);
+            let doc = format!("{}.{} ({}), shifted down.", f.reg, f.name, bits.text);
             let setter = format_ident!("with_{}", snake(&f.name));
-            let set_doc = format!("The value with {}.{} ({}) set to `field` (cut to its width).", f.reg, f.name, bits);
+            let set_doc = format!("The value with {}.{} ({}) set to `field` (cut to its width).", f.reg, f.name, bits.text);
             quote! {
                 #[doc = #doc]
+                #[inline]
                 pub const fn #getter(self) -> u32 {
                     (self.0 >> #lo) & #low_lit
                 }
 
                 #[doc = #set_doc]
                 #[must_use]
+                #[inline]
                 pub const fn #setter(self, field: u32) -> Self {
                     Self((self.0 & !(#low_lit << #lo)) | ((field & #low_lit) << #lo))
                 }
             }
         });
-        let doc = format!("A value of {} read through the spec's fields.", reg.name);
+        let doc = format!("A value of {} read and written through the spec's fields.", reg.name);
         quote! {
             #[doc = #doc]
             #[derive(Clone, Copy, Debug, PartialEq, Eq)]

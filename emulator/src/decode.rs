@@ -92,7 +92,6 @@ fn is_fpu(word: u32) -> bool {
     matches!(opcode, 0x11 | 0x13 | 0x31 | 0x35 | 0x39 | 0x3D) || (opcode == 0 && word & 0x3F == 0x01)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

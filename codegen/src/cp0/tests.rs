@@ -50,7 +50,13 @@ fn register_and_field_generate_model_and_accessors() {
     assert!(out.contains("pub status : u32"), "{out}");
     assert!(out.contains("status : 0x0040_0004"), "{out}");
     assert!(out.contains("pub const STATUS_KSU : u32 = 0x0000_0018"), "{out}");
-    assert!(out.contains("pub fn status_ksu (& self) -> u32 { (self . status >> 3) & 0x0000_0003 }"), "{out}");
+    // The accessor reads through the view, which holds the arithmetic.
+    assert!(out.contains("pub fn status_ksu (& self) -> u32 { view :: Status (self . status) . ksu () }"), "{out}");
+    assert!(out.contains("pub const fn ksu (self) -> u32 { (self . 0 >> 3) & 0x0000_0003 }"), "{out}");
+    assert!(
+        out.contains("pub const fn with_ksu (self , field : u32) -> Self { Self ((self . 0 & ! (0x0000_0003 << 3)) | ((field & 0x0000_0003) << 3)) }"),
+        "{out}"
+    );
     assert!(
         out.contains("(12 , 0) => self . cp0 . status = (self . cp0 . status & ! 0x3678_FF1F) | (value & 0x3678_FF1F)"),
         "{out}"
