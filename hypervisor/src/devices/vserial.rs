@@ -88,9 +88,17 @@ impl VSerial {
 
     /// Binds the port to the terminal (`raw`: every byte goes to the
     /// console at once, control characters included, no prefix) or back
-    /// to attributed lines. The pending partial line is written first.
+    /// to attributed lines. On binding, the pending partial line (a prompt,
+    /// or a line the guest is still writing) goes out raw, unprefixed, so
+    /// the guest's next bytes continue it on the console.
     pub fn set_raw(&mut self, raw: bool, console: &mut dyn Write) -> fmt::Result {
-        self.flush(console)?;
+        if raw && !self.raw {
+            let span = usize::from(self.line_span);
+            (self.line_span, self.line_len) = (0, 0);
+            for byte in self.history.tail(span) {
+                self.utf8.feed(byte, console)?;
+            }
+        }
         self.raw = raw;
         Ok(())
     }
@@ -399,10 +407,12 @@ mod tests {
     fn raw_mode_passes_bytes_through_and_keeps_utf8_whole() {
         let mut port = VSerial::new("g");
         let mut out = String::new();
-        port.output(b'a', &mut out).unwrap();
+        feed(&mut port, b"one\n$\x1b[0m ");
         port.set_raw(true, &mut out).unwrap();
         assert!(port.is_raw());
-        assert_eq!(out, "[g] a\n", "the partial line is written before binding");
+        assert_eq!(out, "$\x1b[0m ", "the partial line goes out raw on binding, to be continued");
+        port.set_raw(true, &mut out).unwrap();
+        assert_eq!(out, "$\x1b[0m ", "binding again writes nothing");
         let out = feed(&mut port, b"\x1b[1m\r\n\xE2\x82");
         assert_eq!(out, "\x1b[1m\r\n");
         assert_eq!(feed(&mut port, b"\xAC"), "\u{20AC}");
