@@ -10,10 +10,12 @@
 //! [`crate::qemu::build_baremetal`].
 
 mod boot;
+mod console;
 mod guests;
 mod mterm;
 mod raw_guests;
 
+pub use console::guest_lines;
 use crate::process::Captured;
 use crate::qemu::Machine;
 use std::path::PathBuf;
@@ -83,16 +85,6 @@ pub fn expect_session(machine: &Machine, script: &str, expected: &[&str]) -> Res
         }
     }
     Ok(run)
-}
-
-/// The lines guest `name` printed on its UART (without the `[name] ` prefix).
-pub fn guest_lines(output: &str, name: &str) -> String {
-    let prefix = format!("[{name}] ");
-    output
-        .lines()
-        .filter_map(|line| line.trim_end_matches('\r').strip_prefix(&prefix))
-        .map(|line| format!("{line}\n"))
-        .collect()
 }
 
 /// The hypervisor's report of a guest (state line and exit counters).
