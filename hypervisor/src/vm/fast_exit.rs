@@ -34,6 +34,11 @@ pub const WRITE: u8 = 1 << 7;
 /// [`CP0_FAST`]: the field's index in `Cp0`, in words.
 pub const INDEX: u8 = 0x3F;
 
+/// Bits of `sel` in a key: `rd << KEY_SEL_BITS | sel` (`rd * 8 + sel`).
+pub const KEY_SEL_BITS: u32 = SEL.width;
+/// Keys: every `(rd, sel)`.
+const KEYS: usize = 1 << (RD.width + SEL.width);
+
 /// Status's `rd * 8 + sel`: its writes have their own rule.
 pub const STATUS_KEY: u32 = key_of(Cp0Reg::STATUS);
 
@@ -42,7 +47,7 @@ pub const STATUS_FAST_BITS: u32 = Cp0::STATUS_IE | Cp0::STATUS_IM;
 
 /// Per `rd * 8 + sel` of mfc0/mtc0: [`READ`], [`WRITE`] and the field's
 /// word index ([`INDEX`]); 0 for the registers the fast path leaves alone.
-pub static CP0_FAST: [u8; 256] = TABLES.0;
+pub static CP0_FAST: [u8; KEYS] = TABLES.0;
 
 /// Per word index of a `Cp0` field: its register's write mask.
 pub static CP0_FAST_MASK: [u32; 64] = TABLES.1;
@@ -51,20 +56,20 @@ pub static CP0_FAST_MASK: [u32; 64] = TABLES.1;
 const _: () = assert!(core::mem::size_of::<Cp0>() <= 4 * (INDEX as usize + 1));
 
 const fn key_of(reg: Cp0Reg) -> u32 {
-    (reg.rd as u32) << 3 | reg.sel as u32
+    (reg.rd as u32) << KEY_SEL_BITS | reg.sel as u32
 }
 
 /// `rd * 8 + sel` of an mfc0/mtc0 word (the spec's fields).
 pub const fn key(word: u32) -> u32 {
-    RD.get(word) << 3 | SEL.get(word)
+    RD.get(word) << KEY_SEL_BITS | SEL.get(word)
 }
 
 /// [`CP0_FAST`] and [`CP0_FAST_MASK`], from one walk over every `(rd, sel)`.
-const TABLES: ([u8; 256], [u32; 64]) = {
-    let (mut table, mut masks) = ([0u8; 256], [0u32; 64]);
+const TABLES: ([u8; KEYS], [u32; 64]) = {
+    let (mut table, mut masks) = ([0u8; KEYS], [0u32; 64]);
     let mut key = 0;
-    while key < 256 {
-        let reg = Cp0Reg::new((key >> 3) as u8, (key & 7) as u8);
+    while key < KEYS {
+        let reg = Cp0Reg::new((key >> KEY_SEL_BITS) as u8, (key as u32 & SEL.mask()) as u8);
         if let Some(offset) = Cp0::offset(reg) {
             masks[offset / 4] = Cp0::write_mask(reg);
             let flags = if reg.fast_read() { READ } else { 0 } | if reg.fast_write() { WRITE } else { 0 };

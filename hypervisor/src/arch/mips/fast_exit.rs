@@ -28,8 +28,8 @@
 //! DataLo (k1).
 use super::world::{EXIT_FAST, EXIT_REFLECTED, HOST_KERNEL_ASID, HOST_MIRROR, HOST_REGS, HOST_USER_ASID};
 use emulator::{Cp0, Cp0Reg, Cpu, ExcCode};
-use hypervisor::vm::fast_exit::{CP0_FAST, CP0_FAST_MASK, INDEX, READ, STATUS_FAST_BITS, STATUS_KEY, WRITE};
-use isa_spec::fields::{RD, RT};
+use hypervisor::vm::fast_exit::{CP0_FAST, CP0_FAST_MASK, INDEX, KEY_SEL_BITS, READ, STATUS_FAST_BITS, STATUS_KEY, WRITE};
+use isa_spec::fields::{RD, RT, SEL};
 use isa_spec::patterns::{CACHE, DI, EI, ERET, MFC0, MTC0};
 
 const CP0: usize = core::mem::offset_of!(Cpu, cp0);
@@ -57,12 +57,22 @@ const fn code(code: ExcCode) -> u32 {
 const CAUSE_CHECK: u32 = Cp0::CAUSE_BD | Cp0::CAUSE_CE | Cp0::CAUSE_EXCCODE;
 const CAUSE_CPU: u32 = code(ExcCode::CpU);
 
+/// `cp0_key`: rd * 8 + sel is the word shifted right by RD_TO_KEY under
+/// RD_IN_KEY, or'ed with the word's SEL bits (which start at bit 0).
+const RD_TO_KEY: u32 = RD.shift - KEY_SEL_BITS;
+const RD_IN_KEY: u32 = RD.mask() >> RD_TO_KEY;
+/// A jump-table entry is two instructions: rt's is at rt << GPR_ENTRY_SHIFT,
+/// the word shifted right by RT_TO_ENTRY under RT_IN_ENTRY (`rt_entry`).
+const GPR_ENTRY_SHIFT: u32 = 3;
+const RT_TO_ENTRY: u32 = RT.shift - GPR_ENTRY_SHIFT;
+const RT_IN_ENTRY: u32 = RT.mask() >> RT_TO_ENTRY;
+
 // The shapes the assembly relies on.
 const _: () = {
     assert!(MFC0.mask == MTC0.mask && DI.mask == EI.mask);
-    // `rd * 8 + sel` is (word >> 8) & 0xF8 | word & 7; `rt * 8` likewise.
-    assert!(RD.shift == 11 && RD.width == 5 && RT.shift == 16 && RT.width == 5);
-    assert!(isa_spec::fields::SEL.shift == 0 && isa_spec::fields::SEL.width == 3);
+    // The shifts and `andi` masks of cp0_key and rt_entry.
+    assert!(SEL.shift == 0 && RD.shift >= KEY_SEL_BITS && RT.shift >= GPR_ENTRY_SHIFT);
+    assert!(RD_IN_KEY <= 0xFFFF && SEL.mask() <= 0xFFFF && RT_IN_ENTRY <= 0xFFFF);
     assert!(STATUS_FAST_BITS <= 0xFFFF && Cp0::STATUS_KSU <= 0xFFFF && Cp0::STATUS_EXL <= 0xFFFF);
     assert!(Cp0::STATUS_ERL <= 0xFFFF && Cp0::STATUS_IE <= 0xFFFF && Cp0::STATUS_IM <= 0xFFFF);
     assert!(Cp0::STATUS_CU0 & 0xFFFF == 0 && CAUSE_CPU <= 0xFFFF);
@@ -92,9 +102,9 @@ cp0_global_asm!(
     .set noat
 # t1 = rd * 8 + sel of the mfc0/mtc0 word in k0 (t2 clobbered).
 .macro cp0_key
-    srl   $t1, $k0, 8
-    andi  $t1, $t1, 0xF8
-    andi  $t2, $k0, 7
+    srl   $t1, $k0, {rd_to_key}
+    andi  $t1, $t1, {rd_in_key}
+    andi  $t2, $k0, {sel}
     or    $t1, $t1, $t2
 .endm
 # k1 = the VCPU's Cpu; t0-t2 into their slots there.
@@ -158,10 +168,10 @@ cp0_global_asm!(
     beq   $t1, $t2, \label
     nop
 .endm
-# t1 = rt * 8 of the word in k0: the offset of rt's jump-table entry.
-.macro rt_times_8
-    srl   $t1, $k0, 13
-    andi  $t1, $t1, 0xF8
+# t1 = the offset of rt's jump-table entry (rt * 8) for the word in k0.
+.macro rt_entry
+    srl   $t1, $k0, {rt_to_entry}
+    andi  $t1, $t1, {rt_in_entry}
 .endm
 guest_fast:
     xori  $k0, $k0, 0x180
@@ -273,7 +283,7 @@ fast_usable:
     lw    $t0, {cp0}($t1)
 
 3:  # mtc0: t0 = rt, then the checks and the store.
-    rt_times_8
+    rt_entry
     lui   $t2, %hi(fast_get_gpr)
     addiu $t2, $t2, %lo(fast_get_gpr)
     addu  $t2, $t2, $t1
@@ -344,7 +354,7 @@ fast_have_rt:
 
 fast_set_rt:
     # t0 to GPR rt (k0 = the word).
-    rt_times_8
+    rt_entry
     lui   $t2, %hi(fast_set_gpr)
     addiu $t2, $t2, %lo(fast_set_gpr)
     addu  $t2, $t2, $t1
@@ -479,7 +489,7 @@ fast_get_gpr:
     move  $t0, $\n
     .endr
     # 32 entries of 8 bytes (.org fails if there are more).
-    .org fast_get_gpr + 256
+    .org fast_get_gpr + {gpr_table}
 
     # t0 to GPR n: entry n (8 bytes); t0-t2 through their slots, k0 and
     # k1 through DESAVE and DataLo (fast_done restores them all).
@@ -507,7 +517,7 @@ fast_set_gpr:
     move  $\n, $t0
     .endr
     # 32 entries of 8 bytes (.org fails if there are more).
-    .org fast_set_gpr + 256
+    .org fast_set_gpr + {gpr_table}
     .set pop
 "#;
     regs = const HOST_REGS,
@@ -567,6 +577,12 @@ fast_set_gpr:
     read = const READ,
     write = const WRITE,
     index = const INDEX,
+    rd_to_key = const RD_TO_KEY,
+    rd_in_key = const RD_IN_KEY,
+    sel = const SEL.mask(),
+    rt_to_entry = const RT_TO_ENTRY,
+    rt_in_entry = const RT_IN_ENTRY,
+    gpr_table = const (1u32 << RT.width) << GPR_ENTRY_SHIFT,
     fast_table = sym CP0_FAST,
     fast_mask = sym CP0_FAST_MASK,
 );
