@@ -179,7 +179,7 @@ fn wait_guests(name: Option<&str>, typed_ahead: &mut ByteRing<256>, console: &mu
     VM.with(|vm| vm.hold_until = 0);
     wake_vcpus();
     let running = |g: &Guest<'_>| g.state == GuestState::Running && !g.stuck() && name.is_none_or(|n| n == g.name);
-    let any_running = || with_guests(|guests| guests.iter().flatten().any(|g| running(g)));
+    let any_running = || with_guests(|guests| guests.iter().flatten().any(running));
     'wait: while any_running() {
         while !typed_ahead.is_full() {
             match uart::read_byte() {

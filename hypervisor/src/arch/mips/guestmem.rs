@@ -44,8 +44,8 @@ pub fn copy_in(pa: HostPhys, bytes: &[u8]) {
 /// offset in `Cp0`.
 pub fn copy_cp0(pa: HostPhys, cp0: &Cp0) {
     const WORDS: usize = core::mem::size_of::<Cp0>() / 4;
-    const _: () = assert!(core::mem::size_of::<Cp0>() % 4 == 0 && core::mem::align_of::<Cp0>() == 4);
-    if u64::from(pa.0) + 4 * WORDS as u64 > u64::from(KSEG0_LIMIT) || pa.0 % 4 != 0 {
+    const _: () = assert!(core::mem::size_of::<Cp0>().is_multiple_of(4) && core::mem::align_of::<Cp0>() == 4);
+    if u64::from(pa.0) + 4 * WORDS as u64 > u64::from(KSEG0_LIMIT) || !pa.0.is_multiple_of(4) {
         return;
     }
     // SAFETY: every field of `Cp0` is a u32 (generated from the spec:

@@ -57,7 +57,7 @@ impl HostRegion {
 
     pub fn read32(&self, offset: u32) -> u32 {
         let at = self.at(offset, 4);
-        assert!(at % 4 == 0, "misaligned device word");
+        assert!(at.is_multiple_of(4), "misaligned device word");
         // SAFETY: as in `read8`, and aligned.
         unsafe { core::ptr::read_volatile(at as *const u32) }
     }

@@ -26,6 +26,9 @@ impl<T, const N: usize> BootArray<T, N> {
 
     /// Fills every element with `make()` and returns the only reference
     /// to the array; `None` on any later call.
+    // The `&mut` comes from `&self` through the `UnsafeCell`, handed out
+    // once only (`taken`).
+    #[allow(clippy::mut_from_ref)]
     pub fn init(&'static self, mut make: impl FnMut() -> T) -> Option<&'static mut [T; N]> {
         if self.taken.swap(true, Ordering::AcqRel) {
             return None;

@@ -22,8 +22,10 @@ use hypervisor::kernel::stack::{self, StackUse, GUARD_WORDS, PATTERN};
 /// The scheduling policy's state.
 pub static SCHED: IrqCell<Scheduler> = IrqCell::new(Scheduler::new());
 
-/// What each thread runs: its function and argument.
-static ENTRIES: IrqCell<[Option<(fn(usize), usize)>; MAX_THREADS]> = IrqCell::new([None; MAX_THREADS]);
+/// What a thread runs: its function and argument.
+type Entry = (fn(usize), usize);
+/// Each thread's [`Entry`].
+static ENTRIES: IrqCell<[Option<Entry>; MAX_THREADS]> = IrqCell::new([None; MAX_THREADS]);
 
 /// Bytes of stack per thread. Measured high-water marks (`thread list`,
 /// after every QEMU test's workloads; BENCHMARKS.md, stack use):
