@@ -26,13 +26,37 @@ pub(crate) enum Class {
 
 /// The primary opcode (bits 31:26) of a spec pattern whose opcode is fixed.
 const fn opcode(pattern: &isa_spec::Pattern) -> u32 {
-    pattern.value >> 26
+    opcode_of(pattern.value)
+}
+
+/// `word`'s primary opcode (bits 31:26).
+const fn opcode_of(word: u32) -> u32 {
+    word >> 26
 }
 
 /// The COP0 opcode space and CACHE: QEMU checks CP0 access (CU0 or kernel
 /// mode) for any word in them before it decodes further.
 const OP_COP0: u32 = opcode(&patterns::MFC0);
 const OP_CACHE: u32 = opcode(&patterns::CACHE);
+
+/// The FPU's opcode space: COP1, COP1X and lwc1/ldc1/swc1/sdc1 by their
+/// opcode, and MOVCI (movf/movt, which differ in the tf bit alone) by
+/// opcode and function. QEMU checks Status.CU1 before decoding any of it.
+const FPU_OPCODES: [u32; 6] = [
+    opcode(&patterns::MFC1),
+    opcode(&patterns::LWXC1),
+    opcode(&patterns::LWC1),
+    opcode(&patterns::LDC1),
+    opcode(&patterns::SWC1),
+    opcode(&patterns::SDC1),
+];
+const MOVCI_MASK: u32 = patterns::MOVF.mask & !(patterns::MOVF.value ^ patterns::MOVT.value);
+const MOVCI: u32 = patterns::MOVF.value & MOVCI_MASK;
+
+/// lwc2, ldc2, swc2, sdc2: the 24Kf has no COP2, and QEMU raises
+/// Coprocessor Unusable for them.
+const COP2_MEMORY_OPCODES: [u32; 4] =
+    [opcode(&patterns::LWC2), opcode(&patterns::LDC2), opcode(&patterns::SWC2), opcode(&patterns::SDC2)];
 
 /// Classifies `word` for a CPU in state `cpu` (the mode decides CpU).
 pub(crate) fn classify(cpu: &Cpu, word: u32) -> Class {
@@ -41,7 +65,7 @@ pub(crate) fn classify(cpu: &Cpu, word: u32) -> Class {
     if isa_spec::is_no_effect_word(word) {
         return Class::Nop;
     }
-    let opcode = word >> 26;
+    let opcode = opcode_of(word);
     if opcode == OP_COP0 || opcode == OP_CACHE {
         if !cpu.cp0_usable() {
             return Class::Raise(Exception::coprocessor_unusable(0));
@@ -64,8 +88,7 @@ pub(crate) fn classify(cpu: &Cpu, word: u32) -> Class {
     if is_fpu(word) && cpu.cp0.status_cu1() == 0 {
         return Class::Raise(Exception::coprocessor_unusable(1));
     }
-    if matches!(opcode, 0x32 | 0x36 | 0x3A | 0x3E) {
-        // lwc2, ldc2, swc2, sdc2: the 24Kf has no COP2.
+    if COP2_MEMORY_OPCODES.contains(&opcode) {
         return Class::Raise(Exception::coprocessor_unusable(2));
     }
     match isa_spec::decode(word) {
@@ -85,11 +108,9 @@ pub(crate) fn classify(cpu: &Cpu, word: u32) -> Class {
     }
 }
 
-/// The FPU's opcode space: COP1, COP1X, lwc1/ldc1/swc1/sdc1 and MOVCI
-/// (movf/movt). QEMU checks Status.CU1 before decoding any of it.
+/// Whether `word` is in the FPU's opcode space ([`FPU_OPCODES`], MOVCI).
 fn is_fpu(word: u32) -> bool {
-    let opcode = word >> 26;
-    matches!(opcode, 0x11 | 0x13 | 0x31 | 0x35 | 0x39 | 0x3D) || (opcode == 0 && word & 0x3F == 0x01)
+    FPU_OPCODES.contains(&opcode_of(word)) || word & MOVCI_MASK == MOVCI
 }
 
 #[cfg(test)]
