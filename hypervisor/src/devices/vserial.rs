@@ -158,16 +158,6 @@ impl VSerial {
         Ok(())
     }
 
-    /// Writes the pending partial line, if any, as a line of its own.
-    pub fn flush(&mut self, console: &mut dyn Write) -> fmt::Result {
-        if self.line_len == 0 {
-            // Nothing shown (control characters at most): no line.
-            self.line_span = 0;
-            return Ok(());
-        }
-        self.emit_line(0, console)
-    }
-
     /// Writes the partial line (the history's bytes before its newest
     /// `after` ones), prefixed with the port's name.
     fn emit_line(&mut self, after: usize, console: &mut dyn Write) -> fmt::Result {
@@ -321,14 +311,6 @@ mod tests {
         assert_eq!(pending(&port), b"wor");
         assert_eq!(feed(&mut port, b"ld\x1b\x07\t!\n"), "[guest0] world\t!\n");
         assert_eq!(feed(&mut port, b"caf\xC3\xA9 \xFF\n"), "[guest0] caf\u{e9} \u{FFFD}\n");
-        let mut out = String::new();
-        port.output(b'x', &mut out).unwrap();
-        port.flush(&mut out).unwrap();
-        port.flush(&mut out).unwrap();
-        assert_eq!(out, "[guest0] x\n");
-        feed(&mut port, b"\r");
-        port.flush(&mut out).unwrap();
-        assert_eq!(out, "[guest0] x\n", "a line of control characters alone is not written");
         assert_eq!(feed(&mut port, b"\r\n"), "[guest0]\n");
     }
 

@@ -43,7 +43,8 @@ fn push_prefixed_lines(stream: &mut String, text: &str, name: &str) {
     let tag = format!("[{name}]");
     let mut rest = text;
     while let Some(at) = rest.find(&tag) {
-        let (line, next) = rest[at + tag.len()..].split_once('\n').unwrap_or((&rest[at + tag.len()..], ""));
+        let after = &rest[at + tag.len()..];
+        let (line, next) = after.split_once('\n').unwrap_or((after, ""));
         if let Some(content) = line.strip_prefix(' ') {
             stream.push_str(content);
             stream.push('\n');
